@@ -1,0 +1,56 @@
+"""Roles and what each may do. A role is granted on an administrative unit and applies to every unit
+below it. Permissions are plain strings checked by ``accounts.scope``; nothing else decides access."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    HAMLET_SURVEYOR = "hamlet_surveyor", _("Rà soát viên thôn/ấp")
+    COMMUNE_OFFICER = "commune_officer", _("Cán bộ giảm nghèo cấp xã")
+    COMMUNE_APPROVER = "commune_approver", _("Lãnh đạo xã (phê duyệt)")
+    PROVINCE_OFFICER = "province_officer", _("Cán bộ cấp tỉnh")
+    PROVINCE_VIEWER = "province_viewer", _("Người xem cấp tỉnh")
+    SYSTEM_ADMIN = "system_admin", _("Quản trị hệ thống")
+
+
+class Perm:
+    HOUSEHOLD_VIEW = "household.view"
+    HOUSEHOLD_EDIT = "household.edit"
+    CITIZEN_ID_VIEW = "citizen_id.view"
+    UNIT_MANAGE = "unit.manage"  # create hamlets, edit unit settings
+    AUDIT_VIEW = "audit.view"
+    REVIEW_VIEW = "review.view"
+    REVIEW_SURVEY = "review.survey"
+    REVIEW_MANAGE = "review.manage"  # list, meeting, posting, complaints
+    REVIEW_APPROVE = "review.approve"  # recognition decision, certificates
+    USER_MANAGE = "user.manage"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.HAMLET_SURVEYOR: frozenset(
+        {Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.CITIZEN_ID_VIEW}
+    ),
+    Role.COMMUNE_OFFICER: frozenset(
+        {
+            Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.CITIZEN_ID_VIEW, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW,
+            Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.REVIEW_MANAGE,
+        }
+    ),
+    Role.COMMUNE_APPROVER: frozenset(
+        {Perm.HOUSEHOLD_VIEW, Perm.CITIZEN_ID_VIEW, Perm.AUDIT_VIEW, Perm.REVIEW_VIEW, Perm.REVIEW_APPROVE}
+    ),
+    # Province staff work on figures, not on individual identities: citizen IDs stay masked.
+    Role.PROVINCE_OFFICER: frozenset(
+        {Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW, Perm.REVIEW_VIEW, Perm.USER_MANAGE}
+    ),
+    Role.PROVINCE_VIEWER: frozenset({Perm.HOUSEHOLD_VIEW, Perm.REVIEW_VIEW}),
+    Role.SYSTEM_ADMIN: frozenset(
+        {
+            Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.CITIZEN_ID_VIEW, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW,
+            Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.REVIEW_MANAGE, Perm.REVIEW_APPROVE, Perm.USER_MANAGE,
+        }
+    ),
+}
