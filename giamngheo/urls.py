@@ -7,6 +7,7 @@ urlpatterns = [
     path("don-vi/", include("giamngheo.geo.urls")),
     path("ho/", include("giamngheo.households.urls")),
     path("nhat-ky/", include("giamngheo.core.urls")),
+    path("ra-soat/", include("giamngheo.reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("giamngheo.api.urls")),
 ]
