@@ -1,0 +1,88 @@
+"""Checks on the test harness itself: the shared fixtures and the settings the harness relies on."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from giamngheo.accounts import scope
+from giamngheo.accounts.models import ApiToken
+from giamngheo.accounts.roles import Perm, Role
+from giamngheo.settings import database_from_url
+
+
+@pytest.mark.django_db
+def test_unit_tree_nests_hamlets_under_their_communes(unit_tree):
+    assert unit_tree.hamlet.path.startswith(unit_tree.commune.path)
+    assert unit_tree.hamlet2.parent == unit_tree.commune
+    assert unit_tree.other_hamlet.path.startswith(unit_tree.other_commune.path)
+    assert not unit_tree.other_commune.path.startswith(unit_tree.commune.path)
+
+
+@pytest.mark.django_db
+def test_two_trees_do_not_collide(make_unit_tree):
+    first, second = make_unit_tree("86"), make_unit_tree("87")
+    assert first.commune.path != second.commune.path
+
+
+@pytest.mark.django_db
+def test_make_user_grants_role_scoped_to_the_unit(unit_tree, make_user):
+    officer = make_user(role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
+    assert scope.allows(officer, Perm.HOUSEHOLD_EDIT, unit_tree.hamlet.path)
+    assert not scope.allows(officer, Perm.HOUSEHOLD_EDIT, unit_tree.other_hamlet.path)
+
+
+@pytest.mark.django_db
+def test_make_user_without_role_sees_nothing(unit_tree, make_user):
+    assert scope.paths_for(make_user(), Perm.HOUSEHOLD_VIEW) == []
+
+
+@pytest.mark.django_db
+def test_make_user_rejects_role_without_unit(make_user):
+    with pytest.raises(ValueError, match="role and unit"):
+        make_user(role=Role.COMMUNE_OFFICER)
+
+
+@pytest.mark.django_db
+def test_client_for_is_signed_in(unit_tree, make_user, client_for):
+    user = make_user(role=Role.PROVINCE_VIEWER, unit=unit_tree.province)
+    client = client_for(user)
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+@pytest.mark.django_db
+def test_bearer_for_stores_only_the_hash(unit_tree, make_user, bearer_for):
+    user = make_user(role=Role.PROVINCE_VIEWER, unit=unit_tree.province)
+    header = bearer_for(user)["Authorization"]
+    raw = header.removeprefix("Bearer ")
+    token = ApiToken.objects.get(user=user)
+    assert raw not in token.key_hash
+    assert raw.startswith(token.prefix)
+
+
+def test_settings_parse_sqlite_url():
+    assert database_from_url("sqlite:///tmp/x.sqlite3") == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": "/tmp/x.sqlite3",
+    }
+
+
+def test_settings_parse_postgres_url_with_socket_dir():
+    parsed = database_from_url("postgres://postgres@/giamngheo?host=/tmp/pg%20sock")
+    assert parsed["ENGINE"] == "django.db.backends.postgresql"
+    assert parsed["NAME"] == "giamngheo"
+    assert parsed["USER"] == "postgres"
+    assert parsed["HOST"] == "/tmp/pg sock"
+
+
+def test_settings_parse_postgres_url_with_host_and_port():
+    parsed = database_from_url("postgresql://app:s%40cret@db.example:5433/registry")
+    assert (parsed["USER"], parsed["PASSWORD"], parsed["HOST"], parsed["PORT"], parsed["NAME"]) == (
+        "app", "s@cret", "db.example", "5433", "registry",
+    )
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/x", "giamngheo.sqlite3", ""])
+def test_settings_reject_unsupported_database_urls(url):
+    with pytest.raises(ImproperlyConfigured, match="GIAMNGHEO_DATABASE_URL"):
+        database_from_url(url)
