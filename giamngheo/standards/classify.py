@@ -1,0 +1,212 @@
+"""The one executor: indicator flags, deprivation counts and classes for a batch of households.
+
+``evaluate`` builds a lazy Polars plan over a households frame and a members frame; the JSON path (a single form or
+a file of records) and the bulk Parquet path both run it, so they cannot disagree. Nothing here loops over rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from giamngheo.standards.definition import AreaLines, Standard
+from giamngheo.standards.rules import RULE_KINDS
+
+RESULT_COLUMNS = (
+    "id", "standard", "standard_hash", "area", "income_line", "near_poor_line", "income_line_period", "basis",
+    "deprivations", "unknown", "deprivation_count", "class", "criterion", "low_income_workers",
+)
+CLASSES = ("poor", "near_poor", "average", "none", "undetermined")
+_BOOL_NULL = pl.lit(None, dtype=pl.Boolean)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Lazy plans: one row per household (results plus ``_d_<code>`` flags) and one per member (``_m_<code>``)."""
+
+    households: pl.LazyFrame
+    members: pl.LazyFrame
+
+
+def _by_area(rural: object, urban: object) -> pl.Expr:
+    """A per-area constant; null when the area is missing, which makes the class undetermined."""
+    return (pl.when(pl.col("area") == "rural").then(pl.lit(rural))
+            .when(pl.col("area") == "urban").then(pl.lit(urban)))
+
+
+def _line(standard: Standard, attr: str) -> pl.Expr:
+    rural: AreaLines = standard.lines.rural
+    urban: AreaLines = standard.lines.urban
+    return _by_area(getattr(rural, attr), getattr(urban, attr)).cast(pl.Int64)
+
+
+def _ages(reference: pl.Expr) -> list[pl.Expr]:
+    """Completed years and months on the reference date; with only ``age``, months and birth year are ranges."""
+    birth = pl.col("birth_date")
+    ref_md = reference.dt.month().cast(pl.Int32) * 100 + reference.dt.day().cast(pl.Int32)
+    birth_md = birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)
+    year_gap = reference.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32)
+    exact_years = year_gap - (ref_md < birth_md).cast(pl.Int32)
+    exact_months = (year_gap * 12 + reference.dt.month().cast(pl.Int32) - birth.dt.month().cast(pl.Int32)
+                    - (reference.dt.day() < birth.dt.day()).cast(pl.Int32))
+    stated = pl.col("age").cast(pl.Int32)
+    ref_year = reference.dt.year().cast(pl.Int32)
+    return [
+        pl.coalesce(exact_years, stated).alias("_age"),
+        pl.coalesce(exact_months, stated * 12).alias("_age_m_min"),
+        pl.coalesce(exact_months, stated * 12 + 11).alias("_age_m_max"),
+        pl.coalesce(birth.dt.year().cast(pl.Int32), ref_year - stated - 1).alias("_by_min"),
+        pl.coalesce(birth.dt.year().cast(pl.Int32), ref_year - stated).alias("_by_max"),
+    ]
+
+
+def _working_age(standard: Standard, reference: pl.Expr) -> pl.Expr:
+    """Explicit ``working_age`` wins; else age ≥ minimum and below the retirement age of the reference year."""
+    table = standard.working_age
+    assert table is not None
+    years = [r.year for r in table.retirement]
+    year = reference.dt.year().cast(pl.Int32).clip(years[0], years[-1])
+    male = year.replace_strict(years, [r.male_months for r in table.retirement], return_dtype=pl.Int32)
+    female = year.replace_strict(years, [r.female_months for r in table.retirement], return_dtype=pl.Int32)
+    retirement = pl.when(pl.col("sex") == "male").then(male).when(pl.col("sex") == "female").then(female)
+    computed = (pl.when(pl.col("_age") < table.min_age).then(pl.lit(False))
+                .when(pl.col("_age_m_min") >= retirement).then(pl.lit(False))
+                .when(pl.col("_age_m_max") < retirement).then(pl.lit(True))
+                .otherwise(_BOOL_NULL))
+    return pl.coalesce(pl.col("working_age"), computed).alias("_working_age")
+
+
+def _by_deprivations(cut_known: pl.Expr, cut_possible: pl.Expr) -> pl.Expr:
+    return (pl.when(cut_known).then(pl.lit("poor"))
+            .when(~cut_possible).then(pl.lit("near_poor"))
+            .otherwise(pl.lit("undetermined")))
+
+
+def _income_class(standard: Standard) -> pl.Expr:
+    cut = standard.class_rule.deprivation_cut
+    known, unknown = pl.col("deprivation_count"), pl.col("_unknown_count")
+    by_deprivation = _by_deprivations(known >= cut, known + unknown >= cut)
+    income = pl.col("income") * standard.lines.months
+    poverty = _line(standard, "poverty")
+    kind = standard.class_rule.kind
+    expr = pl.when(income.is_null() | poverty.is_null()).then(pl.lit("undetermined"))
+    if kind == "one_line_and":
+        expr = expr.when(income <= poverty).then(by_deprivation)
+    elif kind == "two_lines_or":
+        expr = (expr.when(income <= poverty).then(pl.lit("poor"))
+                .when(income <= _line(standard, "near_poverty")).then(by_deprivation))
+    else:
+        expr = (expr.when(income <= poverty).then(by_deprivation)
+                .when(income <= _line(standard, "near_poverty")).then(pl.lit("near_poor")))
+    return expr.when(income <= _line(standard, "average_upper")).then(pl.lit("average")).otherwise(pl.lit("none"))
+
+
+def _score_class(standard: Standard) -> pl.Expr:
+    form = standard.score_form
+    assert form is not None
+    known, unknown = pl.col("deprivation_count"), pl.col("_unknown_count")
+    points = form.points_per_deprivation
+    by_score_b = _by_deprivations(known * points >= form.score_b_cut,
+                                  (known + unknown) * points >= form.score_b_cut)
+    cut = _by_area(form.cut_rural, form.cut_urban).cast(pl.Float64)
+    score = pl.col("score_a")
+    return (pl.when(score.is_null() | cut.is_null()).then(pl.lit("undetermined"))
+            .when(score <= cut).then(by_score_b)
+            .otherwise(pl.lit("none")))
+
+
+def _basis(standard: Standard) -> pl.Expr:
+    if standard.score_form is None:
+        # A standard without a score form decides from income only, whatever the record's basis.
+        return pl.lit("income")
+    return (pl.when(pl.col("income_basis").is_not_null()).then(pl.col("income_basis"))
+            .when(pl.col("income").is_null() & pl.col("score_a").is_not_null()).then(pl.lit("score_a"))
+            .otherwise(pl.lit("income")))
+
+
+def _low_income_workers(standard: Standard) -> pl.Expr:
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    rule = standard.low_income_worker
+    if rule is None:
+        return empty.alias("low_income_workers")
+    bound = _by_area(rule.income_rural, rule.income_urban).cast(pl.Int64)
+    applies = (pl.col("class").is_in(["average", "none"]) & (pl.col("income") <= bound)
+               & (pl.col("reference_date") >= pl.lit(rule.effective_from, dtype=pl.Date)))
+    return pl.when(applies).then(pl.col("_workers").fill_null(empty)).otherwise(empty).alias("low_income_workers")
+
+
+def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard, *,
+             household_key: str, member_key: str) -> Evaluation:
+    """The lazy plans classifying every household of ``households`` under ``standard``.
+
+    ``households`` holds the household and dwelling columns (``frames.HOUSEHOLD_SCHEMA``) and a unique key
+    ``household_key``; ``members`` holds the member columns and ``member_key`` pointing at it. Members of
+    households not in ``households`` are ignored; a household without members gets unknown member indicators.
+    """
+    reference = pl.col("_reference_date")
+    member_rules = [(i, RULE_KINDS[i.rule]) for i in standard.indicators if RULE_KINDS[i.rule].level == "member"]
+    household_rules = [(i, RULE_KINDS[i.rule]) for i in standard.indicators if RULE_KINDS[i.rule].level == "household"]
+
+    keys = households.select(pl.col(household_key).alias("__key"), pl.col("reference_date").alias("_reference_date"))
+    flagged = members.join(keys, left_on=member_key, right_on="__key", how="inner").with_columns(_ages(reference))
+    if standard.working_age is not None:
+        flagged = flagged.with_columns(_working_age(standard, reference))
+    member_flags = [kind.member_flag(ind.parsed_params).alias(f"_m_{ind.code}") for ind, kind in member_rules]
+    if standard.low_income_worker is not None:
+        member_flags.append(pl.col("employment").is_in(standard.low_income_worker.working_statuses).alias("_lw"))
+    flagged = flagged.with_columns(member_flags)
+
+    aggregations = [pl.len().alias("_n_members")]
+    aggregations += [kind.aggregate(ind.parsed_params, f"_m_{ind.code}").alias(f"_d_{ind.code}")
+                     for ind, kind in member_rules]
+    if standard.low_income_worker is not None:
+        aggregations.append(pl.col("id").filter(pl.col("_lw")).alias("_workers"))
+    per_household = flagged.group_by(member_key).agg(aggregations)
+
+    codes = standard.indicator_codes
+    flags = [pl.col(f"_d_{code}") for code in codes]
+    result = (
+        households.join(per_household, left_on=household_key, right_on=member_key, how="left",
+                        maintain_order="left", coalesce=True)
+        .with_columns(pl.col("_n_members").fill_null(0))
+        .with_columns([kind.household_flag(ind.parsed_params).alias(f"_d_{ind.code}") for ind, kind in household_rules])
+        .with_columns(
+            pl.sum_horizontal([f.fill_null(False).cast(pl.Int32) for f in flags]).alias("deprivation_count"),
+            pl.sum_horizontal([f.is_null().cast(pl.Int32) for f in flags]).alias("_unknown_count"),
+            _basis(standard).alias("basis"),
+        )
+    )
+    income_class = _income_class(standard)
+    klass = (pl.when(pl.col("basis") == "score_a").then(_score_class(standard)).otherwise(income_class)
+             if standard.score_form is not None else income_class)
+    criterion = pl.lit(None, dtype=pl.String)
+    if standard.class_rule.kind == "two_lines_or":
+        income = pl.col("income") * standard.lines.months
+        criterion = (pl.when(pl.col("class") != "poor").then(criterion)
+                     .when(income <= _line(standard, "poverty")).then(pl.lit("income"))
+                     .otherwise(pl.lit("deprivation")))
+    near_poor_line = (_line(standard, "near_poverty") if standard.class_rule.kind != "one_line_and"
+                      else pl.lit(None, dtype=pl.Int64))
+    result = (
+        result.with_columns(klass.alias("class"))
+        .with_columns(
+            criterion.alias("criterion"),
+            _low_income_workers(standard),
+            pl.lit(standard.id).alias("standard"),
+            pl.lit(standard.hash).alias("standard_hash"),
+            _line(standard, "poverty").alias("income_line"),
+            near_poor_line.alias("near_poor_line"),
+            pl.lit(standard.lines.period).alias("income_line_period"),
+            pl.concat_list([pl.when(f).then(pl.lit(code)) for code, f in zip(codes, flags, strict=True)])
+            .list.drop_nulls().alias("deprivations"),
+            pl.concat_list([pl.when(f.is_null()).then(pl.lit(code)) for code, f in zip(codes, flags, strict=True)])
+            .list.drop_nulls().alias("unknown"),
+        )
+    )
+    return Evaluation(households=result, members=flagged)
+
+
+def results_only(households: pl.LazyFrame) -> pl.LazyFrame:
+    """The public result columns of an evaluation, in their documented order."""
+    return households.select(RESULT_COLUMNS)
