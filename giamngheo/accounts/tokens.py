@@ -1,0 +1,106 @@
+"""API bearer tokens: created by a user for themself, shown once, stored only as a SHA-256 digest.
+
+The REST API calls ``api_token_authenticate`` on every request; the "Tài khoản của tôi" page calls
+``api_token_create`` and ``api_token_revoke``. A token carries no permissions of its own: the API acts
+as the token's user, through the same scope policy as the pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from giamngheo.accounts.login_policy import may_sign_in
+from giamngheo.accounts.models import ApiToken, User
+from giamngheo.accounts.unit_home import user_home_path
+from giamngheo.core.audit import log_action, register_action
+from giamngheo.core.errors import ApplicationError
+
+# Recognisable in logs and secret scanners; the random part is 32 bytes (256 bits).
+TOKEN_PREFIX = "gn_"  # noqa: S105 - a public marker, not a secret
+MAX_DAYS = 366
+
+register_action("giamngheo.user.token_revoked", gettext_lazy("Thu hồi mã truy cập API"))
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def api_token_create(*, user: User, days: int = 90) -> str:
+    """Create a token for ``user`` valid for ``days`` days and return it; only its digest is stored."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ApplicationError(
+            _("Thời hạn của mã truy cập phải từ 1 đến %(max)d ngày.") % {"max": MAX_DAYS}, field="days"
+        )
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            key_hash=_digest(key),
+            prefix=key[:8],
+            expires_at=timezone.now() + dt.timedelta(days=days),
+        )
+        log_action(
+            actor=user,
+            action="giamngheo.user.token_created",
+            object_type="api_token",
+            object_id=token.pk,
+            object_repr=str(token),
+            unit_path=user_home_path(user),
+            changes={"expires_at": [None, token.expires_at]},
+        )
+    return key
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s own tokens. Another user's token id is reported as not found."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id).first()
+        if token is None:
+            raise ApplicationError(_("Không tìm thấy mã truy cập này."), field="token_id")
+        if token.revoked:
+            return token
+        token.revoked = True
+        token.save(update_fields=["revoked"])
+        log_action(
+            actor=user,
+            action="giamngheo.user.token_revoked",
+            object_type="api_token",
+            object_id=token.pk,
+            object_repr=str(token),
+            unit_path=user_home_path(user),
+            changes={"revoked": [False, True]},
+        )
+    return token
+
+
+def api_token_authenticate(key: str) -> User | None:
+    """The active user a presented token belongs to, or None if it is unknown, expired or revoked.
+
+    Records when the token was last used, so that a user can spot a token used by someone else.
+    """
+    if not key:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_digest(key), revoked=False, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not may_sign_in(token.user):
+        return None
+    # A plain UPDATE: no audit entry (using a token changes nothing in the domain) and no race on save().
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """The user's own tokens, newest first, for the account page (never anyone else's)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-pk"))
