@@ -1,0 +1,69 @@
+# giamngheo — the two commands: `make demo` (try it) and `make test` (check everything).
+#
+#   make demo       virtual environment in .venv, install, migrate ./var/giamngheo.sqlite3, load the demo
+#                   once, serve on http://127.0.0.1:$(PORT) (PORT=8000 unless given)
+#   make test       install the dev tools, ruff, mypy, the suite on SQLite and on a throwaway PostgreSQL
+#   make lint       ruff + mypy only
+#   make messages   refresh and compile the English catalogue (msgids are Vietnamese)
+#   make clean      remove the virtual environment and caches (./var, with your demo data, is kept)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Installs are redone only when pyproject.toml changes: the stamps are newer than it otherwise.
+STAMP_RUN := $(VENV)/.giamngheo-installed
+STAMP_DEV := $(VENV)/.giamngheo-installed-dev
+
+.PHONY: help demo serve test lint messages clean
+
+help:
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "giamngheo needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." >&2; \
+		echo "Run again with PYTHON=/path/to/python3.11 (or newer)." >&2; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "" >&2; \
+		echo "Could not create a virtual environment with '$(PYTHON) -m venv'." >&2; \
+		echo "On Debian/Ubuntu install the venv module first:  sudo apt-get install python3-venv" >&2; \
+		exit 1; }
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable .
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable '.[dev]'
+	@touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	@mkdir -p var
+	$(BIN)/giamngheo migrate --no-input
+	@# The demo command knows whether the database already holds the demo and then does nothing.
+	GIAMNGHEO_DEMO=1 $(BIN)/giamngheo demo
+	@echo ""
+	@echo "giamngheo is at http://127.0.0.1:$(PORT)/  (demo users: xa, xa2, tinh; password: demo). Ctrl-C stops it."
+	GIAMNGHEO_DEMO=1 $(BIN)/giamngheo serve 127.0.0.1:$(PORT) --noreload
+
+serve: $(STAMP_RUN)
+	$(BIN)/giamngheo serve 127.0.0.1:$(PORT) --noreload
+
+test: $(STAMP_DEV)
+	VENV=$(VENV) bash scripts/test-all
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check giamngheo tests
+	$(BIN)/mypy giamngheo
+
+messages: $(STAMP_DEV)
+	cd giamngheo && ../$(BIN)/giamngheo makemessages --locale en --no-obsolete --add-location file
+	$(BIN)/giamngheo compilemessages --locale en --ignore '.venv'
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
