@@ -83,37 +83,52 @@ def _by_deprivations(cut_known: pl.Expr, cut_possible: pl.Expr) -> pl.Expr:
             .otherwise(pl.lit("undetermined")))
 
 
-def _income_class(standard: Standard) -> pl.Expr:
+def _band(standard: Standard) -> pl.Expr:
+    """Where the household's income (or score A) falls among the lines: the first half of every class rule.
+
+    ``missing``: no income or no area; ``poverty``: at or below the poverty line; ``near_poverty``: above it and at
+    or below the near-poverty line (two-line standards); ``average``: at or below the average-living bound;
+    ``above``: higher still. Score form: ``score_missing``, ``score_within`` (A ≤ cut), ``score_above``.
+    """
+    income = pl.col("income") * standard.lines.months
+    near_poverty = (_line(standard, "near_poverty") if standard.class_rule.kind != "one_line_and"
+                    else pl.lit(None, dtype=pl.Int64))
+    band = (pl.when(income.is_null() | pl.col("area").is_null()).then(pl.lit("missing"))
+            .when(income <= _line(standard, "poverty")).then(pl.lit("poverty"))
+            .when(income <= near_poverty).then(pl.lit("near_poverty"))
+            .when(income <= _line(standard, "average_upper")).then(pl.lit("average"))
+            .otherwise(pl.lit("above")))
+    form = standard.score_form
+    if form is None:
+        return band
+    score = pl.col("score_a")
+    cut = _by_area(form.cut_rural, form.cut_urban).cast(pl.Float64)
+    score_band = (pl.when(score.is_null() | cut.is_null()).then(pl.lit("score_missing"))
+                  .when(score <= cut).then(pl.lit("score_within"))
+                  .otherwise(pl.lit("score_above")))
+    return pl.when(pl.col("basis") == "score_a").then(score_band).otherwise(band)
+
+
+def _class(standard: Standard) -> pl.Expr:
+    """The class from the band and the deprivations (known count, plus unknowns that could still count)."""
     cut = standard.class_rule.deprivation_cut
     known, unknown = pl.col("deprivation_count"), pl.col("_unknown_count")
     by_deprivation = _by_deprivations(known >= cut, known + unknown >= cut)
-    income = pl.col("income") * standard.lines.months
-    poverty = _line(standard, "poverty")
+    band = pl.col("_band")
     kind = standard.class_rule.kind
-    expr = pl.when(income.is_null() | poverty.is_null()).then(pl.lit("undetermined"))
-    if kind == "one_line_and":
-        expr = expr.when(income <= poverty).then(by_deprivation)
-    elif kind == "two_lines_or":
-        expr = (expr.when(income <= poverty).then(pl.lit("poor"))
-                .when(income <= _line(standard, "near_poverty")).then(by_deprivation))
-    else:
-        expr = (expr.when(income <= poverty).then(by_deprivation)
-                .when(income <= _line(standard, "near_poverty")).then(pl.lit("near_poor")))
-    return expr.when(income <= _line(standard, "average_upper")).then(pl.lit("average")).otherwise(pl.lit("none"))
-
-
-def _score_class(standard: Standard) -> pl.Expr:
+    poverty_band = pl.lit("poor") if kind == "two_lines_or" else by_deprivation
+    near_band = by_deprivation if kind == "two_lines_or" else pl.lit("near_poor")
+    expr = (pl.when(band.is_in(["missing", "score_missing"])).then(pl.lit("undetermined"))
+            .when(band == "poverty").then(poverty_band)
+            .when(band == "near_poverty").then(near_band)
+            .when(band == "average").then(pl.lit("average")))
     form = standard.score_form
-    assert form is not None
-    known, unknown = pl.col("deprivation_count"), pl.col("_unknown_count")
-    points = form.points_per_deprivation
-    by_score_b = _by_deprivations(known * points >= form.score_b_cut,
-                                  (known + unknown) * points >= form.score_b_cut)
-    cut = _by_area(form.cut_rural, form.cut_urban).cast(pl.Float64)
-    score = pl.col("score_a")
-    return (pl.when(score.is_null() | cut.is_null()).then(pl.lit("undetermined"))
-            .when(score <= cut).then(by_score_b)
-            .otherwise(pl.lit("none")))
+    if form is not None:
+        points = form.points_per_deprivation
+        by_score_b = _by_deprivations(known * points >= form.score_b_cut,
+                                      (known + unknown) * points >= form.score_b_cut)
+        expr = expr.when(band == "score_within").then(by_score_b)
+    return expr.otherwise(pl.lit("none"))
 
 
 def _basis(standard: Standard) -> pl.Expr:
@@ -177,19 +192,16 @@ def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard
             _basis(standard).alias("basis"),
         )
     )
-    income_class = _income_class(standard)
-    klass = (pl.when(pl.col("basis") == "score_a").then(_score_class(standard)).otherwise(income_class)
-             if standard.score_form is not None else income_class)
     criterion = pl.lit(None, dtype=pl.String)
     if standard.class_rule.kind == "two_lines_or":
-        income = pl.col("income") * standard.lines.months
         criterion = (pl.when(pl.col("class") != "poor").then(criterion)
-                     .when(income <= _line(standard, "poverty")).then(pl.lit("income"))
+                     .when(pl.col("_band") == "poverty").then(pl.lit("income"))
                      .otherwise(pl.lit("deprivation")))
     near_poor_line = (_line(standard, "near_poverty") if standard.class_rule.kind != "one_line_and"
                       else pl.lit(None, dtype=pl.Int64))
     result = (
-        result.with_columns(klass.alias("class"))
+        result.with_columns(_band(standard).alias("_band"))
+        .with_columns(_class(standard).alias("class"))
         .with_columns(
             criterion.alias("criterion"),
             _low_income_workers(standard),

@@ -1,0 +1,126 @@
+"""Alkire–Foster measures (H, A, M0, censored headcounts, contributions, subgroups) over the executor's flags.
+
+Units are households, or persons each carrying their household's deprivation profile. Units whose profile has an
+unknown indicator cannot be placed and are excluded (and counted): guessing them "not deprived" would bias M0 down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import polars as pl
+
+from giamngheo.standards.definition import Standard
+from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
+
+Unit = Literal["household", "person"]
+_EPSILON = 1e-9  # c_i is a float sum of weights; k = 3/12 must still catch three deprivations of 1/12 each
+
+
+class MeasureError(ValueError):
+    """Bad weights, cut-off or grouping field; the message is one line, fit for the command line."""
+
+
+def normalised_weights(codes: Sequence[str], weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Equal weights by default; given weights must name exactly the standard's indicators and are scaled to sum 1."""
+    if weights is None:
+        return {code: 1 / len(codes) for code in codes}
+    unknown = sorted(set(weights) - set(codes))
+    missing = sorted(set(codes) - set(weights))
+    if unknown or missing:
+        raise MeasureError(f"weights must name every indicator of the standard exactly once "
+                           f"(unknown: {', '.join(unknown) or '-'}; missing: {', '.join(missing) or '-'})")
+    values = [weights[code] for code in codes]
+    if any(not isinstance(v, int | float) or isinstance(v, bool) or v < 0 or not math.isfinite(v) for v in values):
+        raise MeasureError("weights must be non-negative numbers")
+    total = sum(values)
+    if total <= 0:
+        raise MeasureError("weights must not all be zero")
+    return {code: weights[code] / total for code in codes}
+
+
+def _measures(frame: pl.DataFrame, codes: Sequence[str], weights: Mapping[str, float], k_share: float,
+              by: str | None) -> pl.DataFrame:
+    score = pl.sum_horizontal([pl.col(f"_d_{c}").cast(pl.Float64) * weights[c] for c in codes])
+    scored = frame.with_columns(score.alias("_c")).with_columns((pl.col("_c") >= k_share - _EPSILON).alias("_poor"))
+    unit = pl.col("_unit")
+    aggregations = [
+        unit.sum().alias("n"),
+        (unit * pl.col("_poor")).sum().alias("q"),
+        (unit * pl.col("_c") * pl.col("_poor")).sum().alias("_censored_sum"),
+        *[(unit * (pl.col(f"_d_{c}") & pl.col("_poor"))).sum().alias(f"_ch_{c}") for c in codes],
+    ]
+    if by is None:
+        return scored.select(aggregations)
+    return scored.group_by(by, maintain_order=True).agg(aggregations).sort(by, nulls_last=True)
+
+
+def _summary(row: Mapping[str, Any], codes: Sequence[str], weights: Mapping[str, float]) -> dict[str, Any]:
+    n, q = row["n"], row["q"]
+    m0 = row["_censored_sum"] / n if n else 0.0
+    h = q / n if n else 0.0
+    censored = {c: (row[f"_ch_{c}"] / n if n else 0.0) for c in codes}
+    return {
+        "n": n,
+        "q": q,
+        "H": h,
+        "A": m0 / h if h else 0.0,
+        "M0": m0,
+        "censored_headcount": censored,
+        # With M0 = 0 nobody is poor and there is nothing to apportion: shares are undefined (null).
+        "contribution": {c: (weights[c] * censored[c] / m0 if m0 else None) for c in codes},
+    }
+
+
+def measures(frame: pl.DataFrame, codes: Sequence[str], *, weights: Mapping[str, float] | None = None,
+             k: float = 3, by: str | None = None, unit_column: str | None = None) -> dict[str, Any]:
+    """AF measures of a frame of units with boolean ``_d_<code>`` columns (unknowns are excluded and counted).
+
+    ``k`` is the cut-off as a number of indicators (3 of 12 by default); with unequal weights it is read as the
+    equal-weight share ``k / len(codes)``. ``unit_column`` gives each row a weight (persons per household).
+    """
+    if not 0 < k <= len(codes):
+        raise MeasureError(f"k must be above 0 and at most the number of indicators ({len(codes)})")
+    if by is not None and by not in frame.columns:
+        raise MeasureError(f"cannot group by {by!r}: no such field")
+    normal = normalised_weights(codes, weights)
+    complete = pl.all_horizontal([pl.col(f"_d_{c}").is_not_null() for c in codes])
+    excluded = frame.filter(~complete)
+    kept = frame.filter(complete).with_columns(
+        (pl.col(unit_column).cast(pl.Int64) if unit_column else pl.lit(1, dtype=pl.Int64)).alias("_unit"))
+    k_share = k / len(codes)
+    overall = _summary(_measures(kept, codes, normal, k_share, None).row(0, named=True), codes, normal)
+    groups: dict[str, Any] = {}
+    if by is not None:
+        for row in _measures(kept, codes, normal, k_share, by).iter_rows(named=True):
+            key = "null" if row[by] is None else str(row[by])
+            groups[key] = _summary(row, codes, normal)
+    return {"k": k, "k_share": k_share, "weights": normal, "excluded": excluded.height, "overall": overall,
+            "groups": groups}
+
+
+def measures_of_evaluation(households: pl.DataFrame, members: pl.DataFrame, standard: Standard, *,
+                           weights: Mapping[str, float] | None = None, k: float = 3, unit: Unit = "household",
+                           by: str | None = None, household_key: str, member_key: str) -> dict[str, Any]:
+    """AF measures from an evaluation (households with ``_d_`` flags, members) for households or persons.
+
+    Grouping by a member field (sex, ethnicity…) needs ``unit="person"``: each member then carries the household's
+    profile. ``excluded`` counts the units left out for unknown indicators.
+    """
+    codes = standard.indicator_codes
+    flags = [f"_d_{c}" for c in codes]
+    household_fields = set(HOUSEHOLD_SCHEMA) - {"id"}
+    if by is not None and by not in household_fields and not (unit == "person" and by in MEMBER_SCHEMA):
+        raise MeasureError(f"cannot group by {by!r}: use a household field"
+                           + (" or, with --unit person, a member field" if unit == "household" else ""))
+    if unit == "household":
+        result = measures(households, codes, weights=weights, k=k, by=by)
+    elif by is None or by in household_fields:
+        result = measures(households, codes, weights=weights, k=k, by=by, unit_column="_n_members")
+    else:
+        profile = households.select(pl.col(household_key).alias("__key"), *flags)
+        persons = members.select(member_key, by).join(profile, left_on=member_key, right_on="__key", how="inner")
+        result = measures(persons, codes, weights=weights, k=k, by=by)
+    return {"standard": standard.id, "standard_hash": standard.hash, "unit": unit, **result}

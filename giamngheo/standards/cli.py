@@ -1,0 +1,258 @@
+"""``giamngheo classify``, ``giamngheo mpi`` and ``giamngheo standards``.
+
+Exit status: 0 when everything went through; 2 when any record was rejected (the others are still processed) or
+the command could not run at all (missing file, invalid JSON, unknown standard — one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from giamngheo.standards.definition import (
+    Standard,
+    StandardError,
+    get_standard,
+    list_standards,
+    load_local_standard,
+    national_standard_for_year,
+)
+from giamngheo.standards.record import RecordError, record_year, validate_record
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+
+
+class CommandError(Exception):
+    """Stops the command with one line on stderr and exit status 2."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _dump(value: Any, **kwargs: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, **kwargs)
+
+
+def _read_text(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"{source}: file not found") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{source}: not UTF-8 text") from None
+    except OSError as exc:
+        raise CommandError(f"{source}: cannot read ({exc.strerror})") from None
+
+
+def read_records(source: str) -> Iterator[tuple[str, Any]]:
+    """(where, record) pairs from JSON Lines or one JSON array; ``where`` is ``line N`` or ``item [i]``."""
+    text = _read_text(source)
+    name = "stdin" if source == "-" else source
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        for index, item in enumerate(items):
+            yield f"item:{index}", item
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield f"line:{number}", json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"{name}: invalid JSON on line {number}, column {exc.colno}: {exc.msg}") from None
+
+
+def _where_text(where: str, lang: str) -> str:
+    kind, number = where.split(":")
+    if kind == "line":
+        return f"line {number}" if lang == "en" else f"dòng {number}"
+    return f"item [{number}]" if lang == "en" else f"phần tử [{number}]"
+
+
+def _report(where: str, record: Any, errors: list[RecordError], lang: str, out: TextIO) -> None:
+    household = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
+    label = _where_text(where, lang)
+    if household:
+        label += f" (household {household})" if lang == "en" else f" (hộ {household})"
+    for error in errors:
+        out.write(f"{label}: {error.path}: {error.message(lang)}\n")
+
+
+def _accepted_records(source: str, lang: str, standard: Standard | None) -> tuple[list[dict[str, Any]], bool]:
+    """Valid records in input order, and whether any was rejected (rejections are written to stderr)."""
+    accepted: list[dict[str, Any]] = []
+    rejected = False
+    first_seen: dict[str, str] = {}
+    for where, record in read_records(source):
+        errors = validate_record(record)
+        if not errors and record["id"] in first_seen:
+            previous = _where_text(first_seen[record["id"]], lang)
+            errors = [RecordError("id", "duplicate_household_id",
+                                  f"Mã hộ '{record['id']}' đã có ở {previous}; mỗi hộ chỉ được ghi một lần.",
+                                  f"Household id '{record['id']}' already appears at {previous}.")]
+        if not errors and standard is None:
+            try:
+                national_standard_for_year(record_year(record))
+            except StandardError:
+                year = record_year(record)
+                errors = [RecordError("year" if "year" in record else "reference_date", "no_standard",
+                                      f"Không có chuẩn nghèo quốc gia cho năm {year}.",
+                                      f"No national standard covers the year {year}.")]
+        if errors:
+            rejected = True
+            _report(where, record, errors, lang, sys.stderr)
+            continue
+        first_seen[record["id"]] = where
+        accepted.append(record)
+    return accepted, rejected
+
+
+def _standard_arg(value: str | None) -> Standard | None:
+    return get_standard(value) if value is not None else None
+
+
+def _local_arg(value: str | None) -> Standard | None:
+    if value is None:
+        return None
+    if Path(value).suffix == ".toml" or Path(value).exists():
+        return load_local_standard(value)
+    standard = get_standard(value)
+    if not standard.is_local:
+        raise CommandError(f"{value}: not a local standard")
+    return standard
+
+
+def _classify(args: argparse.Namespace) -> int:
+    standard = _standard_arg(args.standard)
+    local = _local_arg(args.local)
+    bulk = (args.households, args.members, args.out)
+    if any(bulk):
+        return _classify_bulk(args, standard)
+    if args.input is None:
+        raise CommandError("classify needs an INPUT file (or - for stdin), or --households, --members and --out")
+    from giamngheo.standards.api import classify_records
+
+    records, rejected = _accepted_records(args.input, args.lang, standard)
+    results = classify_records(records, standard, explain=args.explain, lang=args.lang)
+    if local is not None:
+        for result, local_result in zip(results, classify_records(records, local, explain=args.explain,
+                                                                  lang=args.lang), strict=True):
+            result["local"] = local_result
+    out = sys.stdout
+    for result in results:
+        out.write(_dump(result) + "\n")
+    return EXIT_ERROR if rejected else EXIT_OK
+
+
+def _classify_bulk(args: argparse.Namespace, standard: Standard | None) -> int:
+    if not (args.households and args.members and args.out):
+        raise CommandError("the bulk form needs --households, --members and --out together")
+    if standard is None:
+        raise CommandError("the bulk form needs --standard")
+    if args.input is not None or args.local is not None or args.explain:
+        raise CommandError("the bulk form takes no INPUT, --local or --explain")
+    from giamngheo.standards.io_parquet import BulkInputError, classify_parquet
+
+    try:
+        report = classify_parquet(args.households, args.members, args.out, standard)
+    except BulkInputError as exc:
+        raise CommandError(str(exc)) from None
+    for line in report.invalid_values:
+        sys.stderr.write(line + "\n")
+    return EXIT_ERROR if report.invalid_values else EXIT_OK
+
+
+def _mpi(args: argparse.Namespace) -> int:
+    from giamngheo.standards.alkire_foster import MeasureError, measures_of_evaluation
+    from giamngheo.standards.api import evaluate_frames
+
+    standard = get_standard(args.standard)
+    weights = None
+    if args.weights is not None:
+        try:
+            weights = json.loads(_read_text(args.weights))
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"{args.weights}: invalid JSON: {exc.msg}") from None
+        if not isinstance(weights, dict):
+            raise CommandError(f"{args.weights}: weights must be a JSON object {{indicator code: weight}}")
+    records, rejected = _accepted_records(args.input, args.lang, standard)
+    households, members = evaluate_frames(records, standard)
+    try:
+        result = measures_of_evaluation(households, members, standard, weights=weights, k=args.k, unit=args.unit,
+                                        by=args.by, household_key="_hh", member_key="_hh")
+    except MeasureError as exc:
+        raise CommandError(str(exc)) from None
+    sys.stdout.write(_dump(result) + "\n")
+    return EXIT_ERROR if rejected else EXIT_OK
+
+
+def _standards(args: argparse.Namespace) -> int:
+    if args.action is None:
+        for standard in list_standards():
+            scope = f"province {standard.province_code}" if standard.is_local else "national"
+            sys.stdout.write(f"{standard.id}\t{standard.effective_from}..{standard.effective_to}\t"
+                             f"review years {standard.first_review_year}-{standard.last_review_year}\t{scope}\t"
+                             f"{standard.hash}\t{standard.title_en}\n")
+        return EXIT_OK
+    if args.action != "show" or args.id is None:
+        raise CommandError("usage: giamngheo standards [show ID]")
+    standard = get_standard(args.id) if not args.id.endswith(".toml") else load_local_standard(args.id)
+    sys.stdout.write(_dump({"hash": standard.hash, **standard.model_dump(mode="json")}, indent=2) + "\n")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="giamngheo", description="Poverty standards engine.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    classify = commands.add_parser("classify", help="classify household records")
+    classify.add_argument("input", nargs="?", help="JSON Lines or JSON array file, - for stdin")
+    classify.add_argument("--standard", help="standard id (default: by each record's year)")
+    classify.add_argument("--local", help="local standard file (or id) to apply as well; result under 'local'")
+    classify.add_argument("--explain", action="store_true", help="add an explanation to each result")
+    classify.add_argument("--lang", choices=("vi", "en"), default="vi")
+    classify.add_argument("--households", help="bulk form: households Parquet file")
+    classify.add_argument("--members", help="bulk form: members Parquet file")
+    classify.add_argument("--out", help="bulk form: results Parquet file to write")
+    mpi = commands.add_parser("mpi", help="Alkire-Foster measures")
+    mpi.add_argument("input")
+    mpi.add_argument("--standard", required=True)
+    mpi.add_argument("--k", type=float, default=3, help="cut-off in indicators (default 3)")
+    mpi.add_argument("--weights", help="JSON file {indicator code: weight}; default equal weights")
+    mpi.add_argument("--unit", choices=("household", "person"), default="household")
+    mpi.add_argument("--by", help="field to decompose by (household field, or member field with --unit person)")
+    mpi.add_argument("--lang", choices=("vi", "en"), default="vi")
+    standards = commands.add_parser("standards", help="list standard definitions, or show one")
+    standards.add_argument("action", nargs="?", choices=("show",))
+    standards.add_argument("id", nargs="?")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: ``argv`` starts with the sub-command name (``classify``, ``mpi`` or ``standards``)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has already printed the usage message
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    handlers = {"classify": _classify, "mpi": _mpi, "standards": _standards}
+    try:
+        return handlers[args.command](args)
+    except (CommandError, StandardError) as exc:
+        sys.stderr.write(f"giamngheo: {exc}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:  # the reader (e.g. `head`) went away: stop quietly, as Unix tools do
+        sys.stderr.close()
+        return EXIT_ERROR
