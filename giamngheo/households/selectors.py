@@ -1,0 +1,138 @@
+"""Reads of the household registry for pages, exports and the API — always on behalf of a user.
+
+Every function here takes the acting user and goes through ``accounts.scope``: a household outside the
+user's units does not exist for them (404, never 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from giamngheo.accounts.roles import Perm
+from giamngheo.accounts.scope import require, scope_queryset
+from giamngheo.core.errors import ApplicationError
+from giamngheo.core.text import fold
+from giamngheo.geo.models import AdminUnit, Generation, UnitLevel
+from giamngheo.households.classification import (
+    classification_is_stale,
+    engine_record,
+    explain,
+    household_reclassify,
+    standards_for,
+)
+from giamngheo.households.models import Household
+from giamngheo.standards import StandardError, get_standard
+from giamngheo.standards.record import record_year
+
+__all__ = ["household_classification_view", "household_get", "household_list", "search_words"]
+
+
+def search_words(q: str | None) -> list[str]:
+    """The folded words of a search: "Nguyễn  Văn A" → ["nguyen", "van", "a"]."""
+    return fold(q).split() if q else []
+
+
+def household_list(
+    *,
+    user: Any,
+    commune_code: str | None = None,
+    hamlet_id: int | None = None,
+    q: str | None = None,
+    klass: str | None = None,
+    include_deleted: bool = False,
+) -> QuerySet[Household]:
+    """Households the user may see, filtered; ordered by unit then id (stable, index-backed paging).
+
+    ``q`` matches code, head and member names, hamlet name and citizen ID, ignoring diacritics and word
+    order: every word must appear. A ``commune_code`` or ``hamlet_id`` outside the user's scope simply
+    yields nothing.
+    """
+    households = Household.objects.all()
+    if not include_deleted:
+        households = households.filter(deleted_at__isnull=True)
+    households = scope_queryset(households, user, Perm.HOUSEHOLD_VIEW, field="unit_path")
+    if commune_code:
+        commune = AdminUnit.objects.filter(
+            level=UnitLevel.COMMUNE, generation=Generation.CURRENT, code=commune_code
+        ).first()
+        if commune is None:
+            return households.none()
+        # A prefix on unit_path (indexed) rather than a join on commune_id: the same index serves scope.
+        households = households.filter(unit_path__startswith=commune.path)
+    if hamlet_id is not None:
+        households = households.filter(hamlet_id=hamlet_id)
+    for word in search_words(q):
+        households = households.filter(search_text__contains=word)
+    if klass:
+        households = households.filter(current_class=klass)
+    return households.select_related("commune", "hamlet").order_by("unit_path", "id")
+
+
+def household_get(*, user: Any, code: str, perm: str = Perm.HOUSEHOLD_VIEW) -> Household:
+    """One live household by code, with its units and members loaded; 404 when missing or out of scope
+    for ``perm`` (the two are indistinguishable on purpose)."""
+    household = (
+        Household.objects.filter(code=code, deleted_at__isnull=True)
+        .select_related("commune__parent", "hamlet", "created_by", "updated_by")
+        .prefetch_related("members")
+        .first()
+    )
+    if household is None:
+        raise Http404(_("Không tìm thấy hộ gia đình này, hoặc hộ không thuộc địa bàn bạn được giao."))
+    require(user, perm, household.unit_path)
+    return household
+
+
+def household_classification_view(
+    *, household: Household, user: Any, lang: str, standard: str | None = None
+) -> list[dict[str, Any]]:
+    """The household's class under each standard in force for it (national first, then local), with the
+    explanation in ``lang``. Stored results are reused unless the standard's definition or the household's
+    facts changed since; then they are recomputed and stored. ``standard`` narrows to one standard id and
+    raises ``ApplicationError(field="standard")`` when it is unknown or not in force for this household."""
+    require(user, Perm.HOUSEHOLD_VIEW, household.unit_path)
+    record = engine_record(household)
+    standards = standards_for(record)
+    if standard is not None:
+        try:
+            get_standard(standard)
+        except StandardError:
+            raise ApplicationError(
+                _("Không có chuẩn nghèo mã “%(standard)s”.") % {"standard": standard}, field="standard"
+            ) from None
+        standards = [s for s in standards if s.id == standard]
+        if not standards:
+            raise ApplicationError(
+                _("Chuẩn nghèo “%(standard)s” không áp dụng cho hộ này (năm rà soát %(year)d).")
+                % {"standard": standard, "year": record_year(record)},
+                field="standard",
+            )
+    rows = {row.standard_id: row for row in household.classifications.all()}
+    if any(s.id not in rows or classification_is_stale(rows[s.id], s, record) for s in standards):
+        rows = {row.standard_id: row for row in household_reclassify(household=household)}
+    views = []
+    for target in standards:
+        row = rows[target.id]
+        result = row.result if lang == "vi" else explain(record, target, lang=lang)
+        views.append({
+            "standard": target.id,
+            "title": target.title_en if lang == "en" else target.title_vi,
+            "is_local": target.is_local,
+            "year": row.year,
+            "class": row.klass,
+            "class_label": result.get("explanation", {}).get("class_label", row.klass),
+            "criterion": row.criterion or None,
+            "deprivation_count": row.deprivation_count,
+            "deprivations": row.deprivations,
+            "unknown": row.unknown,
+            "income_line": row.income_line,
+            "basis": row.basis or None,
+            "standard_hash": row.standard_hash,
+            "computed_at": row.computed_at,
+            "explanation": result.get("explanation"),
+        })
+    return views
