@@ -54,3 +54,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class LoginThrottle(models.Model):
+    """Failed log-ins for a username that no account holds.
+
+    Known users keep their count on ``User.failed_logins``/``locked_until``; a username nobody holds is
+    counted and locked here the same way, so the answers to a guesser never tell whether an account exists.
+    """
+
+    username = models.CharField(max_length=150, unique=True)
+    failed_logins = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.username

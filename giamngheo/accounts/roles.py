@@ -54,3 +54,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
 }
+
+
+# Where each role may be granted. A commune role on a province would hand citizen IDs of a whole
+# province to one commune officer, which is what the split between roles exists to prevent.
+ROLE_UNIT_LEVELS: dict[str, frozenset[str]] = {
+    Role.HAMLET_SURVEYOR: frozenset({"hamlet", "commune"}),
+    Role.COMMUNE_OFFICER: frozenset({"commune"}),
+    Role.COMMUNE_APPROVER: frozenset({"commune"}),
+    Role.PROVINCE_OFFICER: frozenset({"province"}),
+    Role.PROVINCE_VIEWER: frozenset({"province"}),
+    Role.SYSTEM_ADMIN: frozenset({"province"}),
+}

@@ -12,6 +12,8 @@ import hashlib
 import secrets
 
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -103,4 +105,5 @@ def api_token_authenticate(key: str) -> User | None:
 
 def api_tokens_of(user: User) -> list[ApiToken]:
     """The user's own tokens, newest first, for the account page (never anyone else's)."""
-    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-pk"))
+    expired = ExpressionWrapper(Q(expires_at__lte=Now()), output_field=BooleanField())
+    return list(ApiToken.objects.filter(user=user).annotate(is_expired=expired).order_by("-created_at", "-pk"))

@@ -28,7 +28,7 @@ def format_number(value: float | int | Decimal | None, decimals: int = 0) -> str
     text = f"{abs(number):f}"
     whole, _sep, frac = text.partition(".")
     decimal_sep, thousand_sep = _separators()
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

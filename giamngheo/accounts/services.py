@@ -1,0 +1,316 @@
+"""Writes on users: signing in (with lock-out), creating users, granting and revoking roles, language and
+password. Each write is one transaction with one audit entry; API tokens live in ``accounts.tokens``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from giamngheo.accounts import scope
+from giamngheo.accounts.login_policy import may_sign_in
+from giamngheo.accounts.models import LoginThrottle, RoleGrant, User
+from giamngheo.accounts.roles import ROLE_UNIT_LEVELS, Perm, Role
+from giamngheo.accounts.unit_home import user_home_path
+from giamngheo.core.audit import log_action, register_action
+from giamngheo.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from giamngheo.geo.models import AdminUnit
+
+register_action("giamngheo.user.created", gettext_lazy("Tạo người dùng"))
+register_action("giamngheo.user.language_changed", gettext_lazy("Đổi ngôn ngữ giao diện"))
+register_action("giamngheo.user.password_changed", gettext_lazy("Đổi mật khẩu"))
+
+
+class LoginLocked(ApplicationError):
+    """Too many failed log-ins for this username: refused without looking at the password."""
+
+
+# ---------------------------------------------------------------------------------------------- log-in
+
+
+def _lock_message(locked_until: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
+    return _(
+        "Tài khoản tạm thời bị khoá do đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút."
+    ) % {"minutes": minutes}
+
+
+def _failure_record(username: str, now: dt.datetime) -> User | LoginThrottle:
+    """The row that counts failures for ``username``, locked for update: the user's own row if the account
+    exists, otherwise a throttle row, so known and unknown usernames are treated alike."""
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is not None:
+        return user
+    record, _created = LoginThrottle.objects.select_for_update().get_or_create(
+        username=username, defaults={"last_failure_at": now}
+    )
+    return record
+
+
+def _register_failure(request: HttpRequest, username: str, now: dt.datetime) -> dt.datetime | None:
+    """Count one failed log-in; return the end of the lock if this failure locks the username."""
+    with transaction.atomic():
+        record = _failure_record(username, now)
+        if record.locked_until is not None and record.locked_until <= now:
+            record.failed_logins = 0  # the previous lock has run out: a fresh start
+            record.locked_until = None
+        record.failed_logins += 1
+        locked_until = None
+        if record.failed_logins >= settings.LOGIN_MAX_FAILURES:
+            locked_until = now + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+            record.locked_until = locked_until
+        fields = ["failed_logins", "locked_until"]
+        if isinstance(record, LoginThrottle):
+            record.last_failure_at = now
+            fields.append("last_failure_at")
+        record.save(update_fields=fields)
+        if locked_until is not None:
+            known = isinstance(record, User)
+            log_action(
+                actor=None,
+                action="giamngheo.user.login_locked",
+                object_type="user",
+                object_id=record.pk if known else username,
+                object_repr=username,
+                unit_path=user_home_path(record) if isinstance(record, User) else "",
+                changes={"locked_until": [None, locked_until]},
+                data={"failures": record.failed_logins, "remote_addr": request.META.get("REMOTE_ADDR", "")},
+            )
+        # Throttle rows of long-forgotten guesses are of no further use.
+        LoginThrottle.objects.filter(
+            last_failure_at__lt=now - dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS, days=1)
+        ).delete()
+    return locked_until
+
+
+def _current_lock(username: str, now: dt.datetime) -> dt.datetime | None:
+    until = User.objects.filter(username=username).values_list("locked_until", flat=True).first()
+    if until is None:
+        until = LoginThrottle.objects.filter(username=username).values_list("locked_until", flat=True).first()
+    return until if until is not None and until > now else None
+
+
+def user_authenticate(
+    *, request: HttpRequest, username: str, password: str, now: dt.datetime | None = None
+) -> User:
+    """Check the credentials, sign the user in on ``request`` and return them.
+
+    Refusals raise ``ApplicationError`` with a message for the log-in page. After
+    ``LOGIN_MAX_FAILURES`` consecutive failures the username is locked for ``LOGIN_LOCKOUT_SECONDS``,
+    whether or not an account has that name; the messages never say which. ``now`` is for tests.
+    """
+    now = now or timezone.now()
+    username = username.strip()
+    if not username or not password:
+        raise ApplicationError(_("Vui lòng nhập tên đăng nhập và mật khẩu."), field="username")
+    locked_until = _current_lock(username, now)
+    if locked_until is not None:
+        raise LoginLocked(_lock_message(locked_until, now))
+    # Django's backend hashes the password even for an unknown username, so timing does not tell either.
+    user = auth.authenticate(request, username=username, password=password)
+    if user is None:
+        locked_until = _register_failure(request, username, now)
+        if locked_until is not None:
+            raise LoginLocked(_lock_message(locked_until, now))
+        raise ApplicationError(_("Tên đăng nhập hoặc mật khẩu không đúng."), field="password")
+    assert isinstance(user, User)
+    if not may_sign_in(user):
+        raise ApplicationError(
+            _(
+                "Tài khoản thử nghiệm chỉ đăng nhập được trên cơ sở dữ liệu thử nghiệm "
+                "(tạo bằng lệnh “giamngheo demo”)."
+            )
+        )
+    if user.failed_logins or user.locked_until:
+        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+        user.failed_logins, user.locked_until = 0, None
+    auth.login(request, user)
+    return user
+
+
+# ------------------------------------------------------------------------------------------------ users
+
+
+def _password_errors(password: str, user: User) -> list[str]:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        return [str(message) for message in exc.messages]
+    return []
+
+
+def _check_language(language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(_("Ngôn ngữ không được hỗ trợ."), field="language")
+
+
+def user_create(
+    *,
+    actor: User,
+    username: str,
+    full_name: str,
+    password: str,
+    language: str = settings.LANGUAGE_CODE,
+    role: str | None = None,
+    unit: AdminUnit | None = None,
+) -> User:
+    """Create a user, and grant them ``role`` on ``unit`` in the same transaction when both are given
+    (a user nobody can see in the users page would be an orphan). The actor needs ``user.manage``."""
+    if not scope.paths_for(actor, Perm.USER_MANAGE):
+        raise PermissionDenied(_("Bạn không có quyền quản lý người dùng."))
+    if (role is None) != (unit is None):
+        raise ApplicationError(_("Vui lòng chọn cả vai trò và đơn vị."), field="role" if role is None else "unit")
+    username = username.strip()
+    full_name = " ".join(full_name.split())
+    errors: dict[str, list[str]] = {}
+    try:
+        User.username_validator(username)
+    except ValidationError as exc:
+        errors["username"] = [str(m) for m in exc.messages]
+    if not username:
+        errors["username"] = [_("Vui lòng nhập tên đăng nhập.")]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("Tên đăng nhập “%(username)s” đã có người dùng.") % {"username": username}]
+    if not full_name:
+        errors["full_name"] = [_("Vui lòng nhập họ và tên.")]
+    # Vietnamese names are written family name first: the whole name is kept in one field.
+    user = User(username=username, first_name=full_name[:150], language=language)
+    password_errors = _password_errors(password, user)
+    if password_errors:
+        errors["password"] = password_errors
+    if language not in dict(settings.LANGUAGES):
+        errors["language"] = [_("Ngôn ngữ không được hỗ trợ.")]
+    if errors:
+        raise ValidationFailed(_("Chưa tạo được người dùng: vui lòng sửa các lỗi bên dưới."), errors=errors)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        log_action(
+            actor=actor,
+            action="giamngheo.user.created",
+            object_type="user",
+            object_id=user.pk,
+            object_repr=username,
+            unit_path=unit.path if unit is not None else "",
+            changes={"username": [None, username], "full_name": [None, full_name], "language": [None, language]},
+        )
+        if role is not None and unit is not None:
+            role_grant(actor=actor, user=user, role=role, unit=unit)
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """The user's interface language, kept on their profile so every device follows it."""
+    _check_language(language)
+    if user.language == language:
+        return user
+    with transaction.atomic():
+        before = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        log_action(
+            actor=user,
+            action="giamngheo.user.language_changed",
+            object_type="user",
+            object_id=user.pk,
+            object_repr=user.get_username(),
+            unit_path=user_home_path(user),
+            changes={"language": [before, language]},
+        )
+    return user
+
+
+def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """Change one's own password; the old one must be given. The audit entry records that it changed,
+    never a hash."""
+    if not user.check_password(old_password):
+        raise ApplicationError(_("Mật khẩu hiện tại không đúng."), field="old_password")
+    problems = _password_errors(new_password, user)
+    if problems:
+        raise ValidationFailed(_("Mật khẩu mới chưa đạt yêu cầu."), errors={"new_password": problems})
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        log_action(
+            actor=user,
+            action="giamngheo.user.password_changed",
+            object_type="user",
+            object_id=user.pk,
+            object_repr=user.get_username(),
+            unit_path=user_home_path(user),
+        )
+    return user
+
+
+# ------------------------------------------------------------------------------------------------ roles
+
+
+def _check_may_administer(actor: User, role: str, unit: AdminUnit) -> None:
+    """Scope first (out of scope is *not found*), then the one role a user manager may not hand out."""
+    scope.require(actor, Perm.USER_MANAGE, unit.path)
+    if role == Role.SYSTEM_ADMIN and not (
+        actor.is_superuser
+        or any(r == Role.SYSTEM_ADMIN and unit.path.startswith(p) for r, p in scope.grants(actor))
+    ):
+        raise PermissionDenied(
+            _("Chỉ quản trị hệ thống mới được cấp hoặc thu hồi vai trò quản trị hệ thống."), field="role"
+        )
+
+
+def role_grant(*, actor: User, user: User, role: str, unit: AdminUnit) -> RoleGrant:
+    """Give ``user`` ``role`` on ``unit`` and everything below it."""
+    if role not in Role.values:
+        raise ApplicationError(_("Vai trò không hợp lệ."), field="role")
+    _check_may_administer(actor, role, unit)
+    if not unit.is_current:
+        raise ApplicationError(_("Chỉ cấp quyền trên đơn vị hành chính đang có hiệu lực."), field="unit")
+    if unit.level not in ROLE_UNIT_LEVELS[role]:
+        raise ApplicationError(
+            _("Vai trò “%(role)s” không cấp được trên đơn vị cấp “%(level)s”.")
+            % {"role": Role(role).label, "level": unit.get_level_display()},
+            field="unit",
+        )
+    with transaction.atomic():
+        if RoleGrant.objects.filter(user=user, role=role, unit=unit).exists():
+            raise ApplicationError(_("Người dùng đã có vai trò này trên đơn vị này."), field="role")
+        grant = RoleGrant.objects.create(user=user, role=role, unit=unit, unit_path=unit.path, granted_by=actor)
+        log_action(
+            actor=actor,
+            action="giamngheo.user.role_granted",
+            object_type="user",
+            object_id=user.pk,
+            object_repr=user.get_username(),
+            unit_path=unit.path,
+            changes={"role": [None, role], "unit": [None, unit.name]},
+        )
+    scope.forget_grants(user)
+    return grant
+
+
+def role_revoke(*, actor: User, user: User, role: str, unit: AdminUnit) -> None:
+    """Take ``role`` on ``unit`` away from ``user``."""
+    _check_may_administer(actor, role, unit)
+    with transaction.atomic():
+        deleted, _by_model = RoleGrant.objects.filter(user=user, role=role, unit=unit).delete()
+        if not deleted:
+            raise ApplicationError(_("Người dùng không có vai trò này trên đơn vị này."), field="role")
+        log_action(
+            actor=actor,
+            action="giamngheo.user.role_revoked",
+            object_type="user",
+            object_id=user.pk,
+            object_repr=user.get_username(),
+            unit_path=unit.path,
+            changes={"role": [role, None], "unit": [unit.name, None]},
+        )
+    scope.forget_grants(user)
+
