@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from giamngheo.households.views import edit, household, registry
 
 app_name = "households"
-urlpatterns: list = []
+urlpatterns = [
+    path("", registry.household_list, name="list"),
+    path("them/", edit.household_create, name="create"),
+    path("thon-ap/", registry.hamlet_options, name="hamlet_options"),
+    path("<str:code>/", household.household_detail, name="detail"),
+    path("<str:code>/sua/", edit.household_edit, name="edit"),
+    path("<str:code>/xoa/", edit.household_delete, name="delete"),
+]

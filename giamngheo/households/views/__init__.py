@@ -1,0 +1,1 @@
+"""The household registry pages (``/ho/``): list, detail, create, edit, delete, and their fragments."""

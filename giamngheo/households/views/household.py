@@ -1,0 +1,48 @@
+"""One household's page: facts, members, classification under every standard in force, history."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.views.decorators.http import require_GET
+
+from giamngheo.accounts import scope
+from giamngheo.accounts.roles import Perm
+from giamngheo.households import selectors
+from giamngheo.households.views.present import household_fact_groups, member_facts
+
+
+def _history_url(code: str) -> str | None:
+    """The audit trail's fragment for this household, when the audit pages are installed."""
+    try:
+        return reverse("core:object_history", kwargs={"object_type": "household", "object_id": code})
+    except NoReverseMatch:
+        return None
+
+
+def _lang() -> str:
+    return "en" if (translation.get_language() or "vi").startswith("en") else "vi"
+
+
+@login_required
+@require_GET
+def household_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    household = selectors.household_get(user=user, code=code)
+    show_ids = scope.can_see_citizen_id(user, household.unit_path)
+    members = [
+        {"member": member, "facts": member_facts(member, show_citizen_id=show_ids)}
+        for member in household.members.all()
+    ]
+    return render(request, "households/detail.html", {
+        "household": household,
+        "fact_groups": household_fact_groups(household),
+        "members": members,
+        "show_ids": show_ids,
+        "classifications": selectors.household_classification_view(household=household, user=user, lang=_lang()),
+        "can_edit": scope.allows(user, Perm.HOUSEHOLD_EDIT, household.unit_path),
+        "history_url": _history_url(household.code),
+    })

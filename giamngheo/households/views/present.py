@@ -1,0 +1,106 @@
+"""Household facts as the detail page and the conflict comparison show them: label and answer in words.
+
+A missing answer is shown as "Chưa trả lời", never as "Không": the difference matters to the engine
+and to the officer checking the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from giamngheo.core.formatting import format_date, format_number
+from giamngheo.households.forms import field_label
+from giamngheo.households.models import Household, InformationDevice, Member
+from giamngheo.households.records import DATE_FACTS, DWELLING_FACTS, MEMBER_FACTS
+
+GENERAL_FACTS = ("reference_date", "year", "area", "income", "score_a", "income_basis")
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    label: Any
+    text: str
+    answered: bool
+
+
+def answer_text(model: type[Model], name: str, value: Any) -> tuple[str, bool]:
+    """(words, answered) for one stored or record value of ``model``'s field ``name``."""
+    if value is None or value == "":
+        return _("Chưa trả lời"), False
+    if isinstance(value, bool):
+        return (_("Có") if value else _("Không")), True
+    if isinstance(value, list):
+        if not value:
+            return _("Không có phương tiện nào"), True
+        devices = dict(InformationDevice.choices)
+        return ", ".join(str(devices.get(v, v)) for v in value), True
+    if name in DATE_FACTS and isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value, True
+    if isinstance(value, dt.date):
+        return format_date(value), True
+    choices = dict(getattr(model._meta.get_field(name), "choices", None) or ())
+    if choices:
+        return str(choices.get(value, value)), True
+    if isinstance(value, int | float):
+        if name == "income":
+            return _("%(amount)s đồng") % {"amount": format_number(value)}, True
+        return format_number(value, 0 if float(value).is_integer() else 1), True
+    return str(value), True
+
+
+def facts(obj: Model, names: Iterable[str]) -> list[Fact]:
+    model = type(obj)
+    rows = []
+    for name in names:
+        text, answered = answer_text(model, name, getattr(obj, name))
+        rows.append(Fact(name, field_label(model, name), text, answered))
+    return rows
+
+
+def household_fact_groups(household: Household) -> list[tuple[Any, list[Fact]]]:
+    return [
+        (gettext_lazy("Thông tin chung"), facts(household, GENERAL_FACTS)),
+        (gettext_lazy("Nhà ở và điều kiện sống"), facts(household, DWELLING_FACTS)),
+    ]
+
+
+def member_facts(member: Member, *, show_citizen_id: bool) -> list[Fact]:
+    from giamngheo.accounts.scope import mask_citizen_id
+
+    rows = facts(member, [n for n in MEMBER_FACTS if n != "citizen_id"])
+    if member.citizen_id:
+        shown = member.citizen_id if show_citizen_id else mask_citizen_id(member.citizen_id)
+        rows.insert(2, Fact("citizen_id", field_label(Member, "citizen_id"), shown, True))
+    return rows
+
+
+def record_answer(path: str, value: Any) -> tuple[str, bool]:
+    """Words for a value found at a record path (``dwelling.latrine``, ``members[1].sex``, ``income``)."""
+    name = path.rsplit(".", 1)[-1]
+    model: type[Model] = Member if path.startswith("members") else Household
+    if name == "id":
+        return (str(value), True) if value not in (None, "") else (_("Chưa trả lời"), False)
+    if name in ("province_code", "commune_code", "hamlet"):
+        return (str(value), True) if value else (_("Chưa trả lời"), False)
+    return answer_text(model, name, value)
+
+
+def record_label(path: str) -> str:
+    """``members[1].sex`` → "Giới tính"; ``dwelling.latrine`` → "Nhà tiêu"; ``id`` → "Mã hộ"."""
+    name = path.rsplit(".", 1)[-1]
+    if path.startswith("members"):
+        return str(field_label(Member, "member_id" if name == "id" else name))
+    location = {"id": _("Mã hộ"), "commune_code": _("Mã xã/phường"), "province_code": _("Mã tỉnh"),
+                "hamlet": _("Thôn/ấp")}
+    return str(location.get(name) or field_label(Household, name))
