@@ -161,6 +161,8 @@ FORMAT_MODULE_PATH = ["giamngheo.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# giamngheo/static (app.css, vendored htmx) belongs to no single app, so the app finder would miss it.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Demo users (xa, xa2, tinh with password "demo") may only exist in a database created by `giamngheo demo`.
 GIAMNGHEO_DEMO = env_bool("GIAMNGHEO_DEMO", False)

@@ -60,6 +60,15 @@ def test_bearer_for_stores_only_the_hash(unit_tree, make_user, bearer_for):
     assert raw.startswith(token.prefix)
 
 
+@pytest.mark.django_db
+def test_bearer_for_token_is_accepted_by_the_api_authentication(unit_tree, make_user, bearer_for):
+    from giamngheo.accounts.tokens import api_token_authenticate
+
+    user = make_user(role=Role.PROVINCE_VIEWER, unit=unit_tree.province)
+    raw = bearer_for(user)["Authorization"].removeprefix("Bearer ")
+    assert api_token_authenticate(raw) == user
+
+
 def test_settings_parse_sqlite_url():
     assert database_from_url("sqlite:///tmp/x.sqlite3") == {
         "ENGINE": "django.db.backends.sqlite3",
