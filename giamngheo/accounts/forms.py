@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from giamngheo.accounts.roles import Role
+from giamngheo.geo.models import AdminUnit
 
 
 class LoginForm(forms.Form):
@@ -44,11 +48,24 @@ class TokenCreateForm(forms.Form):
     days = forms.IntegerField(label=_("Thời hạn (ngày)"), min_value=1, max_value=366, initial=90)
 
 
+def unit_choice_label(unit: AdminUnit) -> str:
+    """"Ấp Bình Minh — Xã An Bình": a hamlet's name alone is ambiguous across communes."""
+    if unit.parent is not None and unit.level != "province":
+        return f"{unit.name} — {unit.parent.name}"
+    return unit.name
+
+
 class GrantForm(forms.Form):
     role = forms.ChoiceField(label=_("Vai trò"), choices=Role.choices)
-    # The unit is chosen from the units in the manager's scope (see selectors.units_for_picker); the
-    # service checks scope again, so a forged id only meets a "not found".
+    # Offered: the units in the manager's scope (selectors.units_for_picker), refreshed by a search box.
+    # Any id is accepted here because the search may offer units beyond the first page; the view looks the
+    # unit up within scope and the service checks scope again, so a forged id meets only "not found".
     unit = forms.IntegerField(label=_("Đơn vị"), widget=forms.Select)
+
+    def __init__(self, *args: Any, units: Iterable[AdminUnit] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— Chọn đơn vị —"))] + [(u.pk, unit_choice_label(u)) for u in units]
+        self.fields["unit"].widget.choices = choices  # type: ignore[attr-defined]
 
 
 class UserCreateForm(GrantForm):
