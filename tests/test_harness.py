@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -95,3 +98,63 @@ def test_settings_parse_postgres_url_with_host_and_port():
 def test_settings_reject_unsupported_database_urls(url):
     with pytest.raises(ImproperlyConfigured, match="GIAMNGHEO_DATABASE_URL"):
         database_from_url(url)
+
+
+# Licences that may be combined with our GPL-3.0-or-later in one distributed program (docs/adr/0003).
+GPL3_COMPATIBLE_SPDX = {
+    "0BSD", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "CC0-1.0", "GPL-2.0-or-later", "GPL-3.0-only",
+    "GPL-3.0-or-later", "HPND", "ISC", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "MIT",
+    "MIT-0", "MIT-CMU", "MPL-2.0", "PSF-2.0", "Zlib",
+}
+GPL3_COMPATIBLE_CLASSIFIERS = {
+    "Apache Software License", "BSD License", "GNU General Public License v2 or later (GPLv2+)",
+    "GNU General Public License v3 or later (GPLv3+)", "GNU Lesser General Public License v3 (LGPLv3)",
+    "ISC License (ISCL)", "MIT License", "Mozilla Public License 2.0 (MPL 2.0)",
+    "Python Software Foundation License",
+}
+
+
+def _runtime_distributions() -> dict[str, Any]:
+    """Every distribution installed because giamngheo needs it at run time (extras of dependencies included)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    found: dict[str, Any] = {}
+    todo: list[tuple[str, frozenset[str]]] = [("giamngheo", frozenset())]
+    while todo:
+        name, extras = todo.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in found and not extras:
+            continue
+        dist = found.setdefault(key, metadata.distribution(name))
+        for line in dist.requires or []:
+            req = Requirement(line)
+            wanted = [""] if not extras else ["", *extras]
+            if req.marker and not any(req.marker.evaluate({"extra": extra}) for extra in wanted):
+                continue
+            todo.append((req.name, frozenset(req.extras)))
+    found.pop("giamngheo")
+    return found
+
+
+def _licence_is_gpl3_compatible(meta: Any) -> bool:
+    expression = meta.get("License-Expression")
+    if expression:
+        return set(re.findall(r"[A-Za-z0-9.+-]+", expression)) - {"AND", "OR", "WITH"} <= GPL3_COMPATIBLE_SPDX
+    classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License")]
+    if classifiers:
+        return any(c in GPL3_COMPATIBLE_CLASSIFIERS for c in classifiers)
+    text = (meta.get("License") or "").strip()
+    return bool(text) and set(re.findall(r"[A-Za-z0-9.+-]+", text)) - {"AND", "OR"} <= GPL3_COMPATIBLE_SPDX
+
+
+def test_every_runtime_dependency_has_a_gpl3_compatible_licence():
+    distributions = _runtime_distributions()
+    assert {"django", "polars", "psycopg-binary", "vietnamadminunits", "unidecode"} <= distributions.keys()
+    incompatible = sorted(
+        f"{name} ({meta.get('License-Expression') or meta.get('License') or 'no licence metadata'})"
+        for name, meta in ((name, dist.metadata) for name, dist in distributions.items())
+        if not _licence_is_gpl3_compatible(meta)
+    )
+    assert incompatible == [], "licence not known to be GPL-3.0-compatible: " + ", ".join(incompatible)
