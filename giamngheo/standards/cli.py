@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -55,8 +54,12 @@ def _read_text(source: str) -> str:
         raise CommandError(f"{source}: cannot read ({exc.strerror})") from None
 
 
-def read_records(source: str) -> Iterator[tuple[str, Any]]:
-    """(where, record) pairs from JSON Lines or one JSON array; ``where`` is ``line N`` or ``item [i]``."""
+def read_records(source: str) -> list[tuple[str, Any]]:
+    """(where, record) pairs from JSON Lines or one JSON array; ``where`` is ``line:N`` or ``item:i``.
+
+    The whole input is parsed before any record is judged, so invalid JSON stops the command before it has
+    reported or printed anything.
+    """
     text = _read_text(source)
     name = "stdin" if source == "-" else source
     if text.lstrip().startswith("["):
@@ -64,16 +67,16 @@ def read_records(source: str) -> Iterator[tuple[str, Any]]:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CommandError(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-        for index, item in enumerate(items):
-            yield f"item:{index}", item
-        return
+        return [(f"item:{index}", item) for index, item in enumerate(items)]
+    records = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            yield f"line:{number}", json.loads(line)
+            records.append((f"line:{number}", json.loads(line)))
         except json.JSONDecodeError as exc:
             raise CommandError(f"{name}: invalid JSON on line {number}, column {exc.colno}: {exc.msg}") from None
+    return records
 
 
 def _where_text(where: str, lang: str) -> str:
