@@ -166,6 +166,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Demo users (xa, xa2, tinh with password "demo") may only exist in a database created by `giamngheo demo`.
 GIAMNGHEO_DEMO = env_bool("GIAMNGHEO_DEMO", False)
+# Area type of a special zone (đặc khu): "rural" or "urban" (wards are urban, communes rural); see docs/units.md.
+GIAMNGHEO_SPECIAL_ZONE_AREA = os.environ.get("GIAMNGHEO_SPECIAL_ZONE_AREA", "rural")
 
 LOGGING = {
     "version": 1,

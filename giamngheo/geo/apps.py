@@ -6,3 +6,6 @@ class GeoConfig(AppConfig):
     name = "giamngheo.geo"
     label = "geo"
     verbose_name = _("Đơn vị hành chính")
+
+    def ready(self) -> None:
+        from giamngheo.geo import checks  # noqa: F401  (registers the settings check)

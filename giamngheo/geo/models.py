@@ -79,6 +79,8 @@ class AdminUnit(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["generation", "level", "code"], name="unit_code_unique_per_level"),
         ]
+        # Scope filters are ``path LIKE '/86/%'``; PostgreSQL needs this operator class to use an index for it.
+        indexes = [models.Index(fields=["path"], name="unit_path_like_idx", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.name
@@ -114,6 +116,8 @@ class UnitCrosswalk(models.Model):
     old_unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="crosswalk_to")
     new_unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="crosswalk_from")
     is_split = models.BooleanField(_("bị chia tách"), default=False)
+    # For a split unit: the new unit an old address goes to when nothing more precise is known.
+    is_default = models.BooleanField(_("đơn vị mới mặc định"), default=False)
     source = models.CharField(_("nguồn"), max_length=64, blank=True)
 
     class Meta:
@@ -121,3 +125,20 @@ class UnitCrosswalk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_unit.code} → {self.new_unit.code}"
+
+
+class DemoMarker(models.Model):
+    """Present only in a database built by ``giamngheo demo``: demo users (password ``demo``) may sign in
+    only where this row exists (``giamngheo.demo.marker.is_demo_database``)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    province_code = models.CharField(max_length=2)
+    seed = models.IntegerField()
+    households = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dấu hiệu cơ sở dữ liệu thử nghiệm")
+        verbose_name_plural = _("dấu hiệu cơ sở dữ liệu thử nghiệm")
+
+    def __str__(self) -> str:
+        return f"demo {self.province_code} seed={self.seed}"
