@@ -30,13 +30,38 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 
+# What kind of object an entry is about, as the audit page's filter and columns name it.
+OBJECT_TYPE_LABELS: dict[str, Any] = {
+    "household": _("Hộ gia đình"),
+    "geo.AdminUnit": _("Đơn vị hành chính"),
+    "user": _("Người dùng"),
+    "api_token": _("Mã truy cập API"),
+    "review_cycle": _("Đợt rà soát"),
+    "review_case": _("Hồ sơ rà soát"),
+    "review_request": _("Đề nghị rà soát"),
+    "village_meeting": _("Hội nghị thôn"),
+    "complaint": _("Khiếu nại"),
+    "certificate": _("Giấy chứng nhận"),
+    "ledger_entry": _("Sổ theo dõi hằng năm"),
+}
+
+
 def register_action(code: str, label: Any) -> None:
     """Apps register their own codes (``reviews`` does at import) so the trail can show them."""
     ACTION_LABELS[code] = label
 
 
+def register_object_type(code: str, label: Any) -> None:
+    """Apps register the object types they write entries about, for the audit page's filter."""
+    OBJECT_TYPE_LABELS[code] = label
+
+
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
+
+
+def object_type_label(code: str) -> str:
+    return str(OBJECT_TYPE_LABELS.get(code, code))
 
 
 def json_safe(value: Any) -> Any:

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from giamngheo.core import views
 
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.audit_list_view, name="audit_list"),
+    path("xuat/", views.audit_export_view, name="audit_export"),
+    path("doi-tuong/<str:object_type>/<str:object_id>/", views.object_history_view, name="object_history"),
+]

@@ -1,0 +1,48 @@
+"""The audit page's filter form: it only parses; the selector applies the filters inside the user's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        # The browser's date picker speaks ISO; it shows the date in the user's own format.
+        super().__init__(format="%Y-%m-%d")
+
+
+class AuditFilterForm(forms.Form):
+    date_from = forms.DateField(label=_("Từ ngày"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Đến ngày"), required=False, widget=DateInput())
+    actor = forms.CharField(label=_("Người thực hiện"), required=False, max_length=150)
+    action = forms.ChoiceField(label=_("Hành động"), required=False)
+    object_type = forms.ChoiceField(label=_("Loại đối tượng"), required=False)
+    object_id = forms.CharField(label=_("Mã đối tượng"), required=False, max_length=64)
+    unit = forms.IntegerField(label=_("Đơn vị"), required=False, widget=forms.Select)
+
+    def __init__(
+        self,
+        *args: Any,
+        actions: Iterable[tuple[str, str]] = (),
+        object_types: Iterable[tuple[str, str]] = (),
+        units: Iterable[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        everything = [("", _("Tất cả"))]
+        self.fields["action"].choices = everything + list(actions)  # type: ignore[attr-defined]
+        self.fields["object_type"].choices = everything + list(object_types)  # type: ignore[attr-defined]
+        self.fields["unit"].widget.choices = [("", _("Mọi đơn vị trong phạm vi"))] + list(units)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."))
+        return data
