@@ -1,7 +1,7 @@
 # giamngheo — the two commands: `make demo` (try it) and `make test` (check everything).
 #
 #   make demo       virtual environment in .venv, install, migrate ./var/giamngheo.sqlite3, load the demo
-#                   once, serve on http://127.0.0.1:$(PORT) (PORT=8000 unless given)
+#                   once, serve on http://127.0.0.1:8000 (make demo PORT=8080 for another port)
 #   make test       install the dev tools, ruff, mypy, the suite on SQLite and on a throwaway PostgreSQL
 #   make lint       ruff + mypy only
 #   make messages   refresh and compile the English catalogue (msgids are Vietnamese)
@@ -21,7 +21,7 @@ STAMP_DEV := $(VENV)/.giamngheo-installed-dev
 .PHONY: help demo serve test lint messages clean
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
@@ -62,7 +62,7 @@ lint: $(STAMP_DEV)
 	$(BIN)/mypy giamngheo
 
 messages: $(STAMP_DEV)
-	cd giamngheo && ../$(BIN)/giamngheo makemessages --locale en --no-obsolete --add-location file
+	cd giamngheo && $(abspath $(BIN))/giamngheo makemessages --locale en --no-obsolete --add-location file
 	$(BIN)/giamngheo compilemessages --locale en --ignore '.venv'
 
 clean:
