@@ -21,13 +21,15 @@ from giamngheo.accounts.login_policy import may_sign_in
 from giamngheo.accounts.models import LoginThrottle, RoleGrant, User
 from giamngheo.accounts.roles import ROLE_UNIT_LEVELS, Perm, Role
 from giamngheo.accounts.unit_home import user_home_path
-from giamngheo.core.audit import log_action, register_action
+from giamngheo.core.audit import log_action, register_action, register_value_labels
 from giamngheo.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from giamngheo.geo.models import AdminUnit
 
 register_action("giamngheo.user.created", gettext_lazy("Tạo người dùng"))
 register_action("giamngheo.user.language_changed", gettext_lazy("Đổi ngôn ngữ giao diện"))
 register_action("giamngheo.user.password_changed", gettext_lazy("Đổi mật khẩu"))
+register_value_labels("user", "role", dict(Role.choices))
+register_value_labels("user", "language", dict(settings.LANGUAGES))
 
 
 class LoginLocked(ApplicationError):
@@ -297,8 +299,13 @@ def role_grant(*, actor: User, user: User, role: str, unit: AdminUnit) -> RoleGr
 
 
 def role_revoke(*, actor: User, user: User, role: str, unit: AdminUnit) -> None:
-    """Take ``role`` on ``unit`` away from ``user``."""
+    """Take ``role`` on ``unit`` away from ``user``. Not from oneself: a manager who revoked their own
+    role by mistake could not give it back."""
     _check_may_administer(actor, role, unit)
+    if user.pk == actor.pk:
+        raise ApplicationError(
+            _("Bạn không thể tự thu hồi vai trò của chính mình; hãy nhờ một người quản lý khác."), field="role"
+        )
     with transaction.atomic():
         deleted, _by_model = RoleGrant.objects.filter(user=user, role=role, unit=unit).delete()
         if not deleted:

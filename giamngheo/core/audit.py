@@ -7,6 +7,7 @@ for the audit page. ``changes`` maps each changed field to ``[before, after]`` i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +45,15 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "certificate": _("Giấy chứng nhận"),
     "ledger_entry": _("Sổ theo dõi hằng năm"),
 }
+
+
+# Coded field values the audit page shows by their label: (object_type, field) → {code: label}.
+VALUE_LABELS: dict[tuple[str, str], Mapping[str, Any]] = {}
+
+
+def register_value_labels(object_type: str, field: str, labels: Mapping[str, Any]) -> None:
+    """So that ``role: commune_officer`` reads "Cán bộ giảm nghèo cấp xã" on the audit page and export."""
+    VALUE_LABELS[(object_type, field)] = labels
 
 
 def register_action(code: str, label: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from giamngheo.accounts.scope import can_see_citizen_id, mask_citizen_id
-from giamngheo.core.audit import action_label, object_type_label
+from giamngheo.core.audit import VALUE_LABELS, action_label, object_type_label
 from giamngheo.core.models import AuditEntry
 
 _SENSITIVE_KEY = "citizen_id"
@@ -58,6 +58,9 @@ def change_rows(entry: AuditEntry, *, show_citizen_ids: bool) -> list[ChangeRow]
     rows = []
     for field, pair in (entry.changes or {}).items():
         before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        labels = VALUE_LABELS.get((entry.object_type, field))
+        if labels:
+            before, after = (labels.get(v, v) if isinstance(v, str) else v for v in (before, after))
         if not show_citizen_ids:
             before, after = _masked(before, field), _masked(after, field)
         shown_before, shown_after = display_value(before), display_value(after)

@@ -10,11 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """15/04/2025 typed as text: a browser date picker shows mm/dd/yyyy on a PC set up in English, which
+    a commune officer would misread. ISO dates (links, bookmarks) are accepted too."""
 
     def __init__(self) -> None:
-        # The browser's date picker speaks ISO; it shows the date in the user's own format.
-        super().__init__(format="%Y-%m-%d")
+        super().__init__(
+            format="%d/%m/%Y", attrs={"placeholder": _("ngày/tháng/năm"), "inputmode": "numeric", "size": 10}
+        )
 
 
 class AuditFilterForm(forms.Form):

@@ -126,3 +126,9 @@ def test_user_create_needs_user_management(make_user, unit_tree):
     officer = make_user(Role.COMMUNE_OFFICER, unit_tree.commune)
     with pytest.raises(PermissionDenied):
         user_create(actor=officer, username="x", full_name="X", password=GOOD_PASSWORD)
+
+
+def test_a_manager_cannot_revoke_their_own_role(province_officer, unit_tree):
+    with pytest.raises(ApplicationError, match="chính mình"):
+        role_revoke(actor=province_officer, user=province_officer, role=Role.PROVINCE_OFFICER, unit=unit_tree.province)
+    assert province_officer.grants.exists()

@@ -56,6 +56,15 @@ def test_changes_show_before_and_after(trail, unit_tree, make_user, client_for):
     assert "head_name" in text and "Nguyễn Văn A<" in text and "Nguyễn Văn An<" in text
 
 
+def test_coded_values_read_as_labels(unit_tree, make_user, client_for):
+    from giamngheo.accounts.services import role_grant
+
+    manager = make_user(Role.PROVINCE_OFFICER, unit_tree.province)
+    role_grant(actor=manager, user=make_user(), role=Role.COMMUNE_APPROVER, unit=unit_tree.commune)
+    text = client_for(manager).get(reverse("core:audit_list")).text
+    assert "Lãnh đạo xã (phê duyệt)" in text and ">commune_approver<" not in text
+
+
 def test_citizen_ids_in_the_trail_are_masked_for_roles_that_do_not_need_them(trail, unit_tree, make_user, client_for):
     province = make_user(Role.PROVINCE_OFFICER, unit_tree.province)  # no citizen_id.view
     commune = make_user(Role.COMMUNE_OFFICER, unit_tree.commune)  # citizen_id.view
@@ -112,14 +121,21 @@ def test_filter_by_date_uses_vietnamese_days(trail, unit_tree, make_user, client
     early = timezone.make_aware(dt.datetime(2025, 4, 15, 6, 30))
     AuditEntry.objects.filter(pk=trail["mine"].pk).update(at=late)
     AuditEntry.objects.filter(pk=trail["neighbour"].pk).update(at=early)
-    response = client_for(viewer).get(reverse("core:audit_list"), {"date_from": "2025-04-15", "date_to": "2025-04-15"})
+    response = client_for(viewer).get(reverse("core:audit_list"), {"date_from": "15/04/2025", "date_to": "15/04/2025"})
     assert {v.entry.object_id for v in response.context["entries"]} == {"86002-0001"}
     assert "15/04/2025 06:30" in response.text
 
 
+def test_a_date_that_is_not_a_date_is_named(trail, unit_tree, make_user, client_for):
+    viewer = make_user(Role.PROVINCE_OFFICER, unit_tree.province)
+    response = client_for(viewer).get(reverse("core:audit_list"), {"date_from": "31/02/2025"})
+    assert "date_from" in response.context["form"].errors
+    assert response.context["entries"] == []
+
+
 def test_reversed_dates_are_named(trail, unit_tree, make_user, client_for):
     viewer = make_user(Role.PROVINCE_OFFICER, unit_tree.province)
-    response = client_for(viewer).get(reverse("core:audit_list"), {"date_from": "2025-05-01", "date_to": "2025-04-01"})
+    response = client_for(viewer).get(reverse("core:audit_list"), {"date_from": "01/05/2025", "date_to": "2025-04-01"})
     assert response.context["form"].errors["date_to"] == ["Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."]
     assert response.context["entries"] == []
 
