@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from giamngheo.accounts.roles import Perm
-from giamngheo.accounts.scope import require, scope_queryset
+from giamngheo.accounts.scope import allows, require, scope_queryset
 from giamngheo.core.errors import ApplicationError
 from giamngheo.core.text import fold
 from giamngheo.geo.models import AdminUnit, Generation, UnitLevel
@@ -81,9 +81,9 @@ def household_get(*, user: Any, code: str, perm: str = Perm.HOUSEHOLD_VIEW) -> H
         .prefetch_related("members")
         .first()
     )
-    if household is None:
+    if household is None or not allows(user, perm, household.unit_path):
+        # One message for both: the answer must not tell whether the code exists elsewhere.
         raise Http404(_("Không tìm thấy hộ gia đình này, hoặc hộ không thuộc địa bàn bạn được giao."))
-    require(user, perm, household.unit_path)
     return household
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giamngheo.accounts.roles import Perm
-from giamngheo.accounts.scope import can_see_citizen_id, mask_citizen_id, paths_for, require
+from giamngheo.accounts.scope import allows, can_see_citizen_id, mask_citizen_id, paths_for, require
 from giamngheo.core.audit import diff, log_action
 from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
 from giamngheo.core.formatting import format_date
@@ -156,8 +156,9 @@ def _next_code(commune: AdminUnit) -> str:
     return f"{prefix}{seq:06d}"
 
 
-def _check_duplicates(record: Mapping[str, Any], *, exclude: Household | None, errors: Errors) -> None:
-    """A household code is unique system-wide; a person is a member of at most one live household."""
+def _check_duplicates(record: Mapping[str, Any], *, actor: Any, exclude: Household | None, errors: Errors) -> None:
+    """A household code is unique system-wide; a person is a member of at most one live household. The
+    other household is named only to someone who may see it: where a person lives is personal data."""
     code = record.get("id")
     is_new_code = isinstance(code, str) and code and (exclude is None or code != exclude.code)
     if is_new_code and Household.objects.filter(code=code).exists():
@@ -174,9 +175,12 @@ def _check_duplicates(record: Mapping[str, Any], *, exclude: Household | None, e
     taken = Member.objects.filter(citizen_id__in=list(wanted), household__deleted_at__isnull=True)
     if exclude is not None:
         taken = taken.exclude(household=exclude)
-    for citizen_id, other_code in taken.values_list("citizen_id", "household__code"):
-        _add(errors, f"members[{wanted[citizen_id]}].citizen_id",
-             _("Người có số định danh này đã là thành viên của hộ %(code)s.") % {"code": other_code})
+    for citizen_id, other_code, other_path in taken.values_list("citizen_id", "household__code", "household__unit_path"):
+        if allows(actor, Perm.HOUSEHOLD_VIEW, other_path):
+            message = _("Người có số định danh này đã là thành viên của hộ %(code)s.") % {"code": other_code}
+        else:
+            message = _("Người có số định danh này đã là thành viên của một hộ ngoài địa bàn bạn được giao.")
+        _add(errors, f"members[{wanted[citizen_id]}].citizen_id", message)
 
 
 def _restore_masked_ids(record: dict[str, Any], household: Household) -> dict[str, Any]:
@@ -328,8 +332,8 @@ def household_create(
     for path, messages in record_errors(data).items():
         if not (path == "id" and generated):
             errors.setdefault(path, []).extend(messages)
-    if isinstance(data, dict):
-        _check_duplicates(data, exclude=None, errors=errors)
+    if location is not None:
+        _check_duplicates(data, actor=actor, exclude=None, errors=errors)
     if errors or location is None:
         raise _fail(errors)
     try:
@@ -400,8 +404,8 @@ def household_update(
     )
     for path, messages in record_errors(data).items():
         errors.setdefault(path, []).extend(messages)
-    if isinstance(data, dict):
-        _check_duplicates(data, exclude=current, errors=errors)
+    if location is not None:
+        _check_duplicates(data, actor=actor, exclude=current, errors=errors)
     if errors or location is None:
         raise _fail(errors)
     before = household_to_record(current, show_citizen_ids=True)

@@ -172,6 +172,17 @@ def test_a_person_cannot_be_in_two_live_households(officer):
     assert "HH-1" in errors["members[1].citizen_id"][0]
 
 
+def test_a_person_registered_outside_the_officers_area_is_not_located(officer, unit_tree, make_user):
+    other_officer = make_user(role=Role.COMMUNE_OFFICER, unit=unit_tree.other_commune)
+    elsewhere = poor_record(id="B-7", commune_code="86002")
+    del elsewhere["hamlet"]
+    household_create(actor=other_officer, record=elsewhere)
+    with pytest.raises(ValidationFailed) as excinfo:
+        household_create(actor=officer, record=poor_record())
+    message = errors_of(excinfo)["members[0].citizen_id"][0]
+    assert "B-7" not in message and "ngoài địa bàn" in message
+
+
 def test_a_deleted_household_releases_its_members(officer):
     first = household_create(actor=officer, record=poor_record())
     household_delete(actor=officer, household=first)

@@ -1,0 +1,72 @@
+"""JSON Schema of household record v1 for the OpenAPI document, built from the engine's field tables.
+
+Bodies are validated by the engine (``validate_record``) and the services, not by this schema: it only
+documents them, and being derived from the same tables it cannot drift from what is enforced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from giamngheo.standards.record import DWELLING_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, FieldSpec
+
+SERVER_FIELDS: dict[str, dict[str, Any]] = {
+    "version": {"type": "integer", "readOnly": True,
+                "description": "Phiên bản của hồ sơ; gửi lại khi sửa (PUT) để tránh ghi đè thay đổi của người khác."},
+    "created_at": {"type": "string", "format": "date-time", "readOnly": True},
+    "updated_at": {"type": "string", "format": "date-time", "readOnly": True},
+    "class": {"type": "string", "readOnly": True,
+              "enum": ["poor", "near_poor", "average", "none", "undetermined", ""],
+              "description": "Phân loại hiện tại theo chuẩn quốc gia (rỗng nếu chưa phân loại được)."},
+    "standard": {"type": "string", "readOnly": True, "description": "Mã chuẩn nghèo quốc gia đã dùng."},
+}
+READ_ONLY_KEYS = frozenset(SERVER_FIELDS) - {"version"}
+
+
+def _property(spec: FieldSpec) -> dict[str, Any]:
+    if spec.kind == "enum":
+        return {"enum": list(spec.values)}
+    if spec.kind == "enum_list":
+        return {"type": "array", "uniqueItems": True, "items": {"enum": list(spec.values)}}
+    schema: dict[str, Any] = {"type": spec.kind}
+    if spec.kind == "date":
+        schema = {"type": "string", "format": "date"}
+    if spec.pattern:
+        schema["pattern"] = f"^{spec.pattern}$"
+    if spec.non_empty:
+        schema["minLength"] = 1
+    if spec.minimum is not None:
+        schema["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        schema["maximum"] = spec.maximum
+    return schema
+
+
+def _object(fields: tuple[FieldSpec, ...], **extra: dict[str, Any]) -> dict[str, Any]:
+    properties = {spec.name: _property(spec) for spec in fields}
+    properties.update(extra)
+    required = [spec.name for spec in fields if spec.required]
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def record_schema(*, with_server_fields: bool) -> dict[str, Any]:
+    member = _object(MEMBER_FIELDS)
+    member["description"] = "Thành viên hộ; phải có birth_date hoặc age (không cả hai)."
+    schema = _object(
+        HOUSEHOLD_FIELDS,
+        dwelling=_object(DWELLING_FIELDS),
+        members={"type": "array", "minItems": 1, "items": member},
+    )
+    schema["required"] = [*schema["required"], "members"]
+    if with_server_fields:
+        schema["properties"].update(SERVER_FIELDS)
+    return schema
+
+
+def json_body(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """``openapi_extra`` for an operation that reads its JSON body itself."""
+    return {"requestBody": {"required": True, "description": description,
+                            "content": {"application/json": {"schema": schema}}}}

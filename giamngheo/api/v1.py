@@ -1,0 +1,39 @@
+"""The REST API, version 1: one NinjaAPI, bearer tokens everywhere except ``POST /auth/token``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
+
+from giamngheo.api import auth, households, units
+from giamngheo.api.errors import install_error_handlers
+
+
+class ReadableJSONRenderer(JSONRenderer):
+    """UTF-8 as is: Vietnamese names stay readable in curl output and logs (``\\u1ec5`` helps nobody)."""
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
+        return json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False)
+
+
+api = NinjaAPI(
+    title="giamngheo API",
+    version="1",
+    description=(
+        "API của hệ thống giảm nghèo đa chiều: sổ hộ (hồ sơ hộ v1), đơn vị hành chính, kết quả phân loại. "
+        "Mọi yêu cầu (trừ POST /auth/token) cần tiêu đề Authorization: Bearer <mã truy cập>. "
+        "Hướng dẫn: docs/api.md."
+    ),
+    urls_namespace="api",
+    auth=auth.BearerToken(),
+    renderer=ReadableJSONRenderer(),
+)
+install_error_handlers(api)
+api.add_router("/auth", auth.router)
+api.add_router("/units", units.router)
+api.add_router("/households", households.router)

@@ -1,0 +1,73 @@
+"""Walk every route of the API as an out-of-scope user: nothing of another commune may leak or change.
+
+The routes are read from the NinjaAPI's own URL patterns, so a new endpoint is walked without anyone
+remembering to add it here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from ninja.operation import PathView
+
+from giamngheo.api.v1 import api
+from giamngheo.core.models import AuditEntry
+from giamngheo.households.models import Household
+
+pytestmark = pytest.mark.django_db
+
+# What of commune A's household must never reach the outsider: its code, names, citizen IDs.
+SECRETS = ("A-001", "Nguyễn Văn Ánh", "Trần Thị Bé", "086123456789", "086123456790", "*********789")
+PATH_VALUES = {"id": "A-001", "code": "86001"}
+
+
+def api_routes():
+    """(method, path template) of every operation, from the URL patterns ninja generates."""
+    routes = set()
+    for pattern in api.urls[0]:
+        cells = getattr(pattern.callback, "__closure__", None) or ()
+        path_view = next((c.cell_contents for c in cells if isinstance(c.cell_contents, PathView)), None)
+        if path_view is None:
+            continue  # openapi.json and the docs page
+        for operation in path_view.operations:
+            for method in operation.methods:
+                routes.add((method, "/api/v1/" + str(pattern.pattern)))
+    return sorted(routes)
+
+
+def fill(template):
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: PATH_VALUES[m.group(1)], template)
+
+
+def test_the_walk_covers_every_endpoint():
+    walked = {(m, t.replace("<", "{").replace(">", "}")) for m, t in api_routes()}
+    documented = {
+        (method.upper(), path)
+        for path, operations in api.get_openapi_schema()["paths"].items()
+        for method in operations
+    }
+    assert walked == documented
+    assert len(walked) == 9
+
+
+@pytest.mark.parametrize(("method", "template"), api_routes())
+def test_outsider_gets_nothing_of_another_commune(api_client_for, outsider, household, new_record, method, template):
+    client = api_client_for(outsider)
+    body = json.dumps({**new_record(), "version": 1})
+    path = fill(template)
+    if template.endswith("auth/token"):
+        response = client.post(path, {"username": "x", "password": "y"}, content_type="application/json")
+    else:
+        response = client.generic(method, path, body, content_type="application/json")
+    text = response.content.decode()
+    for secret in SECRETS:
+        assert secret not in text, f"{method} {path} leaked {secret!r}"
+    if "/households" in template and response.status_code == 200:
+        assert response.json()["count"] == 0, f"{method} {path} listed another commune's households"
+    elif "/households" in template:
+        assert response.status_code in (404, 405, 422), f"{method} {path} answered {response.status_code}"
+    stored = Household.objects.get(pk=household.pk)
+    assert (stored.version, stored.deleted_at, stored.income) == (1, None, 1_200_000)
+    assert not AuditEntry.objects.filter(actor=outsider).exists()
