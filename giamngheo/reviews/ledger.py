@@ -221,3 +221,11 @@ def reconciles(block: dict[str, int], klass: str) -> bool:
     exits = sum(block[c] for c in EXITS[klass])
     entries = sum(block[c] for c in ENTRIES[klass])
     return block["start"] - exits + entries == block["end"]
+
+
+def previous_classes(*, series: str, household_ids: list[int], max_year: int) -> dict[int, str | None]:
+    """entry id → the class the household had just before that entry (None: never on a list)."""
+    frame = entries_frame(series=series, max_year=max_year, household_ids=household_ids)
+    ordered = frame.sort("household_id", "year", "effective_on", "id").with_columns(
+        pl.col("klass").shift(1).over("household_id").alias("previous"))
+    return dict(zip(ordered["id"].to_list(), ordered["previous"].to_list(), strict=True))

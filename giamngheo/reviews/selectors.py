@@ -179,3 +179,26 @@ def unit_for_movements(*, user: Any, code: str) -> AdminUnit:
         raise Http404(_("Không tìm thấy đơn vị có mã %(code)s.") % {"code": code})
     require(user, Perm.REVIEW_VIEW, unit.path)
     return unit
+
+
+def decision_lists(*, decision: Decision) -> dict[str, list[dict[str, str]]]:
+    """The four lists of a Decision (Form 02) under the national standard: poor, near-poor, escaped poverty,
+    escaped near-poverty. Each row is head's name, hamlet and household code — nothing else."""
+    from giamngheo.reviews import ledger
+
+    entries = list(ledger.live_entries().filter(decision=decision, series="national")
+                   .select_related("household__hamlet").order_by("unit_path", "household__head_name"))
+    previous = ledger.previous_classes(series="national", household_ids=[e.household_id for e in entries],
+                                       max_year=decision.year)
+    lists: dict[str, list[dict[str, str]]] = {"poor": [], "near_poor": [], "escaped_poor": [], "escaped_near_poor": []}
+    for entry in entries:
+        row = {"head_name": entry.household.head_name, "code": entry.household.code,
+               "hamlet": entry.household.hamlet.name if entry.household.hamlet else ""}
+        before = previous.get(entry.pk)
+        if entry.klass in ("poor", "near_poor"):
+            lists[entry.klass].append(row)
+        if before == "poor" and entry.klass in ("near_poor", "average", "none"):
+            lists["escaped_poor"].append(row)
+        elif before == "near_poor" and entry.klass in ("average", "none"):
+            lists["escaped_near_poor"].append(row)
+    return lists

@@ -90,3 +90,56 @@ def make_household(db: None) -> Callable[..., Any]:
         return household
 
     return make
+
+
+@dataclass
+class Reviewed:
+    cycle: Any
+    case: Any
+    meeting: Any
+    posting: Any
+    decision: Any
+    certificate: Any
+    request: Any
+    complaint: Any
+
+
+@pytest.fixture
+def reviewed(unit_tree: Any, cast: Cast, make_household: Callable[..., Any]) -> Reviewed:
+    """A commune whose 2025 periodic review is recognised with one certificate, plus a refused Form 04."""
+    from giamngheo.reviews import services
+
+    make_household(unit_tree.hamlet, code="H1", head="Lò Văn Páo", current_class="poor")
+    cycle = services.review_cycle_open(actor=cast.officer, commune=unit_tree.commune, year=2025)
+    case = cycle.cases.get()
+    case = services.review_case_survey(actor=cast.surveyor, case=case, record=survey("poor", ethnicity="Thái"),
+                                       expected_version=case.version, complete=True)
+    services.review_case_classify(actor=cast.surveyor, case=case)
+    meeting = services.review_meeting_record(
+        actor=cast.officer, cycle=cycle, unit=unit_tree.hamlet, held_on=dt.date(2025, 10, 1), attendees=30,
+        agreeing=25, chair_name="Trưởng ấp Bình", secretary_name="Thư ký Lan", minutes="Thống nhất.")
+    posting = services.review_case_post(actor=cast.officer, cycle=cycle, unit=unit_tree.hamlet, place="Nhà văn hoá",
+                                        starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 4))
+    case.refresh_from_db()
+    complaint = services.review_complaint_file(actor=cast.officer, case=case, received_on=dt.date(2025, 10, 3),
+                                               complainant="Ông B", content="Xin xem lại.")
+    services.review_complaint_resolve(actor=cast.officer, complaint=complaint, outcome="result_stands",
+                                      resolution="Giữ nguyên.", resolved_on=dt.date(2025, 10, 4))
+    decision = services.review_cycle_recognise(actor=cast.approver, cycle=cycle, number="7/QĐ-UBND",
+                                               signed_on=dt.date(2025, 10, 10), signer_name="Nguyễn Văn Chủ",
+                                               signer_title="Chủ tịch UBND xã")
+    certificate = services.review_certificates_issue(actor=cast.approver, cycle=cycle,
+                                                     issued_on=dt.date(2025, 10, 11))[0]
+    request = services.review_request_file(actor=cast.officer, household=case.household, form="04",
+                                           received_on=dt.date(2026, 3, 2), channel="in_person",
+                                           applicant_name="Lò Văn Páo")
+    rcase = request.cases.get()
+    rcase = services.review_case_survey(actor=cast.surveyor, case=rcase,
+                                        record=survey("poor", reference_date="2026-03-03"),
+                                        expected_version=rcase.version, complete=True)
+    services.review_case_classify(actor=cast.surveyor, case=rcase)
+    services.review_request_decide(actor=cast.approver, request=request, recognise=False,
+                                   decided_on=dt.date(2026, 3, 10), refusal_reason="Hộ vẫn thiếu hụt 5 chỉ số.")
+    cycle.refresh_from_db()
+    case.refresh_from_db()
+    return Reviewed(cycle, case, meeting, posting, decision, certificate, request, complaint)

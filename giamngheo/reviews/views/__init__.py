@@ -1,0 +1,2 @@
+"""The review pages: dashboard, cycle, case (Phiếu B), requests, and printouts. Views are thin: parse →
+access (selectors) → service → render."""

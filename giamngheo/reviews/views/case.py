@@ -1,0 +1,201 @@
+"""The case page: the Phiếu B survey form (phone-sized, tick-boxes, members added and removed in the page,
+live classification as answers change, drafts), classification, complaints and the case's history.
+
+The form is the registry's own household form (``households.forms``), so a survey and an edit of the
+household parse answers the same way; the review adds causes of poverty and wishes for support.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from giamngheo.accounts.roles import Perm
+from giamngheo.accounts.scope import allows, can_see_citizen_id, mask_citizen_id, require
+from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
+from giamngheo.geo.models import AdminUnit
+from giamngheo.households.forms import (
+    HouseholdForm,
+    build_record,
+    map_record_errors,
+    member_formset,
+    record_to_initial,
+)
+from giamngheo.households.models import Household
+from giamngheo.households.records import household_to_record
+from giamngheo.reviews import engine, selectors, services
+from giamngheo.reviews.forms import CausesWishesForm, ComplaintForm, ComplaintResolveForm
+from giamngheo.reviews.models import LedgerClass, ReviewCase
+from giamngheo.reviews.states import CaseState, can_move
+from giamngheo.reviews.views.common import attempt, cleaned
+
+MEMBERS_PREFIX = "members"
+# The survey does not move the household: code, commune and hamlet stay as the registry has them.
+_FIXED = ("code", "commune", "hamlet", "year")
+
+
+def _survey_forms(case: ReviewCase, user: Any, data: Any = None) -> tuple[HouseholdForm, Any]:
+    household = case.household
+    show_ids = can_see_citizen_id(user, case.unit_path)
+    record = case.survey_record or household_to_record(_with_members(household), show_citizen_ids=show_ids)
+    household_initial, members_initial = record_to_initial(record)
+    form = HouseholdForm(
+        data, initial=household_initial, communes=AdminUnit.objects.filter(pk=household.commune_id),
+        hamlets_for=lambda commune: AdminUnit.objects.filter(pk=household.hamlet_id or 0), code_locked=True,
+    )
+    for name in _FIXED:
+        del form.fields[name]
+    groups: Any = tuple((title, tuple(n for n in names if n not in _FIXED)) for title, names in form.GROUPS)
+    form.GROUPS = groups
+    # A posted formset carries every member itself; with initial rows, unchanged members would be dropped.
+    members = member_formset(data, initial=None if data is not None else members_initial, prefix=MEMBERS_PREFIX,
+                             show_citizen_id=show_ids,
+                             masked_citizen_ids=None if show_ids else _masked_ids(record))
+    return form, members
+
+
+def _with_members(household: Household) -> Household:
+    return Household.objects.select_related("commune__parent", "hamlet").prefetch_related("members").get(
+        pk=household.pk)
+
+
+def _masked_ids(record: dict[str, Any]) -> dict[str, str]:
+    return {m["id"]: mask_citizen_id(m["citizen_id"]) for m in record.get("members") or [] if m.get("citizen_id")}
+
+
+def _context(request: HttpRequest, case: ReviewCase, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    form, members = extra.pop("forms", None) or _survey_forms(case, user)
+    labels = dict(LedgerClass.choices)
+    return {
+        "case": case, "cycle": case.cycle, "household": case.household, "form": form, "members": members,
+        "extra_form": extra.pop("extra_form", None) or CausesWishesForm(initial={
+            "causes": case.causes, "wishes": case.wishes, "note": case.note}),
+        "complaint_form": extra.pop("complaint_form", None) or ComplaintForm(),
+        "resolve_form": ComplaintResolveForm(),
+        "can_survey": allows(user, Perm.REVIEW_SURVEY, case.unit_path) and not case.cycle.is_locked
+        and case.state in (CaseState.LISTED, CaseState.SURVEYED, CaseState.CLASSIFIED),
+        "can_classify": allows(user, Perm.REVIEW_SURVEY, case.unit_path)
+        and can_move(case.state, CaseState.CLASSIFIED) and case.survey_complete,
+        "can_complain": allows(user, Perm.REVIEW_MANAGE, case.unit_path) and case.state == CaseState.POSTED,
+        "can_manage": allows(user, Perm.REVIEW_MANAGE, case.unit_path),
+        "results": [
+            {"standard": engine.standard_title(sid), "class": labels.get(r.get("class"), r.get("class")),
+             "text": (r.get("explanation") or {}).get("text", "")}
+            for sid, r in case.results.items()
+        ],
+        "proposed_label": labels.get(case.proposed_class, ""),
+        "history": case.transitions.select_related("actor"),
+        "complaints": case.complaints.order_by("-received_on"),
+        "ledger": selectors.ledger_for_household(user=user, household_id=case.household_id),
+        "errors": extra.pop("errors", []),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(user=request.user, pk=pk)
+    if request.method == "GET":
+        return render(request, "reviews/case.html", _context(request, case))
+    require(request.user, Perm.REVIEW_SURVEY, case.unit_path)
+    form, members = _survey_forms(case, request.user, request.POST)
+    extra_form = CausesWishesForm(request.POST)
+    complete = request.POST.get("action") == "complete"
+    parsed = form.is_valid() & members.is_valid() & extra_form.is_valid()
+    errors: list[str] = []
+    if parsed:
+        record, index = build_record(household_form=form, members=members)
+        extra = cleaned(extra_form)
+        try:
+            services.review_case_survey(
+                actor=request.user, case=case, record=record, expected_version=int(request.POST.get("version", 0)),
+                complete=complete, causes=extra["causes"], wishes=extra["wishes"], note=extra["note"],
+            )
+        except ValidationFailed as exc:
+            errors = [exc.message, *map_record_errors(exc.errors, household_form=form, members=members,
+                                                      member_form_index=index)]
+        except (ConcurrentEditError, ApplicationError) as exc:
+            errors = [exc.message]
+        else:
+            if complete:
+                messages.success(request, _("Đã hoàn thành phiếu khảo sát của hộ %(code)s.") % {"code": case.household.code})
+            else:
+                messages.success(request, _("Đã lưu nháp phiếu khảo sát."))
+            return redirect("reviews:case", pk=case.pk)
+    else:
+        errors = [_("Có ô nhập chưa đúng; chưa lưu gì. Hãy sửa các ô được đánh dấu.")]
+    case.refresh_from_db()
+    return render(request, "reviews/case.html",
+                  _context(request, case, forms=(form, members), extra_form=extra_form, errors=errors), status=422)
+
+
+@login_required
+@require_POST
+def case_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live classification of the answers on screen (an HTMX fragment; nothing is saved)."""
+    case = selectors.case_get(user=request.user, pk=pk)
+    require(request.user, Perm.REVIEW_SURVEY, case.unit_path)
+    form, members = _survey_forms(case, request.user, request.POST)
+    form.is_valid()
+    members.is_valid()
+    record, _index = build_record(household_form=form, members=members)
+    record["id"] = case.household.code
+    record["year"] = case.cycle.year
+    problems = engine.record_errors(record)
+    labels = dict(LedgerClass.choices)
+    results = []
+    if not problems:
+        for sid, result in engine.classify(record, [ref["id"] for ref in case.cycle.standards]).items():
+            results.append({"standard": engine.standard_title(sid),
+                            "class": labels.get(result["class"], _("Chưa xác định được")),
+                            "klass": result["class"], "text": result["explanation"]["text"]})
+    return render(request, "reviews/partials/live_result.html", {
+        "results": results, "problems": [m for msgs in problems.values() for m in msgs][:8]})
+
+
+@login_required
+@require_POST
+def case_classify(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(user=request.user, pk=pk)
+    if attempt(request, lambda: services.review_case_classify(actor=request.user, case=case)):
+        messages.success(request, _("Đã phân loại hộ theo chuẩn nghèo."))
+    return redirect("reviews:case", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_complaint(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get(user=request.user, pk=pk)
+    form = ComplaintForm(request.POST)
+    if form.is_valid():
+        data = cleaned(form)
+        if attempt(request, lambda: services.review_complaint_file(
+                actor=request.user, case=case, received_on=data["received_on"], complainant=data["complainant"],
+                content=data["content"]), form):
+            messages.success(request, _("Đã tiếp nhận khiếu nại; hộ chờ phúc tra."))
+            return redirect("reviews:case", pk=case.pk)
+    return render(request, "reviews/case.html", _context(request, case, complaint_form=form), status=422)
+
+
+@login_required
+@require_POST
+def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    complaint = selectors.complaint_get(user=request.user, pk=pk)
+    form = ComplaintResolveForm(request.POST)
+    if form.is_valid():
+        data = cleaned(form)
+        if attempt(request, lambda: services.review_complaint_resolve(
+                actor=request.user, complaint=complaint, outcome=data["outcome"], resolution=data["resolution"],
+                resolved_on=data["resolved_on"]), form):
+            messages.success(request, _("Đã giải quyết khiếu nại."))
+    else:
+        messages.error(request, _("Hãy chọn kết quả, ghi nội dung và ngày giải quyết."))
+    return redirect("reviews:case", pk=complaint.case_id)

@@ -1,0 +1,68 @@
+"""The commune officer's review dashboard: cycles of their communes with counts per state, overdue
+requests, and opening this year's periodic review."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from giamngheo.accounts.roles import Perm
+from giamngheo.accounts.scope import paths_for
+from giamngheo.geo.models import AdminUnit
+from giamngheo.reviews import selectors, services
+from giamngheo.reviews.forms import OpenCycleForm
+from giamngheo.reviews.states import ORDER, CaseState
+from giamngheo.reviews.views.common import attempt, cleaned
+
+
+def _managed_communes(user: object) -> object:
+    paths = paths_for(user, Perm.REVIEW_MANAGE)
+    if not paths:
+        return AdminUnit.objects.none()
+    where = Q()
+    for path in paths:
+        where |= Q(path__startswith=path)
+    return AdminUnit.objects.filter(where, level="commune", generation="2025", valid_to__isnull=True).order_by("name")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    if not paths_for(request.user, Perm.REVIEW_VIEW):
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+    today = timezone.localdate()
+    communes = _managed_communes(request.user)
+    form = OpenCycleForm(request.POST or None, communes=communes, initial={"year": today.year})
+    if request.method == "POST" and form.is_valid():
+        data = cleaned(form)
+        cycle = attempt(request, lambda: services.review_cycle_open(
+            actor=request.user, commune=data["commune"], year=data["year"]), form)
+        if cycle is not None:
+            messages.success(request, _("Đã mở đợt rà soát và lập danh sách %(count)d hộ.")
+                             % {"count": cycle.cases.count()})
+            return redirect("reviews:cycle", pk=cycle.pk)
+    cycles = list(selectors.cycle_list(user=request.user)[:60])
+    counts: dict[int, dict[str, int]] = {}
+    rows = (selectors.case_list(user=request.user).filter(cycle__in=cycles).order_by()
+            .values("cycle_id", "state").annotate(n=Count("id")))
+    for row in rows:
+        counts.setdefault(row["cycle_id"], {})[row["state"]] = row["n"]
+    states = [(s.value, s.label) for s in ORDER]
+    table = [
+        {"cycle": c, "counts": [counts.get(c.pk, {}).get(s, 0) for s, _label in states],
+         "total": sum(counts.get(c.pk, {}).values())}
+        for c in cycles
+    ]
+    overdue = list(selectors.requests_overdue(user=request.user, today=today)[:50])
+    pending = selectors.request_list(user=request.user, status="received").count()
+    return render(request, "reviews/dashboard.html", {
+        "table": table, "states": states, "overdue": overdue, "pending": pending, "form": form,
+        "can_open": communes.exists(), "today": today,  # type: ignore[attr-defined]
+        "open_state": CaseState.LISTED,
+    })
