@@ -25,8 +25,12 @@ def post_login(client: Client, username: str, password: str, **extra: str):
     return client.post(LOGIN, {"username": username, "password": password, **extra})
 
 
+# One fixed instant: argon2 takes real time, so "now" read at each call would drift between attempts.
+START = timezone.now()
+
+
 def at(seconds: float) -> dt.datetime:
-    return timezone.now() + dt.timedelta(seconds=seconds)
+    return START + dt.timedelta(seconds=seconds)
 
 
 @pytest.fixture
@@ -189,3 +193,11 @@ def test_each_request_pushes_the_expiry_forward(client, officer):
     client.get(reverse("accounts:me"))
     remaining = (Session.objects.get(pk=key).expire_date - timezone.now()).total_seconds()
     assert remaining > settings.SESSION_COOKIE_AGE - 60
+
+
+def test_demo_user_signs_in_on_a_database_marked_as_demo(client, make_user):
+    marker = pytest.importorskip("giamngheo.demo.marker")
+    make_user(username="xa", password=PASSWORD, is_demo=True)
+    assert "Tài khoản thử nghiệm" in post_login(client, "xa", PASSWORD).text
+    marker.mark_demo_database(province_code="86", seed=1, households=0)
+    assert post_login(client, "xa", PASSWORD).status_code == 302
