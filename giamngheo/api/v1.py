@@ -12,6 +12,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from giamngheo.api import auth, households, units
 from giamngheo.api.errors import install_error_handlers
+from giamngheo.reviews import api as reviews_api
 
 
 class ReadableJSONRenderer(JSONRenderer):
@@ -37,3 +38,4 @@ install_error_handlers(api)
 api.add_router("/auth", auth.router)
 api.add_router("/units", units.router)
 api.add_router("/households", households.router)
+api.add_router("", reviews_api.router)  # review: /review/…, /movements

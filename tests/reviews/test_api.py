@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.urls import Resolver404, resolve
 
 from giamngheo.reviews import services
 from giamngheo.reviews.models import LedgerEntry
@@ -14,14 +13,6 @@ from giamngheo.reviews.models import LedgerEntry
 from .conftest import survey
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def review_api_mounted(settings):
-    try:
-        resolve("/api/v1/movements")
-    except Resolver404:
-        settings.ROOT_URLCONF = "reviews.api_urls"
 
 
 def test_a_review_through_the_api(unit_tree, cast, make_household, api_client_for):
