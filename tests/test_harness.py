@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 from giamngheo.accounts import scope
 from giamngheo.accounts.models import ApiToken
 from giamngheo.accounts.roles import Perm, Role
-from giamngheo.settings import database_from_url
+from giamngheo.settings import database_from_url, env_bool, env_int
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.django_db
@@ -99,6 +104,40 @@ def test_settings_reject_unsupported_database_urls(url):
     with pytest.raises(ImproperlyConfigured, match="GIAMNGHEO_DATABASE_URL"):
         database_from_url(url)
 
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("0", False), ("off", False), ("", True)])
+def test_env_bool_reads_common_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("GIAMNGHEO_TEST_FLAG", raw)
+    assert env_bool("GIAMNGHEO_TEST_FLAG", True) is expected
+
+
+def test_env_bool_and_env_int_name_the_variable_they_reject(monkeypatch):
+    monkeypatch.setenv("GIAMNGHEO_TEST_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="GIAMNGHEO_TEST_FLAG"):
+        env_bool("GIAMNGHEO_TEST_FLAG", False)
+    monkeypatch.setenv("GIAMNGHEO_TEST_SECONDS", "30 phút")
+    with pytest.raises(ImproperlyConfigured, match="GIAMNGHEO_TEST_SECONDS"):
+        env_int("GIAMNGHEO_TEST_SECONDS", 1800)
+
+
+def _pg_binaries() -> bool:
+    return subprocess.run([REPO / "scripts" / "pg-throwaway", "--bindir"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _pg_binaries(), reason="no PostgreSQL server binaries (make test says so loudly)")
+def test_pg_throwaway_passes_the_url_and_exit_status_and_leaves_nothing_behind(tmp_path):
+    out = tmp_path / "url"
+    script = f'echo "$GIAMNGHEO_DATABASE_URL" > {out}; exit 7'
+    env = {k: v for k, v in os.environ.items() if k != "GIAMNGHEO_DATABASE_URL"}
+    result = subprocess.run(
+        [REPO / "scripts" / "pg-throwaway", "sh", "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 7, result.stderr
+    url = out.read_text().strip()
+    assert url.startswith("postgres://postgres@/giamngheo?host=/tmp/giamngheo-pg.")
+    socket_dir = Path(database_from_url(url)["HOST"])  # type: ignore[arg-type]
+    assert not socket_dir.parent.exists(), "the cluster directory must be removed"
 
 # Licences that may be combined with our GPL-3.0-or-later in one distributed program (docs/adr/0003).
 GPL3_COMPATIBLE_SPDX = {
