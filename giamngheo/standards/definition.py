@@ -164,7 +164,8 @@ class Standard(_Model):
     score_form: ScoreForm | None = None
     low_income_worker: LowIncomeWorker | None = None
     working_age: WorkingAge | None = None
-    indicators: list[Indicator] = Field(min_length=1)
+    # At most 16: result lists are read from a table of 2^n prepared lists (classify._code_lists).
+    indicators: list[Indicator] = Field(min_length=1, max_length=16)
 
     @model_validator(mode="after")
     def _consistent(self) -> Standard:
