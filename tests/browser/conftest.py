@@ -70,7 +70,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         r for r in terminalreporter.stats.get("skipped", []) if MISSING in str(getattr(r, "longrepr", ""))
     ]
     if skipped:
-        terminalreporter.write_sep("#", MISSING, red=True, bold=True)
+        terminalreporter.write_sep("#", red=True, bold=True)
+        terminalreporter.write_sep("#", f"{len(skipped)} {MISSING}", red=True, bold=True)
+        terminalreporter.write_sep("#", red=True, bold=True)
 
 
 @pytest.fixture
