@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from giamngheo.core.formatting import format_number
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.models import (
     Area,
@@ -77,6 +78,10 @@ class GroupedIntegerField(forms.IntegerField):
             value = re.sub(r"[.,\s]", "", value)
         return super().to_python(value)
 
+    def prepare_value(self, value: Any) -> Any:
+        # A stored amount is shown grouped, as it was typed: 1.200.000.
+        return format_number(value) if isinstance(value, int) else value
+
 
 class DecimalCommaField(forms.FloatField):
     """A number with either decimal mark: 45,5 and 45.5 are both forty-five and a half."""
@@ -94,9 +99,16 @@ class DecimalCommaField(forms.FloatField):
             value = value.replace(",", ".")
         return super().to_python(value)
 
+    def prepare_value(self, value: Any) -> Any:
+        # 40.0 is shown as 40 and 45.5 as 45,5 (in Vietnamese), the way it would be written on the form.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return format_number(value) if float(value).is_integer() else format_number(value, 2).rstrip("0")
+        return value
+
 
 class VietnameseDateField(forms.DateField):
-    widget = forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
+    widget = forms.DateInput(format="%d/%m/%Y",
+                             attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
     default_error_messages = {
         "invalid": _("Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 15/04/2024."),
     }
@@ -159,8 +171,8 @@ class HouseholdForm(forms.Form):
         (_("Thông tin chung"), ("code", "commune", "hamlet", "reference_date", "year", "area", "income", "score_a",
                                 "income_basis")),
         (_("Nhà ở và điều kiện sống"), ("floor_area_m2", "walls_durable", "frame_durable", "roof_durable",
-                                        "water_source", "latrine", "information_devices",
-                                        "information_devices_unanswered", "hears_loudspeaker", "waste")),
+                                        "water_source", "latrine", "information_devices", "hears_loudspeaker",
+                                        "waste")),
     )
 
     def __init__(self, *args: Any, communes: QuerySet[AdminUnit], hamlets_for: Any,

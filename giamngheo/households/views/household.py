@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
@@ -13,14 +12,6 @@ from giamngheo.accounts import scope
 from giamngheo.accounts.roles import Perm
 from giamngheo.households import selectors
 from giamngheo.households.views.present import household_fact_groups, member_facts
-
-
-def _history_url(code: str) -> str | None:
-    """The audit trail's fragment for this household, when the audit pages are installed."""
-    try:
-        return reverse("core:object_history", kwargs={"object_type": "household", "object_id": code})
-    except NoReverseMatch:
-        return None
 
 
 def _lang() -> str:
@@ -44,5 +35,4 @@ def household_detail(request: HttpRequest, code: str) -> HttpResponse:
         "show_ids": show_ids,
         "classifications": selectors.household_classification_view(household=household, user=user, lang=_lang()),
         "can_edit": scope.allows(user, Perm.HOUSEHOLD_EDIT, household.unit_path),
-        "history_url": _history_url(household.code),
     })

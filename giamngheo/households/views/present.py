@@ -69,8 +69,16 @@ def facts(obj: Model, names: Iterable[str]) -> list[Fact]:
 
 
 def household_fact_groups(household: Household) -> list[tuple[Any, list[Fact]]]:
+    general = facts(household, GENERAL_FACTS)
+    if household.year is None and household.reference_date is not None:
+        # An unstated review year is the year of the survey date (record v1), not an unanswered question.
+        general = [
+            Fact(f.name, f.label, _("%(year)d (theo ngày rà soát)") % {"year": household.reference_date.year}, True)
+            if f.name == "year" else f
+            for f in general
+        ]
     return [
-        (gettext_lazy("Thông tin chung"), facts(household, GENERAL_FACTS)),
+        (gettext_lazy("Thông tin chung"), general),
         (gettext_lazy("Nhà ở và điều kiện sống"), facts(household, DWELLING_FACTS)),
     ]
 
