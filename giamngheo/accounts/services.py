@@ -111,7 +111,8 @@ def user_authenticate(
     whether or not an account has that name; the messages never say which. ``now`` is for tests.
     """
     now = now or timezone.now()
-    username = username.strip()
+    # No account name is longer than the column; a longer guess is counted under its first 150 characters.
+    username = username.strip()[: User._meta.get_field("username").max_length]
     if not username or not password:
         raise ApplicationError(_("Vui lòng nhập tên đăng nhập và mật khẩu."), field="username")
     locked_until = _current_lock(username, now)

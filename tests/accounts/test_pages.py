@@ -38,6 +38,13 @@ def test_language_switch_is_saved_on_the_profile_and_pages_turn_english(make_use
     assert entry.changes == {"language": ["vi", "en"]}
 
 
+def test_each_user_gets_messages_in_their_own_language(make_user, client_for):
+    english = client_for(make_user(language="en")).post(reverse("accounts:password_change"), {})
+    assert "This field is required." in english.text and "Trường này là bắt buộc." not in english.text
+    vietnamese = client_for(make_user(language="vi")).post(reverse("accounts:password_change"), {})
+    assert "Trường này là bắt buộc." in vietnamese.text
+
+
 def test_language_follows_the_user_to_a_new_device(make_user, unit_tree, client_for):
     user = make_user(Role.COMMUNE_OFFICER, unit_tree.commune, language="en")
     assert '<html lang="en">' in client_for(user).get(reverse("accounts:me")).text
