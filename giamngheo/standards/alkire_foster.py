@@ -13,7 +13,7 @@ from typing import Any, Literal
 import polars as pl
 
 from giamngheo.standards.definition import Standard
-from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
+from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, ROW_KEY
 
 Unit = Literal["household", "person"]
 _EPSILON = 1e-9  # c_i is a float sum of weights; k = 3/12 must still catch three deprivations of 1/12 each
@@ -103,7 +103,7 @@ def measures(frame: pl.DataFrame, codes: Sequence[str], *, weights: Mapping[str,
 
 def measures_of_evaluation(households: pl.DataFrame, members: pl.DataFrame, standard: Standard, *,
                            weights: Mapping[str, float] | None = None, k: float = 3, unit: Unit = "household",
-                           by: str | None = None, household_key: str, member_key: str) -> dict[str, Any]:
+                           by: str | None = None) -> dict[str, Any]:
     """AF measures from an evaluation (households with ``_d_`` flags, members) for households or persons.
 
     Grouping by a member field (sex, ethnicity…) needs ``unit="person"``: each member then carries the household's
@@ -120,7 +120,7 @@ def measures_of_evaluation(households: pl.DataFrame, members: pl.DataFrame, stan
     elif by is None or by in household_fields:
         result = measures(households, codes, weights=weights, k=k, by=by, unit_column="_n_members")
     else:
-        profile = households.select(pl.col(household_key).alias("__key"), *flags)
-        persons = members.select(member_key, by).join(profile, left_on=member_key, right_on="__key", how="inner")
+        profile = households.select(ROW_KEY, *flags)
+        persons = members.select(ROW_KEY, by).join(profile, on=ROW_KEY, how="inner")
         result = measures(persons, codes, weights=weights, k=k, by=by)
     return {"standard": standard.id, "standard_hash": standard.hash, "unit": unit, **result}

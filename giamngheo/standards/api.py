@@ -35,9 +35,9 @@ def _as_standard(standard: Standard | str) -> Standard:
 
 def evaluate_frames(records: Sequence[dict[str, Any]], standard: Standard) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The executor's households frame (results, ``_d_`` flags, answers) and members frame (``_m_`` flags) of
-    valid records, keyed by position (``_hh``) and in input order."""
+    valid records, keyed by position (``_row``) and in input order."""
     households, members = records_to_frames(records)
-    evaluation = evaluate(households.lazy(), members.lazy(), standard, household_key=ROW_KEY, member_key=ROW_KEY)
+    evaluation = evaluate(households.lazy(), members.lazy(), standard, aligned=True)
     rows_frame, members_frame = pl.collect_all([evaluation.households, evaluation.members])
     return rows_frame, members_frame
 
@@ -109,5 +109,4 @@ def alkire_foster(records: Sequence[dict[str, Any]], standard: Standard | str, *
     """Alkire–Foster measures of valid records under one standard (see ``alkire_foster.measures``)."""
     target = _as_standard(standard)
     households, members = evaluate_frames(records, target)
-    return measures_of_evaluation(households, members, target, weights=weights, k=k, unit=unit, by=by,
-                                  household_key=ROW_KEY, member_key=ROW_KEY)
+    return measures_of_evaluation(households, members, target, weights=weights, k=k, unit=unit, by=by)

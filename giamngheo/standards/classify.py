@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from giamngheo.standards.definition import AreaLines, Standard
+from giamngheo.standards.frames import REFERENCE_DATE, ROW_KEY
 from giamngheo.standards.rules import RULE_KINDS
 
 RESULT_COLUMNS = (
@@ -158,20 +159,21 @@ def _listed(codes: list[str], flags: list[pl.Expr], table: pl.Series) -> pl.Expr
     return pl.lit(table).gather(mask)
 
 
-def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard, *,
-             household_key: str, member_key: str) -> Evaluation:
+def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard, *, aligned: bool) -> Evaluation:
     """The lazy plans classifying every household of ``households`` under ``standard``.
 
-    ``households`` holds the household and dwelling columns (``frames.HOUSEHOLD_SCHEMA``) and a unique key
-    ``household_key``; ``members`` holds the member columns and ``member_key`` pointing at it. Members of
-    households not in ``households`` are ignored; a household without members gets unknown member indicators.
+    ``households`` holds the household and dwelling columns (``frames.HOUSEHOLD_SCHEMA``) and a unique integer
+    key ``_row``; ``members`` holds the member columns, ``_row`` of their household and that household's
+    ``_reference_date``. ``aligned`` promises that members are grouped by household in household order and that
+    every household has at least one member: the per-household aggregates then line up with the households row
+    for row and are placed beside them without a join. Otherwise they are joined on ``_row`` (a household
+    without members then gets unknown member indicators).
     """
-    reference = pl.col("_reference_date")
+    reference = pl.col(REFERENCE_DATE)
     member_rules = [(i, RULE_KINDS[i.rule]) for i in standard.indicators if RULE_KINDS[i.rule].level == "member"]
     household_rules = [(i, RULE_KINDS[i.rule]) for i in standard.indicators if RULE_KINDS[i.rule].level == "household"]
 
-    keys = households.select(pl.col(household_key).alias("__key"), pl.col("reference_date").alias("_reference_date"))
-    flagged = members.join(keys, left_on=member_key, right_on="__key", how="inner").with_columns(_ages(reference))
+    flagged = members.with_columns(_ages(reference))
     if standard.working_age is not None:
         flagged = flagged.with_columns(_working_age(standard, reference))
     member_flags = [kind.member_flag(ind.parsed_params).alias(f"_m_{ind.code}") for ind, kind in member_rules]
@@ -182,14 +184,17 @@ def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard
     aggregations = [pl.len().alias("_n_members")]
     aggregations += [kind.aggregate(ind.parsed_params, f"_m_{ind.code}").alias(f"_d_{ind.code}")
                      for ind, kind in member_rules]
-    per_household = flagged.group_by(member_key).agg(aggregations)
+    if aligned:
+        per_household = flagged.group_by(ROW_KEY, maintain_order=True).agg(aggregations).drop(ROW_KEY)
+        combined = pl.concat([households, per_household], how="horizontal")
+    else:
+        per_household = flagged.group_by(ROW_KEY).agg(aggregations)
+        combined = households.join(per_household, on=ROW_KEY, how="left", maintain_order="left")
 
     codes = standard.indicator_codes
     flags = [pl.col(f"_d_{code}") for code in codes]
     result = (
-        households.join(per_household, left_on=household_key, right_on=member_key, how="left",
-                        maintain_order="left", coalesce=True)
-        .with_columns(pl.col("_n_members").fill_null(0))
+        combined.with_columns(pl.col("_n_members").fill_null(0))
         .with_columns([kind.household_flag(ind.parsed_params).alias(f"_d_{ind.code}") for ind, kind in household_rules])
         .with_columns(
             pl.sum_horizontal([f.fill_null(False).cast(pl.Int32) for f in flags]).alias("deprivation_count"),
@@ -219,12 +224,10 @@ def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard
             _listed(codes, [f.is_null() for f in flags], table).alias("unknown"),
         )
     )
-    return Evaluation(households=_with_low_income_workers(standard, result, flagged, household_key, member_key),
-                      members=flagged)
+    return Evaluation(households=_with_low_income_workers(standard, result, flagged), members=flagged)
 
 
-def _with_low_income_workers(standard: Standard, result: pl.LazyFrame, members: pl.LazyFrame, household_key: str,
-                             member_key: str) -> pl.LazyFrame:
+def _with_low_income_workers(standard: Standard, result: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
     """Decree 30/2025: working members of households neither poor nor near-poor with income up to the bound.
 
     Member ids are collected only for the households that qualify (a second, small pass over the flagged
@@ -237,15 +240,12 @@ def _with_low_income_workers(standard: Standard, result: pl.LazyFrame, members: 
     bound = _by_area(rule.income_rural, rule.income_urban).cast(pl.Int64)
     qualifies = (pl.col("class").is_in(["average", "none"]) & (pl.col("income") <= bound)
                  & (pl.col("reference_date") >= pl.lit(rule.effective_from, dtype=pl.Date)))
-    households = result.filter(qualifies).select(pl.col(household_key).alias("__key"))
+    households = result.filter(qualifies).select(ROW_KEY)
     workers = (members.filter(pl.col("_lw"))
-               .join(households, left_on=member_key, right_on="__key", how="semi")
-               .group_by(member_key).agg(pl.col("id").alias("low_income_workers"))
-               .rename({member_key: "__key"}))
-    return (result.join(workers, left_on=household_key, right_on="__key", how="left", maintain_order="left",
-                        coalesce=True)
+               .join(households, on=ROW_KEY, how="semi")
+               .group_by(ROW_KEY).agg(pl.col("id").alias("low_income_workers")))
+    return (result.join(workers, on=ROW_KEY, how="left", maintain_order="left")
             .with_columns(pl.col("low_income_workers").fill_null(empty)))
-    return Evaluation(households=result, members=flagged)
 
 
 def results_only(households: pl.LazyFrame) -> pl.LazyFrame:

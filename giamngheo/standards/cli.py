@@ -196,7 +196,7 @@ def _mpi(args: argparse.Namespace) -> int:
     households, members = evaluate_frames(records, standard)
     try:
         result = measures_of_evaluation(households, members, standard, weights=weights, k=args.k, unit=args.unit,
-                                        by=args.by, household_key="_hh", member_key="_hh")
+                                        by=args.by)
     except MeasureError as exc:
         raise CommandError(str(exc)) from None
     sys.stdout.write(_dump(result) + "\n")

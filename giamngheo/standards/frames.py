@@ -14,7 +14,8 @@ import polars as pl
 
 from giamngheo.standards import record as rec
 
-ROW_KEY = "_hh"
+ROW_KEY = "_row"
+REFERENCE_DATE = "_reference_date"
 
 _DTYPES: dict[str, pl.DataType] = {
     "string": pl.String(),
@@ -48,22 +49,30 @@ def _cell(spec: rec.FieldSpec, value: Any) -> Any:
 
 
 def records_to_frames(records: Sequence[dict[str, Any]]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Households and members frames of valid records, keyed by the record's position (column ``_hh``)."""
+    """Households and members frames of valid records, keyed by the record's position (column ``_row``).
+
+    Members come grouped by household in household order and every household has one (validated records), so
+    the frames are *aligned* in the sense of ``classify.evaluate``. Each member carries its household's reference
+    date (``_reference_date``), which the age rules need.
+    """
     households: dict[str, list[Any]] = {name: [] for name in HOUSEHOLD_SCHEMA}
     members: dict[str, list[Any]] = {name: [] for name in MEMBER_SCHEMA}
     member_keys: list[int] = []
+    member_dates: list[Any] = []
     for position, record in enumerate(records):
         dwelling = record.get("dwelling", {})
         for name, spec in _HOUSEHOLD_SPECS.items():
             households[name].append(_cell(spec, record.get(name)))
         for name, spec in _DWELLING_SPECS.items():
             households[name].append(_cell(spec, dwelling.get(name)))
+        reference = rec.parse_date(record["reference_date"])
         for member in record["members"]:
             member_keys.append(position)
+            member_dates.append(reference)
             for name, spec in _MEMBER_SPECS.items():
                 members[name].append(_cell(spec, member.get(name)))
     household_frame = pl.DataFrame(households, schema=HOUSEHOLD_SCHEMA).with_columns(
         pl.Series(ROW_KEY, range(len(records)), dtype=pl.UInt32))
     member_frame = pl.DataFrame(members, schema=MEMBER_SCHEMA).with_columns(
-        pl.Series(ROW_KEY, member_keys, dtype=pl.UInt32))
+        pl.Series(ROW_KEY, member_keys, dtype=pl.UInt32), pl.Series(REFERENCE_DATE, member_dates, dtype=pl.Date))
     return household_frame, member_frame

@@ -71,7 +71,8 @@ def records(draw: st.DrawFn) -> list[dict[str, Any]]:
     return result
 
 
-def write_bulk(records: list[dict[str, Any]], households: Path, members: Path) -> None:
+def write_bulk(records: list[dict[str, Any]], households: Path, members: Path, *, shuffle: bool = False) -> None:
+    """The bulk layout; ``shuffle`` writes the members in reverse, so they are not grouped in household order."""
     household_rows, member_rows = [], []
     for r in records:
         row = {k: v for k, v in r.items() if k not in ("dwelling", "members")}
@@ -90,17 +91,19 @@ def write_bulk(records: list[dict[str, Any]], households: Path, members: Path) -
     household_schema = pa.schema([*household_fields, ("commune_name", pa.string())])
     member_schema = pa.schema([("household_id", pa.string()), *[(f.name, types[f.kind]) for f in rec.MEMBER_FIELDS]])
     pq.write_table(pa.Table.from_pylist(household_rows, schema=household_schema), households)
+    if shuffle:
+        member_rows.reverse()
     pq.write_table(pa.Table.from_pylist(member_rows, schema=member_schema), members)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(batch=records(), standard=st.sampled_from(["2016-2020", "2022-2025", "2026", "2027-2030", "79-2025"]),
-       partition_rows=st.sampled_from([1_000_000, 2]))
+       partition_rows=st.sampled_from([1_000_000, 2]), shuffle=st.booleans())
 def test_bulk_path_agrees_with_json_path(tmp_path: Path, batch: list[dict[str, Any]], standard: str,
-                                         partition_rows: int) -> None:
+                                         partition_rows: int, shuffle: bool) -> None:
     households, members, out = tmp_path / "h.parquet", tmp_path / "m.parquet", tmp_path / "r.parquet"
-    write_bulk(batch, households, members)
+    write_bulk(batch, households, members, shuffle=shuffle)
     report = classify_parquet(households, members, out, get_standard(standard), partition_rows=partition_rows)
     assert report.invalid_values == []
     assert pl.read_parquet(out).to_dicts() == classify_records(batch, standard)
@@ -110,8 +113,8 @@ def test_missing_optional_columns_are_unanswered_and_bad_values_reported(tmp_pat
     households, members, out = tmp_path / "h.parquet", tmp_path / "m.parquet", tmp_path / "r.parquet"
     pl.DataFrame({"id": ["A", "B"], "reference_date": [dt.date(2025, 5, 1)] * 2, "area": ["rural", "urban"],
                   "income": [1_000_000, 5_000_000], "water_source": ["piped", "lake"]}).write_parquet(households)
-    pl.DataFrame({"household_id": ["B", "A"], "id": ["1", "1"], "relation": ["head", "head"],
-                  "sex": ["male", "female"], "age": [30, 40]}).write_parquet(members)
+    pl.DataFrame({"household_id": ["B", "A", "Z"], "id": ["1", "1", "1"], "relation": ["head", "head", "head"],
+                  "sex": ["male", "female", "male"], "age": [30, 40, 50]}).write_parquet(members)
     report = classify_parquet(households, members, out, get_standard("2022-2025"))
     assert report.invalid_values == [f"{households}: column water_source: 1 value(s) outside the allowed list "
                                      "(e.g. 'lake'); read as unanswered"]
@@ -119,6 +122,20 @@ def test_missing_optional_columns_are_unanswered_and_bad_values_reported(tmp_pat
     assert result["id"].to_list() == ["A", "B"]
     assert result["class"].to_list() == ["undetermined", "none"]
     assert "water_source" in result["unknown"][1]
+    # Members of a household that is not in the households file ("Z") are ignored.
+    assert result["deprivation_count"].to_list() == [0, 0]
+
+
+def test_household_without_members_has_unknown_member_indicators(tmp_path: Path) -> None:
+    households, members, out = tmp_path / "h.parquet", tmp_path / "m.parquet", tmp_path / "r.parquet"
+    pl.DataFrame({"id": ["A", "B"], "reference_date": [dt.date(2025, 5, 1)] * 2, "area": ["rural"] * 2,
+                  "income": [1_000_000] * 2}).write_parquet(households)
+    pl.DataFrame({"household_id": ["A"], "id": ["1"], "relation": ["head"], "sex": ["male"], "age": [30]}
+                 ).write_parquet(members)
+    classify_parquet(households, members, out, get_standard("2022-2025"))
+    row = pl.read_parquet(out).row(1, named=True)
+    assert (row["id"], row["class"]) == ("B", "undetermined")
+    assert {"employment", "dependents", "telecom", "housing_area"} <= set(row["unknown"])
 
 
 def test_missing_required_column_is_an_error(tmp_path: Path) -> None:
