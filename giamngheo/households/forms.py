@@ -367,6 +367,8 @@ def build_record(*, household_form: HouseholdForm, members: BaseMemberFormSet,
         record["id"] = code
     commune, hamlet = data.get("commune"), data.get("hamlet")
     if commune is not None:
+        if commune.parent is not None:
+            record["province_code"] = commune.parent.code
         record["commune_code"] = commune.code
         if hamlet is not None:
             record["hamlet"] = hamlet.name

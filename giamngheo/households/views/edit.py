@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -13,7 +12,6 @@ from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -188,11 +186,9 @@ def _conflict_response(request: HttpRequest, exc: ConcurrentEditError, *, househ
                                    masked_citizen_ids=masked)
     new_state = EditStateForm(initial={"version": exc.extra.get("version", household.version),
                                        "original": _sign(theirs)})
-    changed_at = parse_datetime(str(exc.extra.get("changed_at") or ""))
     conflict = {
         "message": exc.message,
         "changed_by": exc.extra.get("changed_by") or _("người khác"),
-        "changed_at": timezone.localtime(changed_at) if isinstance(changed_at, dt.datetime) else None,
         "rows": rows,
         "both_changed": [row for row in rows if row.changed_by_me and row.changed_by_them],
     }
