@@ -20,6 +20,9 @@ STAMP_DEV := $(VENV)/.giamngheo-installed-dev
 
 .PHONY: help demo serve test lint messages clean
 
+# Exit status 0 when the database was built by `giamngheo demo` (it holds the demo marker row).
+export IS_DEMO_DATABASE := import sys; from giamngheo.demo.marker import is_demo_database; sys.exit(0 if is_demo_database() else 1)
+
 help:
 	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
 
@@ -45,8 +48,11 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 demo: $(STAMP_RUN)
 	@mkdir -p var
 	$(BIN)/giamngheo migrate --no-input
-	@# The demo command knows whether the database already holds the demo and then does nothing.
-	GIAMNGHEO_DEMO=1 $(BIN)/giamngheo demo
+	@if $(BIN)/giamngheo shell --no-imports -c "$$IS_DEMO_DATABASE" >/dev/null 2>&1; then \
+		echo "var/giamngheo.sqlite3 already holds the demo (delete var/ to start again)."; \
+	else \
+		echo "GIAMNGHEO_DEMO=1 $(BIN)/giamngheo demo"; GIAMNGHEO_DEMO=1 $(BIN)/giamngheo demo; \
+	fi
 	@echo ""
 	@echo "giamngheo is at http://127.0.0.1:$(PORT)/  (demo users: xa, xa2, tinh; password: demo). Ctrl-C stops it."
 	GIAMNGHEO_DEMO=1 $(BIN)/giamngheo serve 127.0.0.1:$(PORT) --noreload
