@@ -47,9 +47,10 @@ def _manager(request: HttpRequest) -> User:
     return user
 
 
-def _grant_form(user_id: int, units: list[AdminUnit], data: Any = None) -> GrantForm:
-    # One form per row: ids must stay unique on the page for the labels to work.
-    return GrantForm(data, units=units, auto_id=f"id_user{user_id}_%s")
+def _grant_form(user_id: int, units: list[AdminUnit] | None = None, data: Any = None) -> GrantForm:
+    """One form per row, ids unique on the page for the labels to work. Rows start without unit options
+    (HTMX loads them when the row's form is opened), so a page of 25 users does not carry 25 unit lists."""
+    return GrantForm(data, units=units or [], auto_id=f"id_user{user_id}_%s")
 
 
 def _row(
@@ -59,7 +60,7 @@ def _row(
         managed = user_get_managed(actor, user_id)
     except Http404:
         managed = None  # the last in-scope role was just revoked: the row goes away
-    grant_form = form or _grant_form(user_id, units_for_picker(actor, Perm.USER_MANAGE))
+    grant_form = form or _grant_form(user_id)
     context = {"managed": managed, "grant_form": grant_form, "now": timezone.now(), "row_error": row_error}
     return render(request, "accounts/_user_row.html", context)
 
@@ -71,7 +72,7 @@ def _page(request: HttpRequest, actor: User, **extra: Any) -> HttpResponse:
     units = units_for_picker(actor, Perm.USER_MANAGE)
     context = {
         "page": page,
-        "rows": [(managed, _grant_form(managed.pk, units)) for managed in page.object_list],
+        "rows": [(managed, _grant_form(managed.pk)) for managed in page.object_list],
         "search": search,
         "create_form": UserCreateForm(units=units, auto_id="id_new_%s"),
         "now": timezone.now(),
