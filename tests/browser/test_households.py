@@ -92,3 +92,14 @@ def test_the_survey_form_fits_a_phone(page_as, officer, screenshot):
     assert page.locator(".member-card").count() == 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot("household-form-phone")
+
+
+def test_hamlet_choices_follow_the_commune(page_as, unit_tree, make_user):
+    province = make_user(role=Role.PROVINCE_OFFICER, unit=unit_tree.province)
+    page = page_as(province)
+    page.goto(reverse("households:list"))
+    page.select_option("#id_commune", label=unit_tree.other_commune.name)
+    expect(page.locator("#id_hamlet option", has_text="Tổ dân phố 1")).to_have_count(1)
+    expect(page.locator("#id_hamlet option", has_text="Ấp Bình Minh")).to_have_count(0)
+    page.select_option("#id_commune", label=unit_tree.commune.name)
+    expect(page.locator("#id_hamlet option", has_text="Ấp Bình Minh")).to_have_count(1)

@@ -192,8 +192,11 @@ def test_htmx_request_gets_only_the_results(client_for, officer, household):
     assert "<html" not in body and 'name="q"' not in body
 
 
-def test_hamlet_options_follow_the_commune_and_the_scope(client_for, officer, province_officer, unit_tree):
+def test_hamlet_options_follow_the_commune_and_the_scope(client_for, officer, province_officer, viewer, unit_tree):
     url = reverse("households:hamlet_options")
+    # The form's variant lists hamlets where the user may enter households: none for a viewer.
+    assert client_for(viewer).get(url, {"commune": unit_tree.commune.pk, "purpose": "edit"}).status_code == 404
+    assert unit_tree.hamlet.name in client_for(viewer).get(url, {"commune": unit_tree.commune.pk}).content.decode()
     body = client_for(officer).get(url, {"commune": unit_tree.commune.pk}).content.decode()
     assert unit_tree.hamlet.name in body and unit_tree.hamlet2.name in body
     assert client_for(officer).get(url, {"commune": unit_tree.other_commune.pk}).status_code == 404
@@ -559,3 +562,26 @@ def test_delete_of_a_changed_household_is_refused(client_for, officer, household
     response = client.post(reverse("households:delete", args=["HH-1"]), {"version": 1}, follow=True)
     assert Household.objects.get(code="HH-1").deleted_at is None
     assert "vừa được" in text(response)
+
+
+def test_hamlet_surveyor_works_only_in_their_hamlet(client_for, make_user, officer, unit_tree):
+    household_create(actor=officer, record=record())  # in hamlet h1
+    household_create(actor=officer, record=record("HH-2", hamlet="Ấp Đồng Tâm", head="Võ Văn Hai",
+                                                  ids=("086300000001", "086300000002")))
+    surveyor = make_user(role=Role.HAMLET_SURVEYOR, unit=unit_tree.hamlet2)
+    client = client_for(surveyor)
+    page = text(client.get(reverse("households:list")))
+    assert "HH-2" in page and 'href="/ho/HH-1/"' not in page
+    assert client.get(reverse("households:detail", args=["HH-1"])).status_code == 404
+    # The form offers their commune (which contains their hamlet) and only their hamlet in it.
+    form = client.get(reverse("households:create")).context["form"]
+    assert list(form.fields["commune"].queryset) == [unit_tree.commune]
+    assert list(form.fields["hamlet"].queryset) == [unit_tree.hamlet2]
+    # A household placed in the commune but outside their hamlet is refused, on the hamlet field.
+    response = client.post(reverse("households:create"),
+                           form_data({"commune": unit_tree.commune.pk, "code": "HH-3"}, members=[HEAD]))
+    assert response.status_code == 200 and "hamlet" in response.context["form"].errors
+    assert not Household.objects.filter(code="HH-3").exists()
+    response = client.post(reverse("households:create"), form_data(
+        {"commune": unit_tree.commune.pk, "hamlet": unit_tree.hamlet2.pk, "code": "HH-3"}, members=[HEAD]))
+    assert response.status_code == 302
