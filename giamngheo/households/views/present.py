@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from giamngheo.accounts.scope import mask_citizen_id
 from giamngheo.core.formatting import format_date, format_number
 from giamngheo.households.forms import field_label
 from giamngheo.households.models import Household, InformationDevice, Member
@@ -55,7 +56,7 @@ def answer_text(model: type[Model], name: str, value: Any) -> tuple[str, bool]:
     if isinstance(value, int | float):
         if name == "income":
             return _("%(amount)s đồng") % {"amount": format_number(value)}, True
-        return format_number(value, 0 if float(value).is_integer() else 1), True
+        return (format_number(value) if float(value).is_integer() else format_number(value, 2).rstrip("0")), True
     return str(value), True
 
 
@@ -84,8 +85,7 @@ def household_fact_groups(household: Household) -> list[tuple[Any, list[Fact]]]:
 
 
 def member_facts(member: Member, *, show_citizen_id: bool) -> list[Fact]:
-    from giamngheo.accounts.scope import mask_citizen_id
-
+    """Every fact of a member; the citizen ID masked unless the reader's role needs it."""
     rows = facts(member, [n for n in MEMBER_FACTS if n != "citizen_id"])
     if member.citizen_id:
         shown = member.citizen_id if show_citizen_id else mask_citizen_id(member.citizen_id)
