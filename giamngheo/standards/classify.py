@@ -42,32 +42,38 @@ def _line(standard: Standard, attr: str) -> pl.Expr:
     return _by_area(getattr(rural, attr), getattr(urban, attr)).cast(pl.Int64)
 
 
-def _ages(reference: pl.Expr) -> list[pl.Expr]:
-    """Completed years and months on the reference date; with only ``age``, months and birth year are ranges."""
+def _ages(reference: pl.Expr) -> list[list[pl.Expr]]:
+    """Completed years and months on the reference date; with only ``age``, months and birth year are ranges.
+
+    Two steps (calendar parts once, then arithmetic): completed years are ``(ref_yyyymmdd - birth_yyyymmdd) //
+    10000``, which counts a 29 February birthday on 1 March in other years.
+    """
     birth = pl.col("birth_date")
-    ref_md = reference.dt.month().cast(pl.Int32) * 100 + reference.dt.day().cast(pl.Int32)
-    birth_md = birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)
-    year_gap = reference.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32)
-    exact_years = year_gap - (ref_md < birth_md).cast(pl.Int32)
-    exact_months = (year_gap * 12 + reference.dt.month().cast(pl.Int32) - birth.dt.month().cast(pl.Int32)
-                    - (reference.dt.day() < birth.dt.day()).cast(pl.Int32))
+    parts = [
+        reference.dt.year().cast(pl.Int32).alias("_ry"), reference.dt.month().cast(pl.Int32).alias("_rm"),
+        reference.dt.day().cast(pl.Int32).alias("_rd"), birth.dt.year().cast(pl.Int32).alias("_by"),
+        birth.dt.month().cast(pl.Int32).alias("_bm"), birth.dt.day().cast(pl.Int32).alias("_bd"),
+    ]
+    ry, rm, rd, by, bm, bd = (pl.col(c) for c in ("_ry", "_rm", "_rd", "_by", "_bm", "_bd"))
+    exact_years = ((ry * 10000 + rm * 100 + rd) - (by * 10000 + bm * 100 + bd)) // 10000
+    exact_months = (ry - by) * 12 + rm - bm - (rd < bd).cast(pl.Int32)
     stated = pl.col("age").cast(pl.Int32)
-    ref_year = reference.dt.year().cast(pl.Int32)
-    return [
+    ages = [
         pl.coalesce(exact_years, stated).alias("_age"),
         pl.coalesce(exact_months, stated * 12).alias("_age_m_min"),
         pl.coalesce(exact_months, stated * 12 + 11).alias("_age_m_max"),
-        pl.coalesce(birth.dt.year().cast(pl.Int32), ref_year - stated - 1).alias("_by_min"),
-        pl.coalesce(birth.dt.year().cast(pl.Int32), ref_year - stated).alias("_by_max"),
+        pl.coalesce(by, ry - stated - 1).alias("_by_min"),
+        pl.coalesce(by, ry - stated).alias("_by_max"),
     ]
+    return [parts, ages]
 
 
-def _working_age(standard: Standard, reference: pl.Expr) -> pl.Expr:
+def _working_age(standard: Standard) -> pl.Expr:
     """Explicit ``working_age`` wins; else age ≥ minimum and below the retirement age of the reference year."""
     table = standard.working_age
     assert table is not None
     years = [r.year for r in table.retirement]
-    year = reference.dt.year().cast(pl.Int32).clip(years[0], years[-1])
+    year = pl.col("_ry").clip(years[0], years[-1])
     male = year.replace_strict(years, [r.male_months for r in table.retirement], return_dtype=pl.Int32)
     female = year.replace_strict(years, [r.female_months for r in table.retirement], return_dtype=pl.Int32)
     retirement = pl.when(pl.col("sex") == "male").then(male).when(pl.col("sex") == "female").then(female)
@@ -173,9 +179,10 @@ def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard
     member_rules = [(i, RULE_KINDS[i.rule]) for i in standard.indicators if RULE_KINDS[i.rule].level == "member"]
     household_rules = [(i, RULE_KINDS[i.rule]) for i in standard.indicators if RULE_KINDS[i.rule].level == "household"]
 
-    flagged = members.with_columns(_ages(reference))
+    parts, ages = _ages(reference)
+    flagged = members.with_columns(parts).with_columns(ages)
     if standard.working_age is not None:
-        flagged = flagged.with_columns(_working_age(standard, reference))
+        flagged = flagged.with_columns(_working_age(standard))
     member_flags = [kind.member_flag(ind.parsed_params).alias(f"_m_{ind.code}") for ind, kind in member_rules]
     if standard.low_income_worker is not None:
         member_flags.append(pl.col("employment").is_in(standard.low_income_worker.working_statuses).alias("_lw"))
