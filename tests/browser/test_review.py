@@ -1,0 +1,106 @@
+"""A whole periodic review through the pages in headless Chromium: open the cycle, survey a household on
+a phone-sized screen with live classification, classify, village meeting, posting, recognition and the
+certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+
+from giamngheo.accounts.roles import Role
+
+
+def _household(unit_tree):
+    from giamngheo.households.models import Household, Member
+
+    household = Household.objects.create(
+        code="H1", commune=unit_tree.commune, hamlet=unit_tree.hamlet, unit_path=unit_tree.hamlet.path,
+        reference_date=dt.date(2024, 10, 1), area="rural", head_name="Lò Văn Páo", member_count=1,
+        current_class="poor", current_standard="2022-2025",
+    )
+    Member.objects.create(household=household, position=0, member_id="1", relation="head", name="Lò Văn Páo",
+                          sex="male", age=40, ethnicity="Thái", citizen_id="079201012345")
+    return household
+
+
+def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screenshot):
+    officer = make_user(role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
+    surveyor = make_user(role=Role.HAMLET_SURVEYOR, unit=unit_tree.hamlet)
+    approver = make_user(role=Role.COMMUNE_APPROVER, unit=unit_tree.commune)
+    _household(unit_tree)
+
+    # The commune officer opens the 2025 periodic review; the list is drawn automatically.
+    page = page_as(officer)
+    page.goto(reverse("reviews:index"))
+    page.select_option("select[name=commune]", label=unit_tree.commune.name)
+    page.fill("input[name=year]", "2025")
+    page.get_by_role("button", name="Mở đợt và lập danh sách").click()
+    page.wait_for_selector("#cases")
+    assert "Lò Văn Páo" in page.inner_text("#cases")
+    cycle_url = page.url
+
+    # The hamlet surveyor fills Phiếu B on a phone; the class updates as answers change.
+    page = page_as(surveyor)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(cycle_url)
+    page.get_by_role("link", name="H1").click()
+    page.fill("input[name=reference_date]", "01/10/2025")
+    page.fill("input[name=income]", "1.200.000")
+    page.fill("input[name=floor_area_m2]", "20")
+    for name, value in (("walls_durable", "no"), ("frame_durable", "no"), ("roof_durable", "yes"),
+                        ("members-0-health_insured", "no"), ("members-0-uses_internet", "no"),
+                        ("members-0-in_education", "no")):
+        page.check(f"input[name='{name}'][value='{value}']")
+    page.select_option("select[name=water_source]", "piped")
+    page.select_option("select[name=latrine]", "none")
+    page.select_option("select[name='members-0-employment']", "self_employed")
+    page.select_option("select[name='members-0-education_completed']", "upper_secondary")
+    page.select_option("select[name='members-0-disability']", "none")
+    page.check("input[name=causes][value=capital]")
+    page.wait_for_function("document.querySelector('#live-result').innerText.includes('Hộ nghèo')")
+    screenshot("review-survey-phone")
+    page.get_by_role("button", name="Hoàn thành phiếu").click()
+    page.get_by_role("button", name="Phân loại hộ").click()
+    assert "Đã phân loại" in page.inner_text("#case-state")
+
+    # The officer records the village meeting and posts the list.
+    page = page_as(officer)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(cycle_url)
+    meeting = page.locator("#meeting")
+    meeting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
+    meeting.locator("input[name=held_on]").fill("10/10/2025")
+    meeting.locator("input[name=attendees]").fill("30")
+    meeting.locator("input[name=agreeing]").fill("24")
+    meeting.locator("input[name=chair_name]").fill("Trưởng ấp")
+    meeting.locator("input[name=secretary_name]").fill("Thư ký")
+    meeting.get_by_role("button", name="Ghi biên bản họp dân").click()
+    assert "Họp dân đã thống nhất" in page.inner_text(".messages")
+    posting = page.locator("#posting")
+    posting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
+    posting.locator("input[name=starts_on]").fill("12/10/2025")
+    posting.locator("input[name=ends_on]").fill("14/10/2025")
+    posting.get_by_role("button", name="Niêm yết").click()
+    assert "Đã niêm yết công khai 1 hộ" in page.inner_text(".messages")
+    page.get_by_role("link", name="Danh sách niêm yết").first.click()
+    posted = page.inner_text("#posted-list")
+    assert "Lò Văn Páo" in posted and "Hộ nghèo" in posted and "1.200.000" not in posted
+
+    # The chair recognises the list and issues the certificate.
+    page = page_as(approver)
+    page.goto(cycle_url)
+    form = page.locator("#recognise")
+    form.locator("input[name=number]").fill("15/QĐ-UBND")
+    form.locator("input[name=signed_on]").fill("20/10/2025")
+    form.locator("input[name=signer_name]").fill("Nguyễn Văn Chủ")
+    form.get_by_role("button", name="Công nhận và khoá danh sách").click()
+    assert "danh sách năm 2025 đã được khoá" in page.inner_text(".messages")
+    form = page.locator("#certificates")
+    form.locator("input[name=issued_on]").fill("21/10/2025")
+    form.get_by_role("button", name="Cấp giấy chứng nhận cho hộ nghèo, hộ cận nghèo").click()
+    assert "Đã cấp 1 giấy chứng nhận" in page.inner_text(".messages")
+    screenshot("review-cycle-recognised")
+    link = page.get_by_role("link", name="Giấy chứng nhận 1/GCN-HN.HCN")
+    response = page.request.get(link.get_attribute("href"))
+    assert response.status == 200 and response.body().startswith(b"%PDF")
