@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from giamngheo.standards import MeasureError, alkire_foster
 from giamngheo.standards.alkire_foster import measures
 
-from .conftest import deprived_household, household, member
+from .builders import deprived_household, household, member
 
 CODES = ["a", "b", "c", "d"]
 

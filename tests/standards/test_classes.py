@@ -6,7 +6,7 @@ import pytest
 
 from giamngheo.standards import classify_record, get_standard
 
-from .conftest import DEPRIVE, deprived_household, household, member
+from .builders import DEPRIVE, deprived_household, household, member
 
 # Order in which deprivations are added: the ones that add children come last, after dependents.
 ORDER = list(DEPRIVE)

@@ -15,7 +15,7 @@ import pytest
 
 from giamngheo.standards.cli import main
 
-from .conftest import deprived_household, household, member
+from .builders import deprived_household, household, member
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[Any], str]:

@@ -16,7 +16,7 @@ from giamngheo.standards import (
 )
 from giamngheo.standards.definition import DEFINITIONS_DIR, canonical_form, load_standard_file
 
-from .conftest import deprived_household, household
+from .builders import deprived_household, household
 
 
 def test_the_four_national_standards_and_hcmc_are_built_in() -> None:

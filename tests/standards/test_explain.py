@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from giamngheo.standards import classify_record
 
-from .conftest import household, member
+from .builders import household, member
 
 
 def test_explanation_names_the_members_and_answers_that_caused_each_deprivation() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from giamngheo.standards import validate_record
 
-from .conftest import household, member
+from .builders import household, member
 
 
 def paths(record: Any) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ import pytest
 
 from giamngheo.standards import classify_record
 
-from .conftest import CHILD, household, member
+from .builders import CHILD, household, member
 
 
 def status(record: dict[str, Any], standard: str, code: str) -> str:

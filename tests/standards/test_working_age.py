@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import member
+from .builders import member
 from .test_rules import _apply, status
 
 
