@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from giamngheo.standards.definition import Indicator, Standard
+from giamngheo.standards.definition import ClassRule, Indicator, ScoreForm, Standard
 from giamngheo.standards.rules import RULE_KINDS
 from giamngheo.standards.vocabulary import CLASSES, FIELDS, SERVICES, TAGS, format_number, pick, value_label
 
@@ -190,7 +190,11 @@ def _indicator_entry(indicator: Indicator, row: dict[str, Any], members: list[di
 def explain_row(row: dict[str, Any], members: list[dict[str, Any]], standard: Standard, lang: str = "vi"
                 ) -> dict[str, Any]:
     """Structured explanation of one evaluated household (row of the executor) with its flagged members."""
-    cited = {standard.class_rule.tag}
+    # On the score basis the class follows the score form's rule (Circular 07/2021), not the income rule.
+    rule: ClassRule | ScoreForm = standard.class_rule
+    if row["_band"].startswith("score") and standard.score_form is not None:
+        rule = standard.score_form
+    cited = {rule.tag}
     indicators = []
     for indicator in standard.indicators:
         if row[f"_d_{indicator.code}"] is not False:
@@ -209,8 +213,7 @@ def explain_row(row: dict[str, Any], members: list[dict[str, Any]], standard: St
         "criterion": row["criterion"],
         "decision": {"text": decision_text(row, standard, lang), "band": row["_band"], "basis": row["basis"],
                      "income_line": row["income_line"], "near_poor_line": row["near_poor_line"],
-                     "income_line_period": row["income_line_period"],
-                     "clause": standard.class_rule.clause, "tag": standard.class_rule.tag},
+                     "income_line_period": row["income_line_period"], "clause": rule.clause, "tag": rule.tag},
         "deprivation_count": row["deprivation_count"],
         "indicator_total": len(standard.indicators),
         "indicators": indicators,

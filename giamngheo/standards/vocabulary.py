@@ -39,12 +39,12 @@ VALUES: dict[str, Label] = {
     "piped": ("nước máy", "piped water"),
     "borehole": ("giếng khoan", "borehole"),
     "protected_well": ("giếng đào được bảo vệ", "protected dug well"),
-    "protected_spring": ("nước khe, mó được bảo vệ", "protected spring"),
+    "protected_spring": ("nước khe/mó được bảo vệ", "protected spring"),
     "rainwater": ("nước mưa", "rainwater"),
-    "bottled": ("nước đóng chai, nước mua", "bottled or purchased water"),
+    "bottled": ("nước đóng chai hoặc nước mua", "bottled or purchased water"),
     "unprotected_well": ("giếng đào không được bảo vệ", "unprotected dug well"),
-    "unprotected_spring": ("nước khe, mó không được bảo vệ", "unprotected spring"),
-    "surface": ("nước sông, suối, ao, hồ", "surface water"),
+    "unprotected_spring": ("nước khe/mó không được bảo vệ", "unprotected spring"),
+    "surface": ("nước sông/suối/ao/hồ", "surface water"),
     # latrines
     "septic": ("tự hoại", "septic tank"),
     "semi_septic": ("bán tự hoại", "semi-septic"),
@@ -52,7 +52,7 @@ VALUES: dict[str, Label] = {
     "double_vault": ("hai ngăn", "double-vault"),
     "ventilated_pit": ("chìm có ống thông hơi", "ventilated improved pit"),
     "pit_no_slab": ("hố đào không có bệ", "pit without slab"),
-    "overhang": ("cầu tõm trên ao, sông", "overhanging latrine"),
+    "overhang": ("cầu tõm trên ao/sông", "overhanging latrine"),
     # information devices
     "tv": ("ti vi", "TV"),
     "radio": ("radio", "radio"),
@@ -63,7 +63,7 @@ VALUES: dict[str, Label] = {
     # waste
     "collected": ("được thu gom", "collected"),
     "treated_on_site": ("tự xử lý hợp vệ sinh tại chỗ", "treated hygienically on site"),
-    "untreated": ("không được thu gom, xử lý", "neither collected nor treated"),
+    "untreated": ("không được thu gom hay xử lý", "neither collected nor treated"),
     # employment
     "wage_with_contract": ("làm công ăn lương có hợp đồng lao động", "wage work with a labour contract"),
     "wage_without_contract": ("làm công ăn lương không có hợp đồng lao động", "wage work without a labour contract"),

@@ -26,7 +26,7 @@ def test_explanation_names_the_members_and_answers_that_caused_each_deprivation(
         "thất nghiệp (muốn làm việc nhưng chưa có việc)")
     assert entries["employment"]["members"][0]["answers"]["working_age"]["value"] is True
     assert [m["id"] for m in entries["health_insurance"]["members"]] == ["M1"]
-    assert entries["latrine"]["answers"]["latrine"]["text"] == "cầu tõm trên ao, sông"
+    assert entries["latrine"]["answers"]["latrine"]["text"] == "cầu tõm trên ao/sông"
     assert entries["latrine"]["tag"] == "P"
     assert explanation["decision"]["income_line"] == 1_500_000
     text = explanation["text"]
@@ -68,3 +68,11 @@ def test_low_income_workers_are_named() -> None:
     result = classify_record(record, "2022-2025", explain=True)
     assert result["class"] == "average"
     assert "Người lao động có thu nhập thấp (Nghị định 30/2025/NĐ-CP): Lê Văn Dũng." in result["explanation"]["text"]
+
+
+def test_score_basis_cites_the_score_form() -> None:
+    record = household(score_a=130, income_basis="score_a", dwelling={"latrine": "none", "water_source": "surface",
+                                                                     "floor_area_m2": 3.0})
+    explanation = classify_record(record, "2022-2025", explain=True)["explanation"]
+    assert explanation["decision"]["clause"] == "Thông tư 07/2021/TT-BLĐTBXH, Phiếu B"
+    assert explanation["decision"]["text"].startswith("Điểm A = 130, không vượt ngưỡng 140 (nông thôn); điểm B = 30")
