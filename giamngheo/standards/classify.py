@@ -18,7 +18,6 @@ RESULT_COLUMNS = (
     "id", "standard", "standard_hash", "area", "income_line", "near_poor_line", "income_line_period", "basis",
     "deprivations", "unknown", "deprivation_count", "class", "criterion", "low_income_workers",
 )
-CLASSES = ("poor", "near_poor", "average", "none", "undetermined")
 _BOOL_NULL = pl.lit(None, dtype=pl.Boolean)
 
 
