@@ -101,11 +101,11 @@ def _case_repr(case: ReviewCase) -> str:
 
 
 def _lock_cycle(cycle: ReviewCycle) -> ReviewCycle:
-    return ReviewCycle.objects.select_for_update().select_related("commune").get(pk=cycle.pk)
+    return ReviewCycle.objects.select_for_update(of=("self",)).select_related("commune").get(pk=cycle.pk)
 
 
 def _lock_case(case: ReviewCase) -> ReviewCase:
-    return (ReviewCase.objects.select_for_update()
+    return (ReviewCase.objects.select_for_update(of=("self",))
             .select_related("cycle__commune", "household", "hamlet").get(pk=case.pk))
 
 
@@ -358,7 +358,7 @@ def review_case_classify(*, actor: Any, case: ReviewCase) -> ReviewCase:
 
 
 def _cases_of(cycle: ReviewCycle, unit: AdminUnit, state: str, case_ids: Iterable[int] | None) -> list[ReviewCase]:
-    qs = (ReviewCase.objects.select_for_update().select_related("household", "cycle__commune")
+    qs = (ReviewCase.objects.select_for_update(of=("self",)).select_related("household", "cycle__commune")
           .filter(cycle=cycle, unit_path__startswith=unit.path, state=state))
     if case_ids is not None:
         wanted = set(case_ids)
@@ -519,7 +519,7 @@ def review_complaint_resolve(
             _("Ghi nội dung giải quyết khiếu nại."), errors={"resolution": [_("Ghi nội dung giải quyết khiếu nại.")]}
         )
     with transaction.atomic():
-        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint.pk)
         if complaint.status == ComplaintStatus.RESOLVED:
             raise ApplicationError(_("Khiếu nại này đã được giải quyết."), field="complaint")
         case = _lock_case(complaint.case)
@@ -611,7 +611,7 @@ def review_cycle_recognise(
                 _("Tỉnh yêu cầu xin ý kiến cấp trên trước khi công nhận; hãy ghi ý kiến đó trước."),
                 field="consulted_on",
             )
-        cases = list(cycle.cases.select_for_update().select_related("household", "cycle").order_by("unit_path", "pk"))
+        cases = list(cycle.cases.select_for_update(of=("self",)).select_related("household", "cycle").order_by("unit_path", "pk"))
         if not cases:
             raise ApplicationError(_("Đợt rà soát chưa có hộ nào."), field="cycle")
         unfinished = [c for c in cases if c.state != CaseState.POSTED]
@@ -713,7 +713,7 @@ def review_certificates_issue(*, actor: Any, cycle: ReviewCycle, issued_on: dt.d
         if not cycle.is_locked:
             raise ApplicationError(_("Chỉ cấp giấy chứng nhận sau khi danh sách đã được công nhận."), field="cycle")
         national = cycle.national_standard
-        cases = (cycle.cases.select_for_update().filter(state=CaseState.RECOGNISED)
+        cases = (cycle.cases.select_for_update(of=("self",)).filter(state=CaseState.RECOGNISED)
                  .select_related("household__commune__parent", "household__hamlet", "cycle")
                  .order_by("unit_path", "pk"))
         for case in cases:
@@ -809,10 +809,10 @@ def review_request_decide(
     never silently dropped)."""
     require(actor, Perm.REVIEW_APPROVE, request.unit_path)
     with transaction.atomic():
-        request = RegularRequest.objects.select_for_update().select_related("commune", "household").get(pk=request.pk)
+        request = RegularRequest.objects.select_for_update(of=("self",)).select_related("commune", "household").get(pk=request.pk)
         if request.status != RequestStatus.RECEIVED:
             raise ApplicationError(_("Đơn này đã được quyết định."), field="request")
-        case = (request.cases.select_for_update().select_related("cycle__commune", "household__commune__parent",
+        case = (request.cases.select_for_update(of=("self",)).select_related("cycle__commune", "household__commune__parent",
                                                                   "household__hamlet")
                 .order_by("-pk").first())
         if case is None:
@@ -887,7 +887,7 @@ def review_ledger_correct(
     if not reason.strip():
         raise ValidationFailed(_("Ghi lý do đính chính."), errors={"reason": [_("Ghi lý do đính chính.")]})
     with transaction.atomic():
-        entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+        entry = LedgerEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
         if entry.corrected_by.exists():
             raise ApplicationError(_("Mục này đã được đính chính; hãy đính chính mục mới nhất."), field="entry")
         correction = LedgerEntry.objects.create(
