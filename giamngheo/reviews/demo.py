@@ -47,7 +47,7 @@ from giamngheo.reviews.models import (
     ReviewCycle,
     VillageMeeting,
 )
-from giamngheo.reviews.services import CERTIFICATE_SUFFIX, _holder
+from giamngheo.reviews.services import CERTIFICATE_SUFFIX, certificate_holder
 from giamngheo.reviews.states import CaseState
 
 ON_LIST = ("poor", "near_poor")
@@ -179,7 +179,7 @@ def _completed_cycle(ctx: DemoContext, commune: AdminUnit, year: int, statuses: 
         certificates.append(Certificate(
             number=f"{seq}/{CERTIFICATE_SUFFIX}", seq=seq, year=year, commune=commune, unit_path=entry.unit_path,
             household=household, ledger_entry=entry, case=by_household[entry.household_id], klass=entry.klass,
-            issued_on=signed_on + dt.timedelta(days=2), holder=_holder(records.get(entry.household_id, {}), household),
+            issued_on=signed_on + dt.timedelta(days=2), holder=certificate_holder(records.get(entry.household_id, {}), household),
             created_by=approver, updated_by=approver,
         ))
     Certificate.objects.bulk_create(certificates, batch_size=1000)

@@ -662,7 +662,7 @@ def _next_seq(commune_id: int, year: int) -> int:
     return (last or 0) + 1
 
 
-def _holder(record: Mapping[str, Any], household: Household) -> dict[str, Any]:
+def certificate_holder(record: Mapping[str, Any], household: Household) -> dict[str, Any]:
     """What Form 03 shows: head, ethnicity, citizen ID, residence, members — never health, disability,
     income or scores."""
     members = [m for m in record.get("members") or [] if isinstance(m, Mapping)]
@@ -693,7 +693,7 @@ def _issue(*, actor: Any, entry: LedgerEntry, case: ReviewCase | None, issued_on
     certificate = Certificate.objects.create(
         number=f"{seq}/{CERTIFICATE_SUFFIX}", seq=seq, year=entry.year, commune_id=entry.commune_id,
         unit_path=entry.unit_path, household=entry.household, ledger_entry=entry, case=case, klass=entry.klass,
-        issued_on=issued_on, holder=_holder(record, entry.household), created_by=_user(actor), updated_by=_user(actor),
+        issued_on=issued_on, holder=certificate_holder(record, entry.household), created_by=_user(actor), updated_by=_user(actor),
     )
     log_action(
         actor=actor, action="giamngheo.review.certificate_issued", object_type="certificate",
