@@ -24,7 +24,12 @@ from giamngheo.core.errors import ApplicationError, ValidationFailed
 from giamngheo.geo.models import AdminUnit, UnitLevel
 from giamngheo.households.models import Household
 from giamngheo.households.records import household_to_record
-from giamngheo.households.selectors import household_classification_view, household_get, household_list
+from giamngheo.households.selectors import (
+    household_classification_view,
+    household_get,
+    household_list,
+    household_list_count,
+)
 from giamngheo.households.services import household_create, household_delete, household_update
 
 router = Router(tags=["households"])
@@ -51,6 +56,7 @@ class HouseholdSummary(Schema):
 class HouseholdPage(Schema):
     items: list[HouseholdSummary]
     count: int
+    count_exact: bool
     page: int
     page_size: int
 
@@ -137,12 +143,12 @@ def household_index(request: HttpRequest, paging: Query[PageParams], filters: Qu
             AdminUnit.objects.filter(level=UnitLevel.HAMLET, code=filters.hamlet).values_list("pk", flat=True).first()
         )
         if hamlet_id is None:
-            return page_body([], 0, paging)
+            return page_body([], 0, True, paging)
     households = household_list(
         user=request.user, commune_code=filters.commune, hamlet_id=hamlet_id, q=filters.q, klass=filters.klass
     )
-    items, count = page_of(households, paging)
-    return page_body([summary(h) for h in items], count, paging)
+    items, count, exact = page_of(households, paging, count=household_list_count)
+    return page_body([summary(h) for h in items], count, exact, paging)
 
 
 @router.post(

@@ -1,7 +1,9 @@
-"""Page-number paging for list endpoints: ``page`` ≥ 1, ``page_size`` 1–200, answer ``{"items", "count"}``."""
+"""Page-number paging for list endpoints: ``page`` ≥ 1, ``page_size`` 1–200; answers
+``{"items", "count", "count_exact", "page", "page_size"}``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
@@ -19,15 +21,24 @@ class PageParams(Schema):
     )
 
 
-def page_of(queryset: QuerySet[M], params: PageParams) -> tuple[list[M], int]:
-    """One page of an ordered queryset and the total count. The count is exact: every list is already
-    limited to the user's scope, and the scope index makes counting it cheap (see docs/api.md)."""
+def exact_count(queryset: QuerySet[Any]) -> tuple[int, bool]:
+    return queryset.count(), True
+
+
+def page_of(
+    queryset: QuerySet[M],
+    params: PageParams,
+    count: Callable[[QuerySet[M]], tuple[int, bool]] = exact_count,
+) -> tuple[list[M], int, bool]:
+    """One page of an ordered queryset, the total count and whether the count is exact. ``count`` decides
+    how to count (``households.selectors.household_list_count`` estimates very large lists)."""
     start = (params.page - 1) * params.page_size
     items = list(queryset[start : start + params.page_size])
     if params.page == 1 and len(items) < params.page_size:
-        return items, len(items)  # the whole list fits on the first page: no second query
-    return items, queryset.count()
+        return items, len(items), True  # the whole list fits on the first page: no second query
+    total, exact = count(queryset)
+    return items, total, exact
 
 
-def page_body(items: list[Any], count: int, params: PageParams) -> dict[str, Any]:
-    return {"items": items, "count": count, "page": params.page, "page_size": params.page_size}
+def page_body(items: list[Any], count: int, exact: bool, params: PageParams) -> dict[str, Any]:
+    return {"items": items, "count": count, "count_exact": exact, "page": params.page, "page_size": params.page_size}

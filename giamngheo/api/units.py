@@ -43,6 +43,7 @@ class UnitOut(Schema):
 class UnitPage(Schema):
     items: list[UnitOut]
     count: int
+    count_exact: bool
     page: int
     page_size: int
 
@@ -91,8 +92,8 @@ class UnitParams(Schema):
 @router.get("", response={200: UnitPage, **ERRORS}, summary="Danh sách đơn vị hành chính")
 def unit_index(request: HttpRequest, paging: Query[PageParams], filters: Query[UnitFilters]) -> dict[str, Any]:
     units = unit_list(level=filters.level, parent=filters.parent, q=filters.q, generation=filters.generation)
-    items, count = page_of(units, paging)
-    return page_body([unit_body(u) for u in items], count, paging)
+    items, count, exact = page_of(units, paging)
+    return page_body([unit_body(u) for u in items], count, exact, paging)
 
 
 @router.get("/{code}", response={200: UnitOut, **ERRORS}, summary="Xem một đơn vị")

@@ -6,14 +6,17 @@ user's units does not exist for them (404, never 403).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import QuerySet, TextField, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from giamngheo.accounts.roles import Perm
-from giamngheo.accounts.scope import allows, require, scope_queryset
+from giamngheo.accounts.scope import allows, paths_for, require, scope_queryset
 from giamngheo.core.errors import ApplicationError
 from giamngheo.core.text import fold
 from giamngheo.geo.models import AdminUnit, Generation, UnitLevel
@@ -28,12 +31,26 @@ from giamngheo.households.models import Household
 from giamngheo.standards import StandardError, get_standard
 from giamngheo.standards.record import record_year
 
-__all__ = ["household_classification_view", "household_get", "household_list", "search_words"]
+__all__ = [
+    "household_classification_view", "household_get", "household_list", "household_list_count", "search_words",
+]
+
+# Lists up to this size are counted exactly; larger ones (a province's whole registry) get the planner's
+# estimate. Measured at 1 M households (docs/performance-registry.md): an exact count of a province's 500 000
+# households costs ~0.5 s, a count bounded at 10 000 rows ~15 ms, the planner's estimate ~10 ms and within a few
+# percent for large lists (it is poor only for small ones, which are counted exactly).
+EXACT_COUNT_LIMIT = 10_000
 
 
 def search_words(q: str | None) -> list[str]:
     """The folded words of a search: "Nguyễn  Văn A" → ["nguyen", "van", "a"]."""
     return fold(q).split() if q else []
+
+
+def _within_communes(user: Any) -> bool:
+    """Every unit the user may see households of is a commune or lower (``/86/86001/`` or deeper)."""
+    paths = paths_for(user, Perm.HOUSEHOLD_VIEW)
+    return bool(paths) and all(path.strip("/").count("/") >= 1 for path in paths)
 
 
 def household_list(
@@ -65,11 +82,41 @@ def household_list(
         households = households.filter(unit_path__startswith=commune.path)
     if hamlet_id is not None:
         households = households.filter(hamlet_id=hamlet_id)
-    for word in search_words(q):
-        households = households.filter(search_text__contains=word)
+    words = search_words(q)
+    if words and connection.vendor == "postgresql" and (
+        commune_code or hamlet_id is not None or _within_communes(user)
+    ):
+        # A commune's few thousand rows are filtered faster one by one than through the trigram index,
+        # whose bitmaps for common words ("nguyen", "van") span the whole country: hide the column from
+        # the planner. Wider scopes keep the index, which rare words need (docs/performance-registry.md).
+        households = households.alias(_search=Concat("search_text", Value(""), output_field=TextField()))
+        for word in words:
+            households = households.filter(_search__contains=word)
+    else:
+        for word in words:
+            households = households.filter(search_text__contains=word)
     if klass:
         households = households.filter(current_class=klass)
     return households.select_related("commune", "hamlet").order_by("unit_path", "id")
+
+
+def household_list_count(households: QuerySet[Household]) -> tuple[int, bool]:
+    """How many households a ``household_list`` queryset holds, and whether that number is exact.
+
+    Exact up to ``EXACT_COUNT_LIMIT`` (a bounded count, so its cost is bounded too); above it, on PostgreSQL,
+    the planner's row estimate — never less than the bound it is known to exceed. SQLite counts exactly.
+    """
+    if connection.vendor != "postgresql":
+        return households.count(), True
+    bounded = households.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].count()
+    if bounded <= EXACT_COUNT_LIMIT:
+        return bounded, True
+    sql, params = households.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return max(int(plan[0]["Plan"]["Plan Rows"]), EXACT_COUNT_LIMIT + 1), False
 
 
 def household_get(*, user: Any, code: str, perm: str = Perm.HOUSEHOLD_VIEW) -> Household:
