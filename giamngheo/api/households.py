@@ -154,7 +154,7 @@ def household_index(request: HttpRequest, paging: Query[PageParams], filters: Qu
 @router.post(
     "", response={201: dict[str, Any], **_ERRORS}, summary="Thêm hộ",
     openapi_extra={**json_body(_RECORD_IN, "Hồ sơ hộ v1. Không có id thì hệ thống cấp mã <mã xã>-<số thứ tự>."),
-                   "responses": {"201": {"content": _RECORD_OUT}}},
+                   "responses": {201: {"content": _RECORD_OUT}}},
 )
 def household_store(request: HttpRequest) -> Status[dict[str, Any]]:
     """Thêm một hộ vào sổ hộ; hộ được phân loại ngay theo các chuẩn đang áp dụng."""
@@ -164,7 +164,7 @@ def household_store(request: HttpRequest) -> Status[dict[str, Any]]:
 
 @router.get(
     "/{id}", response={200: dict[str, Any], **_ERRORS}, summary="Xem một hộ",
-    openapi_extra={"responses": {"200": {"content": _RECORD_OUT}}},
+    openapi_extra={"responses": {200: {"content": _RECORD_OUT}}},
 )
 def household_show(request: HttpRequest, id: str) -> dict[str, Any]:
     return household_body(household_get(user=request.user, code=id), request.user)
@@ -176,7 +176,7 @@ def household_show(request: HttpRequest, id: str) -> dict[str, Any]:
         {**_RECORD_IN, "properties": {**_RECORD_IN["properties"], "version": {"type": "integer"}},
          "required": [*_RECORD_IN["required"], "version"]},
         "Toàn bộ hồ sơ hộ v1 kèm version đã đọc. Nếu người khác đã lưu sau đó: 409 kèm bản hiện tại.",
-    ), "responses": {"200": {"content": _RECORD_OUT}}},
+    ), "responses": {200: {"content": _RECORD_OUT}}},
 )
 def household_replace(request: HttpRequest, id: str) -> dict[str, Any]:
     """Thay toàn bộ hồ sơ của hộ. Bắt buộc gửi ``version`` của bản đã đọc."""

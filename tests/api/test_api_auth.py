@@ -81,3 +81,13 @@ def test_openapi_document_is_public():
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/households/{id}/classification" in response.json()["paths"]
+
+
+def test_openapi_documents_the_record_body_and_the_docs_page_opens():
+    schema = Client().get("/api/v1/openapi.json").json()
+    create = schema["paths"]["/api/v1/households"]["post"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]
+    assert body["additionalProperties"] is False and "members" in body["required"]
+    shown = create["responses"]["201"]["content"]["application/json"]["schema"]
+    assert {"version", "class", "standard"} <= set(shown["properties"])
+    assert Client().get("/api/v1/docs").status_code == 200
