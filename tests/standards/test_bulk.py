@@ -96,7 +96,7 @@ def write_bulk(records: list[dict[str, Any]], households: Path, members: Path, *
     pq.write_table(pa.Table.from_pylist(member_rows, schema=member_schema), members)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(batch=records(), standard=st.sampled_from(["2016-2020", "2022-2025", "2026", "2027-2030", "79-2025"]),
        partition_rows=st.sampled_from([1_000_000, 2]), shuffle=st.booleans())
