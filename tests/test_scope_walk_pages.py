@@ -1,0 +1,124 @@
+"""Walk every page, fragment, export and document URL as an out-of-scope user: nothing of another commune may
+leak, and nothing of it may change.
+
+The URLs are read from Django's resolver, so a page added later is walked without anyone remembering to add it
+here. Path parameters are filled with the ids of commune A's objects (every object id is tried for an ``<int:…>``
+parameter, so whichever model the view looks up, the object belongs to commune A). The API has its own walk in
+``tests/api/test_api_scope_walk.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from giamngheo.accounts.models import ApiToken, RoleGrant
+from giamngheo.accounts.roles import Role
+from giamngheo.accounts.tokens import api_token_create
+from giamngheo.core.models import AuditEntry
+from tests.reviews.conftest import cast, make_household, reviewed  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+# What of commune A must never reach the outsider.
+SECRET_HEAD = "Đinh Thị Kín Đáo"
+SECRET_CODE = "BIMAT-A-777"
+SECRET_CITIZEN_ID = "086199012345"
+SECRETS = (SECRET_HEAD, SECRET_CODE, SECRET_CITIZEN_ID, "Lò Văn Páo")
+
+
+def page_patterns() -> list[str]:
+    """Every non-API route as its full pattern text (``ho/<str:code>/sua/``)."""
+
+    def walk(resolver: URLResolver, prefix: str) -> list[str]:
+        found: list[str] = []
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                found += walk(entry, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                found.append(prefix + str(entry.pattern))
+        return found
+
+    return sorted(p for p in walk(get_resolver(), "") if not p.startswith("api/"))
+
+
+PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def fillings(template: str, values: dict[str, list[str]]) -> list[str]:
+    """Every concrete path for ``template`` with the candidate values of each of its parameters."""
+    names = [m.group(2) or m.group(3) for m in PARAM.finditer(template)]
+    choices = [values.get(name, ["1"]) for name in names]
+    paths = []
+    for combo in itertools.product(*choices):
+        parts = PARAM.split(template)
+        # split() yields text, then the 3 groups of each parameter, then text: keep text, put values between.
+        text_parts = parts[::4]
+        path = text_parts[0] + "".join(v + t for v, t in zip(combo, text_parts[1:], strict=True))
+        paths.append("/" + path.lstrip("^").rstrip("$").replace("^", "").replace("$", ""))
+    return paths
+
+
+@pytest.fixture
+def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_user: Any) -> dict[str, Any]:  # noqa: F811
+    """Commune A with a completed review, a household holding a citizen ID, a token and grants; and the
+    outsider: an officer and approver of commune B (everything a commune user can hold)."""
+    secret = make_household(unit_tree.hamlet, code=SECRET_CODE, head=SECRET_HEAD, current_class="poor")
+    secret.members.update(citizen_id=SECRET_CITIZEN_ID)
+    api_token_create(user=cast.officer)
+    RoleGrant.objects.create(user=cast.outsider, role=Role.COMMUNE_APPROVER, unit=unit_tree.other_commune,
+                             unit_path=unit_tree.other_commune.path)
+    ids = [str(obj.pk) for obj in vars(reviewed).values()]
+    grant_ids = [str(pk) for pk in RoleGrant.objects.filter(user=cast.officer).values_list("pk", flat=True)]
+    token_ids = [str(pk) for pk in ApiToken.objects.filter(user=cast.officer).values_list("pk", flat=True)]
+    values = {
+        "pk": ids,
+        "code": [SECRET_CODE, reviewed.case.household.code, unit_tree.commune.code, unit_tree.hamlet.code,
+                 unit_tree.province.code],
+        "user_id": [str(cast.officer.pk), str(cast.approver.pk)],
+        "grant_id": grant_ids,
+        "token_id": token_ids,
+        "object_type": ["household", "households.household", "review_case", "reviews.reviewcase"],
+        "object_id": [SECRET_CODE, str(reviewed.case.pk), str(secret.pk)],
+    }
+    return {"values": values, "outsider": cast.outsider, "commune_path": unit_tree.commune.path}
+
+
+def assert_nothing_leaks(method: str, path: str, response: Any) -> None:
+    assert response.status_code in (200, 302, 400, 404, 405, 409, 422), (
+        f"{method} {path} answered {response.status_code}"
+    )
+    body = b"".join(response) if response.streaming else response.content
+    text = body.decode("utf-8", errors="replace")
+    for secret in SECRETS:
+        assert secret not in text, f"{method} {path} leaked {secret!r}"
+
+
+def test_the_walk_reaches_the_pages_of_every_app() -> None:
+    patterns = page_patterns()
+    for prefix in ("tai-khoan/", "don-vi/", "ho/", "nhat-ky/", "ra-soat/"):
+        assert any(p.startswith(prefix) for p in patterns), prefix
+
+
+def test_outsider_reaches_nothing_of_another_commune(world: dict[str, Any], client_for: Any) -> None:
+    client = client_for(world["outsider"])
+    audit_before = AuditEntry.objects.filter(unit_path__startswith=world["commune_path"]).count()
+    walked = 0
+    for template in page_patterns():
+        if template.startswith(("tai-khoan/dang-xuat", "i18n/")):
+            continue  # logging out or switching language touches only the outsider's own session
+        for path in fillings(template, world["values"]):
+            for method in ("get", "post"):
+                response = getattr(client, method)(path, follow=False)
+                assert_nothing_leaks(method.upper(), path, response)
+                walked += 1
+            # An HTMX fragment request takes the same checks.
+            response = client.get(path, HTTP_HX_REQUEST="true")
+            assert_nothing_leaks("GET (htmx)", path, response)
+    assert walked > 100
+    changed = AuditEntry.objects.filter(unit_path__startswith=world["commune_path"]).count() - audit_before
+    assert changed == 0, "a request of the outsider changed commune A"
