@@ -36,7 +36,7 @@ def _full_name(kind: str, name: str) -> tuple[str, str]:
     """("ap", "Ba Se") or ("ap", "ấp Ba Se") → ("Ấp Ba Se", "Ba Se")."""
     word = HAMLET_KINDS[kind]
     text = " ".join(nfc(name).split())
-    if fold(text).startswith(fold(word) + " "):
+    if fold(text) == fold(word) or fold(text).startswith(fold(word) + " "):
         text = text[len(word):].strip()
     return f"{word} {text}", text
 
