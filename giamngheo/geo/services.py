@@ -96,7 +96,7 @@ def hamlet_rename(*, actor: Any, hamlet: AdminUnit, name: str, kind: str | None 
         raise ApplicationError(_("Chỉ đổi tên được thôn/ấp ở trang này."), field="hamlet")
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        locked = AdminUnit.objects.select_for_update().select_related("parent").get(pk=hamlet.pk)
+        locked = AdminUnit.objects.select_for_update().get(pk=hamlet.pk)
         assert locked.parent is not None
         new_kind = kind or locked.kind
         full, short = _clean(commune=locked.parent, name=name, kind=new_kind, exclude_pk=locked.pk)
