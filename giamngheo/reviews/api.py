@@ -21,7 +21,7 @@ from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import can_see_citizen_id, mask_citizen_id, require, scope_queryset
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.models import Household
-from giamngheo.reviews import engine, ledger, selectors, services
+from giamngheo.reviews import engine, selectors, services
 from giamngheo.reviews.models import (
     CycleKind,
     RegularRequest,
@@ -190,6 +190,33 @@ class RequestOut(Schema):
     decided_on: dt.date | None
     refusal_reason: str
     case: int | None
+
+
+class LedgerEntryOut(Schema):
+    id: int
+    household: str
+    year: int
+    standard: str
+    series: str
+    kind: str
+    klass: str = Field(description="poor, near_poor, average, none hoặc removed")
+    effective_on: dt.date
+    decision: str | None = Field(description="Số quyết định công nhận")
+    corrects: int | None = Field(description="Mục bị đính chính (nếu đây là mục đính chính)")
+    corrected_by: int | None = Field(description="Mục đính chính mục này; khi có, mục này không còn được tính")
+    reason: str
+    ethnic_minority: bool
+    area: str
+
+
+class CorrectionIn(Schema):
+    klass: str = Field(description="Phân loại đúng: poor, near_poor, average, none")
+    reason: str = Field(description="Lý do đính chính (bắt buộc)")
+
+
+class RemovalIn(Schema):
+    effective_on: dt.date
+    reason: str = Field(description="Lý do đưa ra khỏi danh sách (bắt buộc): chuyển đi, giải thể, chết…")
 
 
 class MovementFilter(Schema):
@@ -415,14 +442,49 @@ def movements(request: HttpRequest, filters: Query[MovementFilter]) -> dict[str,
     cận nghèo. Luôn khớp: đầu năm − giảm + tăng = cuối năm."""
     unit = selectors.unit_for_movements(user=request.user, code=filters.unit)
     try:
-        series = engine.series_of(filters.standard)
+        table = selectors.movements_table(user=request.user, unit=unit, year=filters.year,
+                                          standard_id=filters.standard)
     except engine.StandardError:
         raise Http404(filters.standard) from None
-    children = [(c.code, c.name, c.path) for c in unit.children.order_by("path")]
-    rows = ledger.movement_rows(unit_path=unit.path, children=children, unit_code=unit.code, unit_name=unit.name,
-                                series=series, year=filters.year)
     return {
-        "unit": unit.code, "year": filters.year, "standard": filters.standard, "series": series,
+        "unit": unit.code, "year": filters.year, "standard": filters.standard, "series": table.series,
         "rows": [{"unit": r.unit_code, "unit_name": r.unit_name, "total": r.is_total, "poor": r.poor,
-                  "near_poor": r.near_poor} for r in rows],
+                  "near_poor": r.near_poor} for r in table.rows],
     }
+
+
+def _entry_out(entry: Any, household_code: str, corrected_by: int | None = None) -> dict[str, Any]:
+    return {
+        "id": entry.pk, "household": household_code, "year": entry.year, "standard": entry.standard_id,
+        "series": entry.series, "kind": entry.kind, "klass": entry.klass, "effective_on": entry.effective_on,
+        "decision": entry.decision.number if entry.decision_id else None, "corrects": entry.corrects_id,
+        "corrected_by": corrected_by, "reason": entry.reason, "ethnic_minority": entry.ethnic_minority,
+        "area": entry.area,
+    }
+
+
+@router.get("/review/ledger", response=list[LedgerEntryOut], summary="Sổ theo dõi hằng năm của một hộ")
+def ledger_history(request: HttpRequest, household: str) -> list[dict[str, Any]]:
+    """Mọi mục của hộ qua các năm, kể cả mục đã được đính chính (``corrected_by`` khác rỗng: không còn
+    được tính)."""
+    found = selectors.household_for_ledger(user=request.user, code=household)
+    rows = selectors.ledger_history(user=request.user, household_id=found.pk)
+    return [_entry_out(r.entry, found.code, r.corrected_by.pk if r.corrected_by else None) for r in rows]
+
+
+@router.post("/review/ledger/{entry_id}/corrections", response={201: LedgerEntryOut},
+             summary="Đính chính một mục của sổ theo dõi (lãnh đạo xã)")
+def ledger_correct(request: HttpRequest, entry_id: int, body: CorrectionIn) -> Status[dict[str, Any]]:
+    entry = selectors.ledger_entry_get(user=request.user, pk=entry_id)
+    correction = services.review_ledger_correct(actor=request.user, entry=entry, klass=body.klass,
+                                                reason=body.reason)
+    return Status(201, _entry_out(correction, entry.household.code))
+
+
+@router.post("/review/ledger/removals/{household}", response={201: list[LedgerEntryOut]},
+             summary="Đưa hộ ra khỏi danh sách (chuyển đi, giải thể, chết) — lãnh đạo xã")
+def household_remove(request: HttpRequest, household: str, body: RemovalIn) -> Status[list[dict[str, Any]]]:
+    found = selectors.household_for_ledger(user=request.user, code=household)
+    created = services.review_household_remove(actor=request.user, household=found, effective_on=body.effective_on,
+                                               reason=body.reason)
+    return Status(201, [_entry_out(e, found.code) for e in created])

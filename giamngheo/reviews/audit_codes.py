@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from giamngheo.core.audit import register_action
+from giamngheo.core.audit import register_action, register_object_type
 
 CODES = {
     "giamngheo.review.cycle_opened": _("Mở đợt rà soát"),
@@ -27,9 +27,15 @@ CODES = {
     "giamngheo.review.request_refused": _("Không công nhận đơn đề nghị, trả lời bằng văn bản"),
     "giamngheo.review.ledger_corrected": _("Đính chính sổ theo dõi"),
     "giamngheo.review.household_removed": _("Đưa hộ ra khỏi danh sách"),
+    "giamngheo.review.movements_exported": _("Xuất bảng biến động hộ nghèo, hộ cận nghèo"),
+}
+OBJECT_TYPES = {
+    "review_movements": _("Bảng biến động hộ nghèo, hộ cận nghèo"),
 }
 
 
 def register() -> None:
     for code, label in CODES.items():
         register_action(code, label)
+    for code, label in OBJECT_TYPES.items():
+        register_object_type(code, label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.forms import VietnameseDateField
-from giamngheo.reviews.models import ComplaintOutcome, RequestChannel, RequestForm
+from giamngheo.reviews.models import ComplaintOutcome, LedgerClass, RequestChannel, RequestForm
 from giamngheo.reviews.services import CAUSES, WISHES
 
 CAUSE_LABELS = {
@@ -152,3 +153,54 @@ class RequestDecideForm(forms.Form):
                                    initial=_("Chủ tịch Ủy ban nhân dân"))
     refusal_reason = forms.CharField(label=_("Lý do không công nhận"), required=False,
                                      widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MovementsForm(forms.Form):
+    """The choice of a movements table. The standard is one of those in force for the chosen unit and year
+    (``standards_for(unit, year)``); left empty, the national one."""
+
+    unit = forms.ModelChoiceField(label=_("Đơn vị"), queryset=AdminUnit.objects.none(), to_field_name="code",
+                                  empty_label=None)
+    year = forms.IntegerField(label=_("Năm"), min_value=2016, max_value=2100)
+    standard = forms.CharField(label=_("Chuẩn nghèo"), required=False, widget=forms.Select)
+    area = forms.ChoiceField(label=_("Khu vực"), required=False, choices=[
+        ("all", _("Toàn địa bàn")), ("urban", _("Thành thị")), ("rural", _("Nông thôn"))])
+
+    def __init__(self, *args: Any, units: Any, standards_for: Callable[[Any, int], list[dict[str, Any]]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit: Any = self.fields["unit"]
+        unit.queryset = units
+        self._standards_for = standards_for
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unit, year = data.get("unit"), data.get("year")
+        if unit is None or year is None:
+            return data
+        refs = self._standards_for(unit, year)
+        widget: Any = self.fields["standard"].widget
+        widget.choices = [(s["id"], s["title"]) for s in refs]
+        if not refs:
+            self.add_error("year", _("Chưa có chuẩn nghèo nào áp dụng cho năm %(year)s.") % {"year": year})
+        elif not data.get("standard"):
+            data["standard"] = refs[0]["id"]
+        elif data["standard"] not in {s["id"] for s in refs}:
+            self.add_error("standard", _("Chuẩn nghèo này không áp dụng cho năm %(year)s tại đơn vị đã chọn.")
+                           % {"year": year})
+        data["area"] = data.get("area") or "all"
+        return data
+
+
+class LedgerCorrectForm(forms.Form):
+    klass = forms.ChoiceField(label=_("Phân loại đúng"), choices=[
+        (c.value, c.label) for c in (LedgerClass.POOR, LedgerClass.NEAR_POOR, LedgerClass.AVERAGE, LedgerClass.NONE)])
+    reason = forms.CharField(label=_("Lý do đính chính"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Bắt buộc. Ghi căn cứ (văn bản, biên bản phúc tra…) để người sau kiểm tra."))
+
+
+class HouseholdRemoveForm(forms.Form):
+    effective_on = VietnameseDateField(label=_("Ngày đưa ra khỏi danh sách"))
+    reason = forms.CharField(label=_("Lý do"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Bắt buộc. Ví dụ: cả hộ chuyển đi nơi khác, hộ giải thể, chủ hộ sống một mình "
+                                         "đã chết."))

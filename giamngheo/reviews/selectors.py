@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import paths_for, require, scope_queryset
 from giamngheo.geo.models import AdminUnit
+from giamngheo.households.models import Household
+from giamngheo.reviews import engine, ledger
 from giamngheo.reviews.models import (
     Certificate,
     Complaint,
@@ -26,6 +29,7 @@ from giamngheo.reviews.models import (
     ReviewCycle,
     VillageMeeting,
 )
+from giamngheo.reviews.movements import MovementTable, household_counts
 
 
 def _get(qs: QuerySet[Any], user: Any, perm: str, pk: Any) -> Any:
@@ -172,6 +176,83 @@ def ledger_for_household(*, user: Any, household_id: int) -> QuerySet[LedgerEntr
         "series", "year", "effective_on", "pk")
 
 
+@dataclass(frozen=True)
+class HistoryRow:
+    """One ledger entry as the household's history shows it. ``corrected_by`` is the entry that replaced it
+    (a corrected entry stays on the page, struck through, and no longer counts)."""
+
+    entry: LedgerEntry
+    corrected_by: LedgerEntry | None
+
+    @property
+    def live(self) -> bool:
+        return self.corrected_by is None
+
+
+def ledger_history(*, user: Any, household_id: int) -> list[HistoryRow]:
+    """Every entry of the household the user may see, year by year within each series, in one query."""
+    entries = list(ledger_for_household(user=user, household_id=household_id)
+                   .select_related("decision", "corrects", "recorded_by", "certificate"))
+    by_corrected = {e.corrects_id: e for e in entries if e.corrects_id is not None}
+    return [HistoryRow(entry=e, corrected_by=by_corrected.get(e.pk)) for e in entries]
+
+
+def household_for_ledger(*, user: Any, code: str) -> Household:
+    """A household whose ledger the user may read, deleted from the registry or not: its history is a record
+    of what was recognised and stays readable."""
+    household: Household | None = scope_queryset(Household.objects.select_related("commune", "hamlet"), user,
+                                                 Perm.REVIEW_VIEW).filter(code=code).first()
+    if household is None:
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+    return household
+
+
+def ledger_entry_get(*, user: Any, pk: int) -> LedgerEntry:
+    entry: LedgerEntry = _get(LedgerEntry.objects.select_related("household", "decision", "corrects"), user,
+                              Perm.REVIEW_VIEW, pk)
+    return entry
+
+
+def movement_units(*, user: Any) -> QuerySet[AdminUnit]:
+    """The units a movements table may be asked for on the page: current provinces and communes in scope."""
+    units = AdminUnit.objects.filter(generation="2025", level__in=("province", "commune"), valid_to__isnull=True)
+    return scope_queryset(units, user, Perm.REVIEW_VIEW, field="path").order_by("path")
+
+
+def movement_standards(*, unit: AdminUnit, year: int) -> list[dict[str, Any]]:
+    """The standards in force for ``year`` in the unit's province (national first); empty when none."""
+    from giamngheo.reviews.calendar import province_code_of
+
+    try:
+        return engine.standard_refs(year, province_code_of(unit))
+    except engine.StandardError:
+        return []
+
+
+def movements_default_year(*, user: Any, unit: AdminUnit, today: dt.date | None = None) -> int:
+    """The year a movements page opens on: the latest periodic Decision under the unit, else this year."""
+    require(user, Perm.REVIEW_VIEW, unit.path)
+    latest = (Decision.objects.filter(unit_path__startswith=unit.path, kind="periodic")
+              .order_by("-year").values_list("year", flat=True).first())
+    return latest or (today or timezone.localdate()).year
+
+
+def movements_table(*, user: Any, unit: AdminUnit, year: int, standard_id: str) -> MovementTable:
+    """The movements of ``year`` under one standard for ``unit``: one row per child unit and the total, with
+    the registry's household counts (the denominators of the rates). Raises ``engine.StandardError`` for an
+    unknown standard."""
+    require(user, Perm.REVIEW_VIEW, unit.path)
+    series = engine.series_of(standard_id)
+    children = [(c.code, c.name, c.path) for c in unit.children.order_by("path")]
+    rows = ledger.movement_rows(unit_path=unit.path, children=children, unit_code=unit.code, unit_name=unit.name,
+                                series=series, year=year)
+    households = (scope_queryset(Household.objects.filter(unit_path__startswith=unit.path, deleted_at__isnull=True),
+                                 user, Perm.REVIEW_VIEW)
+                  .order_by().values_list("unit_path", "area").annotate(n=Count("id")))
+    return MovementTable(unit=unit, year=year, standard_id=standard_id, standard_title=engine.standard_title(standard_id),
+                         series=series, rows=rows, households=household_counts(unit.path, households))
+
+
 def unit_for_movements(*, user: Any, code: str) -> AdminUnit:
     """The unit a movements table is asked for, which the user must see (404 otherwise)."""
     unit = AdminUnit.objects.filter(code=code).order_by("generation").first()
@@ -184,8 +265,6 @@ def unit_for_movements(*, user: Any, code: str) -> AdminUnit:
 def decision_lists(*, decision: Decision) -> dict[str, list[dict[str, str]]]:
     """The four lists of a Decision (Form 02) under the national standard: poor, near-poor, escaped poverty,
     escaped near-poverty. Each row is head's name, hamlet and household code — nothing else."""
-    from giamngheo.reviews import ledger
-
     entries = list(ledger.live_entries().filter(decision=decision, series="national")
                    .select_related("household__hamlet").order_by("unit_path", "household__head_name"))
     previous = ledger.previous_classes(series="national", household_ids=[e.household_id for e in entries],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from giamngheo.reviews.views import case, cycle, dashboard, printouts, requests
+from giamngheo.reviews.views import case, cycle, dashboard, ledger, movements, printouts, requests
 
 app_name = "reviews"
 urlpatterns = [
@@ -22,6 +22,11 @@ urlpatterns = [
     path("niem-yet/<int:pk>/", printouts.posted_list, name="posted_list"),
     path("quyet-dinh/<int:pk>.pdf", printouts.decision_pdf, name="decision_pdf"),
     path("giay-chung-nhan/<int:pk>.pdf", printouts.certificate_pdf, name="certificate_pdf"),
+    path("bien-dong/", movements.movements, name="movements"),
+    path("bien-dong/excel/", movements.movements_export, name="movements_export"),
+    path("ho/<str:code>/so-theo-doi/", ledger.household_ledger, name="household_ledger"),
+    path("ho/<str:code>/dua-ra-khoi-danh-sach/", ledger.household_remove, name="household_remove"),
+    path("so-theo-doi/<int:pk>/dinh-chinh/", ledger.ledger_correct, name="ledger_correct"),
     path("don/", requests.request_list, name="requests"),
     path("don/<int:pk>/", requests.request_detail, name="request"),
     path("don/<int:pk>/tra-loi/", printouts.request_reply, name="request_reply"),

@@ -93,7 +93,7 @@ def _context(request: HttpRequest, case: ReviewCase, **extra: Any) -> dict[str, 
         "proposed_label": labels.get(case.proposed_class, ""),
         "history": case.transitions.select_related("actor"),
         "complaints": case.complaints.order_by("-received_on"),
-        "ledger": selectors.ledger_for_household(user=user, household_id=case.household_id),
+        "ledger": selectors.ledger_history(user=user, household_id=case.household_id),
         "errors": extra.pop("errors", []),
         **extra,
     }
