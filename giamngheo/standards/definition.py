@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import tomllib
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -186,8 +186,9 @@ class Standard(_Model):
             raise ValueError("an indicator uses working age but the standard has no [working_age] table")
         return self
 
-    @property
+    @cached_property
     def hash(self) -> str:
+        # Definitions are frozen, so the hash is taken once; explanations read it for every household.
         return standard_hash(self)
 
     @property
