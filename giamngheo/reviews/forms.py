@@ -180,7 +180,8 @@ class MovementsForm(forms.Form):
             return data
         refs = self._standards_for(unit, year)
         widget: Any = self.fields["standard"].widget
-        widget.choices = [(s["id"], s["title"]) for s in refs]
+        # The empty choice follows the year: changing the year alone never leaves a standard of another year.
+        widget.choices = [("", _("Chuẩn quốc gia áp dụng cho năm đã chọn"))] + [(s["id"], s["title"]) for s in refs]
         if not refs:
             self.add_error("year", _("Chưa có chuẩn nghèo nào áp dụng cho năm %(year)s.") % {"year": year})
         elif not data.get("standard"):

@@ -24,7 +24,7 @@ CLASS_LABELS: dict[str, Any] = {"poor": _("Hộ nghèo"), "near_poor": _("Hộ c
 COLUMN_LABELS: dict[str, dict[str, Any]] = {
     "poor": {
         "escaped": _("Thoát nghèo"),
-        "removed": _("Đưa ra khỏi danh sách (chuyển đi, giải thể, chết)"),
+        "removed": _("Đưa ra khỏi danh sách"),
         "moved_out": _("Chuyển sang đơn vị khác"),
         "fell_from_near_poor": _("Từ hộ cận nghèo rơi xuống"),
         "re_poor": _("Tái nghèo"),
@@ -34,7 +34,7 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
     "near_poor": {
         "escaped": _("Thoát cận nghèo"),
         "fell_to_poor": _("Rơi xuống hộ nghèo"),
-        "removed": _("Đưa ra khỏi danh sách (chuyển đi, giải thể, chết)"),
+        "removed": _("Đưa ra khỏi danh sách"),
         "moved_out": _("Chuyển sang đơn vị khác"),
         "from_poor": _("Từ hộ nghèo chuyển lên"),
         "re_near_poor": _("Tái cận nghèo"),
