@@ -227,6 +227,13 @@ def test_detail_shows_facts_members_and_classification_with_explanation(client_f
     assert '<dt>Mái bền chắc</dt><dd class="muted">Chưa trả lời</dd>' in page
 
 
+def test_years_and_ages_are_not_grouped_like_quantities(client_for, officer):
+    household_create(actor=officer, record=record("HH-Y", year=2026, reference_date="2026-10-01"))
+    page = text(client_for(officer).get(reverse("households:detail", args=["HH-Y"])))
+    assert "<dd>2026</dd>" in page
+    assert "2.026" not in page
+
+
 def test_citizen_ids_are_masked_for_province_staff_and_shown_to_the_commune(client_for, officer, province_officer,
                                                                            household):
     page = text(client_for(officer).get(reverse("households:detail", args=["HH-1"])))

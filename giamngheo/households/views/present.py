@@ -32,6 +32,10 @@ class Fact:
     answered: bool
 
 
+# Years and ages are read as labels, not quantities: 2026, never 2.026.
+PLAIN_NUMBERS = frozenset({"year", "age"})
+
+
 def answer_text(model: type[Model], name: str, value: Any) -> tuple[str, bool]:
     """(words, answered) for one stored or record value of ``model``'s field ``name``."""
     if value is None or value == "":
@@ -53,6 +57,8 @@ def answer_text(model: type[Model], name: str, value: Any) -> tuple[str, bool]:
     choices = dict(getattr(model._meta.get_field(name), "choices", None) or ())
     if choices:
         return str(choices.get(value, value)), True
+    if name in PLAIN_NUMBERS:
+        return str(value), True
     if isinstance(value, int | float):
         if name == "income":
             return _("%(amount)s đồng") % {"amount": format_number(value)}, True
