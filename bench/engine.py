@@ -10,8 +10,14 @@ timed start to finish by /usr/bin/time -v,
   1. ``giamngheo classify --standard 2022-2025 --households … --members … --out …`` (the engine), and
   2. the same 12 deprivations, unknowns and classes written by hand in DuckDB SQL (the reference),
 
-print households per second for both, their ratio and peak memory, and check that both agree row for row.
-The numpy random generator is used for the synthetic data only (it is installed with the project's dependencies).
+print for both the wall time, the CPU time (user + system of the child process, which matters more than wall time
+on a shared machine), households per second and peak memory, their wall and CPU ratios and the load average when
+the size started, and check that both agree row for row.
+
+Requirements: the project with its ``dev`` extras (DuckDB), ``/usr/bin/time`` (GNU time, for ``-v``) and **numpy**,
+used to generate the synthetic data. numpy is not declared by the project: today it is only installed as a
+dependency of a dependency (vietnamadminunits → shapely → numpy), so it must be declared (dev extras) before relying
+on it.
 """
 
 from __future__ import annotations
@@ -137,8 +143,12 @@ FROM c ORDER BY file_row_number
 
 def generate(households: int, directory: Path) -> tuple[Path, Path]:
     """Synthetic households and members files (fixed seed); reused when already generated."""
-    import numpy as np
     import polars as pl
+
+    try:
+        import numpy as np
+    except ImportError:
+        raise SystemExit("bench/engine.py needs numpy to generate the synthetic data: pip install numpy") from None
 
     h_path, m_path = directory / f"households-{households}.parquet", directory / f"members-{households}.parquet"
     if h_path.exists() and m_path.exists():
@@ -273,12 +283,13 @@ def main() -> None:
     giamngheo = str(Path(sys.executable).with_name("giamngheo"))
     print(f"load average before the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{'households':>11} | {'engine s':>8} {'cpu s':>6} {'hh/s':>9} {'MB':>6} | {'duckdb s':>8} {'cpu s':>6} "
-          f"{'hh/s':>9} {'MB':>6} | {'ratio':>5} {'differ':>6}")
+          f"{'hh/s':>9} {'MB':>6} | {'ratio':>5} {'cpu r':>5} {'differ':>6} | {'load':>5}")
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
         h_path, m_path = generate(size, args.data)
         generated = time.perf_counter() - started
         engine_out, reference_out = args.data / f"engine-{size}.parquet", args.data / f"duckdb-{size}.parquet"
+        load = os.getloadavg()[0]
         engine_s, engine_cpu, engine_mb = timed([giamngheo, "classify", "--standard", "2022-2025", "--households", str(h_path),
                                      "--members", str(m_path), "--out", str(engine_out)])
         duck_s, duck_cpu, duck_mb = timed([sys.executable, __file__, "--reference-worker", str(h_path), str(m_path),
@@ -286,7 +297,7 @@ def main() -> None:
         differ = compare(engine_out, reference_out)
         print(f"{size:>11} | {engine_s:>8.2f} {engine_cpu:>6.2f} {size / engine_s:>9,.0f} {engine_mb:>6,.0f} | "
               f"{duck_s:>8.2f} {duck_cpu:>6.2f} {size / duck_s:>9,.0f} {duck_mb:>6,.0f} | "
-              f"{engine_s / duck_s:>5.2f} {differ:>6}"
+              f"{engine_s / duck_s:>5.2f} {engine_cpu / duck_cpu:>5.2f} {differ:>6} | {load:>5.2f}"
               + (f"   (data generated in {generated:.0f} s)" if generated > 1 else ""), flush=True)
         if differ:
             raise SystemExit(f"engine and reference disagree on {differ} rows at {size} households")

@@ -4,18 +4,28 @@ The files are scanned lazily and fed to the same executor as a single JSON recor
 know (names, codes) are ignored; optional columns that are absent count as all unanswered (null). An answer
 outside its enumeration is reported and read as unanswered, so it can never pass as a valid answer.
 
-Memory stays bounded for any size: above ``PARTITION_ROWS`` households, they are processed in partitions by a hash
-of the household id (members follow their household), each partition's results written to a part file, and the
-parts merged back in the households' original row order.
+Memory stays bounded for any size. Up to ``min(chunk_rows, partition_rows)`` households, both files are read whole
+(one batch). Above that:
+
+- members grouped by household in household order (the usual export): households are read in chunks of at most
+  ``chunk_rows`` rows and each chunk's members as the contiguous member rows that follow the previous chunk's, so
+  every row of either file is read once; results are written chunk by chunk, already in order. The grouping is
+  verified chunk by chunk as it is read (the runs of member household ids must be the households' ids, in order,
+  and no member row may be left over); at the first mismatch the work done is dropped and
+- any other layout is processed in partitions of at most ``partition_rows`` households by a hash of the household
+  id (members follow their household; each partition re-reads the members file), each partition's results written
+  to a part file, and the parts merged back in the households' original row order.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from giamngheo.standards import record as rec
 from giamngheo.standards.classify import RESULT_COLUMNS, evaluate
@@ -27,7 +37,9 @@ MEMBER_REQUIRED = ("household_id", "id", "relation", "sex")
 _ENUMS = {f.name: f.values for f in (*rec.HOUSEHOLD_FIELDS, *rec.DWELLING_FIELDS, *rec.MEMBER_FIELDS)
           if f.kind in ("enum", "enum_list")}
 ORDER = "_order"
-PARTITION_ROWS = 1_500_000  # households per partition: bounds peak memory whatever the file size
+CHUNK_ROWS = 500_000  # households per chunk when members come grouped by household: bounds peak memory
+PARTITION_ROWS = 1_500_000  # households per partition for any other layout: bounds peak memory
+MEMBER_READ_FACTOR = 2  # member rows read at a time, per household of a chunk (about 3.5 members per household)
 
 
 class BulkInputError(Exception):
@@ -36,8 +48,19 @@ class BulkInputError(Exception):
 
 @dataclass
 class BulkReport:
+    """What a bulk run did: households classified, answers read as unanswered, and how the files were read
+    (``"one batch"``, ``"grouped chunks"`` or ``"hash partitions"``, and in how many batches)."""
+
     households: int = 0
-    invalid_values: list[str] = field(default_factory=list)
+    method: str = ""
+    batches: int = 0
+    # (file, column position) -> [path, column, count, example]: one report line per column, whatever the batches
+    _invalid: dict[tuple[int, int], list[object]] = field(default_factory=dict, repr=False)
+
+    @property
+    def invalid_values(self) -> list[str]:
+        return [f"{path}: column {name}: {count} value(s) outside the allowed list (e.g. {example!r}); "
+                "read as unanswered" for _, (path, name, count, example) in sorted(self._invalid.items())]
 
 
 def _scan(path: str | Path, schema: dict[str, pl.DataType], required: tuple[str, ...]) -> pl.LazyFrame:
@@ -63,9 +86,9 @@ def _scan(path: str | Path, schema: dict[str, pl.DataType], required: tuple[str,
     return frame.select(selected)
 
 
-def _clean(frame: pl.DataFrame, path: str | Path) -> tuple[pl.DataFrame, list[str]]:
-    """Answers outside their enumeration become unanswered (null), never silently a valid answer; one report line
-    per column that had any. Counting uses null counts, which Arrow keeps, so a clean file costs no extra pass."""
+def _clean(frame: pl.DataFrame, path: str | Path, file: int, report: BulkReport) -> pl.DataFrame:
+    """Answers outside their enumeration become unanswered (null), never silently a valid answer; counted into
+    ``report`` per column. Counting uses null counts, which Arrow keeps, so a clean file costs no extra pass."""
     present = [name for name in frame.columns if name in _ENUMS]
     scalar = [n for n in present if not isinstance(frame.schema[n], pl.List)]
     lists = [n for n in present if isinstance(frame.schema[n], pl.List)]
@@ -75,30 +98,46 @@ def _clean(frame: pl.DataFrame, path: str | Path) -> tuple[pl.DataFrame, list[st
         *[pl.col(n).list.eval(pl.element().filter(pl.element().is_in(list(_ENUMS[n])))).alias(n) for n in lists],
     )
     after = {n: cleaned[n].null_count() for n in scalar} | {n: int(cleaned[n].list.len().sum()) for n in lists}
-    report = []
     for name in present:
         count = abs(after[name] - before[name])
         if count:
+            key = (file, frame.columns.index(name))
+            if key in report._invalid:
+                report._invalid[key][2] += count  # type: ignore[operator]
+                continue
             values = frame[name].explode() if name in lists else frame[name]
             example = values.filter(~values.is_in(list(_ENUMS[name]))).drop_nulls()[0]
-            report.append(f"{path}: column {name}: {count} value(s) outside the allowed list (e.g. {example!r}); "
-                          "read as unanswered")
-    return cleaned, report
+            report._invalid[key] = [path, name, count, example]
+    return cleaned
+
+
+def _run_starts(ids: pl.Series) -> pl.Series:
+    """True where a member row starts a run of one household id (the first row always does)."""
+    starts = ids.ne_missing(ids.shift(1))
+    if starts.len():
+        starts[0] = True
+    return starts
+
+
+def _aligned_rows(household_ids: pl.Series, member_ids: pl.Series) -> pl.Series | None:
+    """Each member's household row (``_row``) when the members are grouped by household in household order and
+    every household has members — the runs of member household ids are exactly the households' ids; else None."""
+    starts = _run_starts(member_ids)
+    runs = member_ids.filter(starts)
+    if runs.len() != household_ids.len() or not bool(runs.eq_missing(household_ids).all()):
+        return None
+    return (starts.cast(pl.UInt32).cum_sum() - 1).alias(ROW_KEY)
 
 
 def _keyed(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
     """Integer household keys (``_row``) on both frames and each member's reference date.
 
-    Exports usually list members grouped by household in household order; that is checked (the first id of
-    each run of members must be the households' ids, in order) and then needs no join at all. Any other layout
-    is handled by a join on the household id.
+    Exports usually list members grouped by household in household order; that is checked (``_aligned_rows``)
+    and then needs no join at all. Any other layout is handled by a join on the household id.
     """
     households = households.with_row_index(ROW_KEY)
-    ids = members["household_id"]
-    starts = ids.ne_missing(ids.shift(1))
-    runs = ids.filter(starts)
-    if runs.len() == households.height and bool(runs.eq_missing(households["id"]).all()):
-        rows = (starts.cast(pl.UInt32).cum_sum() - 1).alias(ROW_KEY)
+    rows = _aligned_rows(households["id"], members["household_id"])
+    if rows is not None:
         dates = households["reference_date"].gather(rows).alias(REFERENCE_DATE)
         return households, members.with_columns(rows, dates), True
     if households["id"].is_duplicated().any():
@@ -111,27 +150,103 @@ def _keyed(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.DataFram
 
 def _classify_frames(households: pl.DataFrame, members: pl.DataFrame, standard: Standard, report: BulkReport,
                      paths: tuple[str | Path, str | Path], keep: tuple[str, ...] = ()) -> pl.DataFrame:
-    households, household_issues = _clean(households, paths[0])
-    members, member_issues = _clean(members, paths[1])
-    report.invalid_values.extend(household_issues + member_issues)
+    households = _clean(households, paths[0], 0, report)
+    members = _clean(members, paths[1], 1, report)
     report.households += households.height
+    report.batches += 1
     households, members, aligned = _keyed(households, members)
     evaluation = evaluate(households.lazy(), members.lazy(), standard, aligned=aligned)
     return evaluation.households.select(*keep, *RESULT_COLUMNS).collect()
 
 
+def _row_ranges(path: str | Path, target: int) -> Iterator[tuple[int, int]]:
+    """(offset, length) slices of a Parquet file of at most ``target`` rows each, covering it in order. Whole row
+    groups are put together while they fit, so a row group is decoded once; larger ones are split."""
+    metadata = pq.ParquetFile(path).metadata
+    start = end = 0
+    for index in range(metadata.num_row_groups):
+        size = metadata.row_group(index).num_rows
+        if end - start + size > target and end > start:
+            yield start, end - start
+            start = end
+        end += size
+        while end - start > target:
+            yield start, target
+            start += target
+    if end > start:
+        yield start, end - start
+
+
+def _classify_grouped(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard,
+                      paths: tuple[str | Path, str | Path], out_path: str | Path, chunk_rows: int) -> BulkReport | None:
+    """Households in chunks, each with the contiguous member rows of its households, written as they come.
+
+    Returns None (and the output is to be rewritten) as soon as the members turn out not to be grouped by
+    household in household order. In memory at any time: one chunk of at most ``chunk_rows`` households, their
+    members, at most ``MEMBER_READ_FACTOR * chunk_rows`` member rows read ahead, and the chunk's results.
+    """
+    report = BulkReport(method="grouped chunks")
+    member_slices = _row_ranges(paths[1], MEMBER_READ_FACTOR * chunk_rows)
+    pending = members.clear().collect()  # member rows read but not yet given to a chunk; starts at a run
+    starts = _run_starts(pending["household_id"])
+    runs = 0
+    exhausted = False
+    writer: pq.ParquetWriter | None = None
+    try:
+        for offset, length in _row_ranges(paths[0], chunk_rows):
+            chunk = households.slice(offset, length).collect()
+            # Read members until the run after this chunk's last household has started (or the file ends).
+            while runs <= chunk.height and not exhausted:
+                piece = next(member_slices, None)
+                if piece is None:
+                    exhausted = True
+                    break
+                pending = pl.concat([pending, members.slice(*piece).collect()], rechunk=False)
+                starts = _run_starts(pending["household_id"])
+                runs = int(starts.sum())
+            cut = int(starts.arg_true()[chunk.height]) if runs > chunk.height else pending.height
+            chunk_members, pending, starts = pending.slice(0, cut), pending.slice(cut), starts.slice(cut)
+            runs = int(starts.sum())
+            if _aligned_rows(chunk["id"], chunk_members["household_id"]) is None:
+                return None
+            result = _classify_frames(chunk, chunk_members, standard, report, paths)
+            table = result.to_arrow(compat_level=pl.CompatLevel.oldest())
+            if writer is None:
+                writer = pq.ParquetWriter(out_path, table.schema)
+            writer.write_table(table)
+            del chunk, chunk_members, result, table
+        if pending.height or (not exhausted and next(member_slices, None) is not None):
+            return None  # members left over: of a household already classified, or of none in the file
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:  # no households at all
+        return None
+    return report
+
+
 def classify_parquet(households_path: str | Path, members_path: str | Path, out_path: str | Path,
-                     standard: Standard, *, partition_rows: int = PARTITION_ROWS) -> BulkReport:
-    """Classify every household of the files under ``standard``; write one result row per household, in order."""
+                     standard: Standard, *, chunk_rows: int = CHUNK_ROWS,
+                     partition_rows: int = PARTITION_ROWS) -> BulkReport:
+    """Classify every household of the files under ``standard``; write one result row per household, in order.
+
+    ``chunk_rows`` and ``partition_rows`` bound how many households are in memory at once (module docstring).
+    """
     households = _scan(households_path, HOUSEHOLD_SCHEMA, HOUSEHOLD_REQUIRED)
     members = _scan(members_path, MEMBER_SCHEMA, MEMBER_REQUIRED)
     paths = (households_path, members_path)
-    report = BulkReport()
     total = pl.scan_parquet(households_path).select(pl.len()).collect().item()
+    chunk_rows = min(chunk_rows, partition_rows)
+    if total > chunk_rows:
+        grouped = _classify_grouped(households, members, standard, paths, out_path, chunk_rows)
+        if grouped is not None:
+            return grouped
     parts = max(1, -(-total // partition_rows))
     if parts == 1:
+        report = BulkReport(method="one batch")
         _classify_frames(households.collect(), members.collect(), standard, report, paths).write_parquet(out_path)
         return report
+    report = BulkReport(method="hash partitions")
     with tempfile.TemporaryDirectory(prefix="giamngheo-") as scratch:
         part_paths = []
         for part in range(parts):
