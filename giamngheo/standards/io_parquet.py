@@ -212,7 +212,7 @@ def _classify_grouped(households: pl.LazyFrame, members: pl.LazyFrame, standard:
             result = _classify_frames(chunk, chunk_members, standard, report, paths)
             table = result.to_arrow(compat_level=pl.CompatLevel.oldest())
             if writer is None:
-                writer = pq.ParquetWriter(out_path, table.schema)
+                writer = pq.ParquetWriter(out_path, table.schema, compression="zstd")
             writer.write_table(table)
             del chunk, chunk_members, result, table
         if pending.height or (not exhausted and next(member_slices, None) is not None):
