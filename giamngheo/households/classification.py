@@ -13,7 +13,15 @@ from typing import Any
 from giamngheo.core.audit import json_safe
 from giamngheo.households.models import Classification, Household
 from giamngheo.households.records import household_to_record
-from giamngheo.standards import Standard, StandardError, classify_records, get_standard, standards_in_force
+from giamngheo.standards import (
+    RecordError,
+    Standard,
+    StandardError,
+    classify_records,
+    get_standard,
+    standards_in_force,
+    validate_record,
+)
 from giamngheo.standards.record import record_year
 
 __all__ = [
@@ -51,6 +59,11 @@ def explain(record: dict[str, Any], standard: Standard | str, *, lang: str) -> d
     return json_safe(classify_records([record], target, explain=True, lang=lang)[0])  # type: ignore[no-any-return]
 
 
+def record_problems(record: dict[str, Any]) -> list[RecordError]:
+    """Why the engine cannot classify this record (empty when it can)."""
+    return validate_record(record)
+
+
 def household_reclassify(*, household: Household) -> list[Classification]:
     """Classify the household under every standard in force for it and store the results (one row per
     standard; rows of standards no longer in force for it are removed). Sets ``current_class`` and
@@ -59,7 +72,10 @@ def household_reclassify(*, household: Household) -> list[Classification]:
     record = engine_record(household)
     snapshot = json_safe(record)
     stored: list[Classification] = []
-    for standard in standards_for(record):
+    # A stored household can fail today's record rules (rows loaded before a rule existed, a member removed
+    # outside the forms): it then has no class rather than a guessed one, and its page says why.
+    in_force = [] if record_problems(record) else standards_for(record)
+    for standard in in_force:
         result = explain(record, standard, lang="vi")
         row, _created = Classification.objects.update_or_create(
             household=household,

@@ -25,6 +25,7 @@ from giamngheo.households.classification import (
     engine_record,
     explain,
     household_reclassify,
+    record_problems,
     standards_for,
 )
 from giamngheo.households.models import Household
@@ -162,8 +163,18 @@ def household_classification_view(
     if any(s.id not in rows or classification_is_stale(rows[s.id], s, record) for s in standards):
         rows = {row.standard_id: row for row in household_reclassify(household=household)}
     views = []
+    problems = record_problems(record)
     for target in standards:
-        row = rows[target.id]
+        row = rows.get(target.id)
+        if row is None or problems:
+            views.append({
+                "standard": target.id,
+                "title": target.title_en if lang == "en" else target.title_vi,
+                "is_local": target.is_local,
+                "class": None,
+                "problems": [f"{p.path}: {p.message(lang)}" if p.path else p.message(lang) for p in problems],
+            })
+            continue
         result = row.result if lang == "vi" else explain(record, target, lang=lang)
         views.append({
             "standard": target.id,

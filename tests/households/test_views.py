@@ -592,3 +592,12 @@ def test_hamlet_surveyor_works_only_in_their_hamlet(client_for, make_user, offic
     response = client.post(reverse("households:create"), form_data(
         {"commune": unit_tree.commune.pk, "hamlet": unit_tree.hamlet2.pk, "code": "HH-3"}, members=[HEAD]))
     assert response.status_code == 302
+
+
+def test_a_stored_household_that_breaks_the_record_rules_says_why_instead_of_failing(client_for, officer, household):
+    household.members.all().delete()  # e.g. rows loaded before a rule existed
+    page = text(client_for(officer).get(reverse("households:detail", args=["HH-1"])))
+    assert "Chưa phân loại được hộ này" in page
+    assert "members" in page
+    household.refresh_from_db()
+    assert household.current_class == ""
