@@ -60,6 +60,11 @@ class Line:
     ok: bool
 
     @property
+    def is_empty(self) -> bool:
+        """A unit with no household registered and no movement: hidden on the page unless asked for."""
+        return not self.is_total and self.households == 0 and not any(self.counts.values())
+
+    @property
     def start_rate(self) -> float | None:
         return self.counts["start"] / self.households if self.households else None
 

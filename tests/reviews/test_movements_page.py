@@ -100,7 +100,7 @@ def test_a_unit_that_does_not_reconcile_is_flagged_not_fixed(unit_tree, cast, cl
 
 def test_province_sees_its_communes_and_others_get_404(unit_tree, cast, client_for, make_user, commune_ledger):
     viewer = make_user(role=Role.PROVINCE_VIEWER, unit=unit_tree.province)
-    response = _get(client_for(viewer), unit_tree.province)
+    response = _get(client_for(viewer), unit_tree.province, all="1")
     names = [line["unit_name"] for line in response.context["sections"][0]["lines"]]
     assert names == [unit_tree.commune.name, unit_tree.other_commune.name, "Tổng cộng"]
     assert response.context["sections"][0]["lines"][0]["end"] == "5"
@@ -148,3 +148,18 @@ def test_excel_export_is_scoped_and_audited(unit_tree, cast, client_for, commune
 def test_dashboard_links_the_movements_page(cast, client_for, unit_tree):
     html = client_for(cast.officer).get(reverse("reviews:index")).content.decode()
     assert reverse("reviews:movements") in html
+
+
+def test_units_without_households_or_movements_are_hidden_until_asked_for(client_for, cast, reviewed, unit_tree,
+                                                                           make_user):
+    province_user = make_user(role=Role.PROVINCE_OFFICER, unit=unit_tree.province)
+    client = client_for(province_user)
+    url = reverse("reviews:movements")
+    query = {"unit": unit_tree.province.code, "year": 2025}
+    page = client.get(url, query).content.decode()
+    assert "Xã An Bình" in page  # commune A: households and movements
+    assert "Phường Tân Hòa</th>" not in page  # commune B: nothing registered
+    assert 'id="hidden-units"' in page
+    everything = client.get(url, {**query, "all": "1"}).content.decode()
+    assert "Phường Tân Hòa</th>" in everything
+    assert 'id="hidden-units"' not in everything

@@ -49,11 +49,18 @@ def movements(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "table": table}
     if table is not None:
         area = form.cleaned_data["area"]
+        # A province has a hundred communes and more, most of them not yet in the registry: their all-zero rows
+        # are hidden unless asked for (the Excel export always lists every unit).
+        show_empty = request.GET.get("all") == "1"
+        empty = {line.unit_code for line in table.lines("poor", area) if line.is_empty} & {
+            line.unit_code for line in table.lines("near_poor", area) if line.is_empty}
         context.update({
             "area": area, "area_label": AREA_LABELS[area],
+            "show_empty": show_empty, "hidden_count": 0 if show_empty else len(empty),
             "sections": [
                 {"klass": klass, "label": CLASS_LABELS[klass], "headers": table.headers(klass),
-                 "lines": [line.shown(klass) for line in table.lines(klass, area)]}
+                 "lines": [line.shown(klass) for line in table.lines(klass, area)
+                           if show_empty or line.unit_code not in empty]}
                 for klass in CLASSES
             ],
             "split": [
