@@ -28,7 +28,32 @@ EXIT_ERROR = 2
 
 
 class CommandError(Exception):
-    """Stops the command with one line on stderr and exit status 2."""
+    """Stops the command with one line on stderr and exit status 2, in Vietnamese unless ``--lang en``."""
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.vi = vi
+        self.en = en
+
+    def message(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+def _get_standard(value: str) -> Standard:
+    try:
+        return get_standard(value)
+    except StandardError:
+        known = ", ".join(s.id for s in list_standards())
+        raise CommandError(f"không có chuẩn nghèo '{value}'; các chuẩn hiện có: {known}",
+                           f"unknown standard '{value}'; known standards: {known}") from None
+
+
+def _load_local(value: str) -> Standard:
+    try:
+        return load_local_standard(value)
+    except StandardError as exc:
+        raise CommandError(f"không đọc được chuẩn địa phương {value}: {exc}",
+                           f"cannot read the local standard {value}: {exc}") from None
 
 
 def _json_default(value: Any) -> Any:
@@ -47,11 +72,11 @@ def _read_text(source: str) -> str:
     try:
         return Path(source).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CommandError(f"{source}: file not found") from None
+        raise CommandError(f"{source}: không tìm thấy tệp", f"{source}: file not found") from None
     except UnicodeDecodeError:
-        raise CommandError(f"{source}: not UTF-8 text") from None
+        raise CommandError(f"{source}: tệp không phải văn bản UTF-8", f"{source}: not UTF-8 text") from None
     except OSError as exc:
-        raise CommandError(f"{source}: cannot read ({exc.strerror})") from None
+        raise CommandError(f"{source}: không đọc được tệp ({exc.strerror})", f"{source}: cannot read ({exc.strerror})") from None
 
 
 def read_records(source: str) -> list[tuple[str, Any]]:
@@ -66,7 +91,7 @@ def read_records(source: str) -> list[tuple[str, Any]]:
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            raise CommandError(f"{name}: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}", f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         return [(f"item:{index}", item) for index, item in enumerate(items)]
     records = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -75,7 +100,7 @@ def read_records(source: str) -> list[tuple[str, Any]]:
         try:
             records.append((f"line:{number}", json.loads(line)))
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{name}: invalid JSON on line {number}, column {exc.colno}: {exc.msg}") from None
+            raise CommandError(f"{name}: JSON không hợp lệ ở dòng {number}, cột {exc.colno}: {exc.msg}", f"{name}: invalid JSON on line {number}, column {exc.colno}: {exc.msg}") from None
     return records
 
 
@@ -125,17 +150,17 @@ def _accepted_records(source: str, lang: str, standard: Standard | None) -> tupl
 
 
 def _standard_arg(value: str | None) -> Standard | None:
-    return get_standard(value) if value is not None else None
+    return _get_standard(value) if value is not None else None
 
 
 def _local_arg(value: str | None) -> Standard | None:
     if value is None:
         return None
     if Path(value).suffix == ".toml" or Path(value).exists():
-        return load_local_standard(value)
-    standard = get_standard(value)
+        return _load_local(value)
+    standard = _get_standard(value)
     if not standard.is_local:
-        raise CommandError(f"{value}: not a local standard")
+        raise CommandError(f"{value}: không phải chuẩn nghèo địa phương", f"{value}: not a local standard")
     return standard
 
 
@@ -146,7 +171,7 @@ def _classify(args: argparse.Namespace) -> int:
     if any(bulk):
         return _classify_bulk(args, standard)
     if args.input is None:
-        raise CommandError("classify needs an INPUT file (or - for stdin), or --households, --members and --out")
+        raise CommandError("classify cần tệp đầu vào INPUT (hoặc - để đọc từ stdin), hoặc --households, --members và --out", "classify needs an INPUT file (or - for stdin), or --households, --members and --out")
     from giamngheo.standards.api import classify_records
 
     records, rejected = _accepted_records(args.input, args.lang, standard)
@@ -163,17 +188,17 @@ def _classify(args: argparse.Namespace) -> int:
 
 def _classify_bulk(args: argparse.Namespace, standard: Standard | None) -> int:
     if not (args.households and args.members and args.out):
-        raise CommandError("the bulk form needs --households, --members and --out together")
+        raise CommandError("dạng xử lý hàng loạt cần đủ cả --households, --members và --out", "the bulk form needs --households, --members and --out together")
     if standard is None:
-        raise CommandError("the bulk form needs --standard")
+        raise CommandError("dạng xử lý hàng loạt cần --standard", "the bulk form needs --standard")
     if args.input is not None or args.local is not None or args.explain:
-        raise CommandError("the bulk form takes no INPUT, --local or --explain")
+        raise CommandError("dạng xử lý hàng loạt không nhận INPUT, --local hay --explain", "the bulk form takes no INPUT, --local or --explain")
     from giamngheo.standards.io_parquet import BulkInputError, classify_parquet
 
     try:
         report = classify_parquet(args.households, args.members, args.out, standard)
     except BulkInputError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(f"dữ liệu Parquet không hợp lệ: {exc}", f"invalid Parquet input: {exc}") from None
     for line in report.invalid_values:
         sys.stderr.write(line + "\n")
     return EXIT_ERROR if report.invalid_values else EXIT_OK
@@ -183,22 +208,22 @@ def _mpi(args: argparse.Namespace) -> int:
     from giamngheo.standards.alkire_foster import MeasureError, measures_of_evaluation
     from giamngheo.standards.api import evaluate_frames
 
-    standard = get_standard(args.standard)
+    standard = _get_standard(args.standard)
     weights = None
     if args.weights is not None:
         try:
             weights = json.loads(_read_text(args.weights))
         except json.JSONDecodeError as exc:
-            raise CommandError(f"{args.weights}: invalid JSON: {exc.msg}") from None
+            raise CommandError(f"{args.weights}: JSON không hợp lệ: {exc.msg}", f"{args.weights}: invalid JSON: {exc.msg}") from None
         if not isinstance(weights, dict):
-            raise CommandError(f"{args.weights}: weights must be a JSON object {{indicator code: weight}}")
+            raise CommandError(f"{args.weights}: trọng số phải là một đối tượng JSON {{mã chỉ số: trọng số}}", f"{args.weights}: weights must be a JSON object {{indicator code: weight}}")
     records, rejected = _accepted_records(args.input, args.lang, standard)
     households, members = evaluate_frames(records, standard)
     try:
         result = measures_of_evaluation(households, members, standard, weights=weights, k=args.k, unit=args.unit,
                                         by=args.by)
     except MeasureError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(f"không tính được chỉ số MPI: {exc}", f"cannot compute the measures: {exc}") from None
     sys.stdout.write(_dump(result) + "\n")
     return EXIT_ERROR if rejected else EXIT_OK
 
@@ -206,14 +231,19 @@ def _mpi(args: argparse.Namespace) -> int:
 def _standards(args: argparse.Namespace) -> int:
     if args.action is None:
         for standard in list_standards():
-            scope = f"province {standard.province_code}" if standard.is_local else "national"
+            en = args.lang == "en"
+            if standard.is_local:
+                scope = f"province {standard.province_code}" if en else f"tỉnh {standard.province_code}"
+            else:
+                scope = "national" if en else "quốc gia"
+            years = "review years" if en else "năm rà soát"
             sys.stdout.write(f"{standard.id}\t{standard.effective_from}..{standard.effective_to}\t"
-                             f"review years {standard.first_review_year}-{standard.last_review_year}\t{scope}\t"
-                             f"{standard.hash}\t{standard.title_en}\n")
+                             f"{years} {standard.first_review_year}-{standard.last_review_year}\t{scope}\t"
+                             f"{standard.hash}\t{standard.title_en if en else standard.title_vi}\n")
         return EXIT_OK
     if args.action != "show" or args.id is None:
-        raise CommandError("usage: giamngheo standards [show ID]")
-    standard = get_standard(args.id) if not args.id.endswith(".toml") else load_local_standard(args.id)
+        raise CommandError("cách dùng: giamngheo standards [show ID]", "usage: giamngheo standards [show ID]")
+    standard = _get_standard(args.id) if not args.id.endswith(".toml") else _load_local(args.id)
     sys.stdout.write(_dump({"hash": standard.hash, **standard.model_dump(mode="json")}, indent=2) + "\n")
     return EXIT_OK
 
@@ -241,6 +271,7 @@ def _parser() -> argparse.ArgumentParser:
     standards = commands.add_parser("standards", help="list standard definitions, or show one")
     standards.add_argument("action", nargs="?", choices=("show",))
     standards.add_argument("id", nargs="?")
+    standards.add_argument("--lang", choices=("vi", "en"), default="vi")
     return parser
 
 
@@ -253,7 +284,10 @@ def main(argv: list[str]) -> int:
     handlers = {"classify": _classify, "mpi": _mpi, "standards": _standards}
     try:
         return handlers[args.command](args)
-    except (CommandError, StandardError) as exc:
+    except CommandError as exc:
+        sys.stderr.write(f"giamngheo: {exc.message(getattr(args, 'lang', 'vi'))}\n")
+        return EXIT_ERROR
+    except StandardError as exc:  # a definition file that fails validation: technical detail, as written
         sys.stderr.write(f"giamngheo: {exc}\n")
         return EXIT_ERROR
     except BrokenPipeError:  # the reader (e.g. `head`) went away: stop quietly, as Unix tools do

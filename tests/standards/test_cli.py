@@ -82,14 +82,18 @@ def test_bad_records_are_reported_and_the_others_still_classified(tmp_path: Path
 
 
 @pytest.mark.parametrize(("argv", "content", "message"), [
-    (["classify", "{dir}/missing.jsonl"], None, "giamngheo: {dir}/missing.jsonl: file not found\n"),
-    (["classify", "{dir}/in.jsonl"], '{"id": "A"}\n{oops\n',
+    (["classify", "{dir}/missing.jsonl"], None, "giamngheo: {dir}/missing.jsonl: không tìm thấy tệp\n"),
+    (["classify", "--lang", "en", "{dir}/missing.jsonl"], None, "giamngheo: {dir}/missing.jsonl: file not found\n"),
+    (["classify", "--lang", "en", "{dir}/in.jsonl"], '{"id": "A"}\n{oops\n',
      "giamngheo: {dir}/in.jsonl: invalid JSON on line 2, column 2: Expecting property name enclosed in double "
      "quotes\n"),
-    (["classify", "--standard", "2099", "{dir}/in.jsonl"], "", "giamngheo: unknown standard '2099'; known "
-     "standards: 2016-2020, 2022-2025, 2026, 2027-2030, 79-2025\n"),
-    (["mpi", "--standard", "nope", "{dir}/in.jsonl"], "", "giamngheo: unknown standard 'nope'; known "
-     "standards: 2016-2020, 2022-2025, 2026, 2027-2030, 79-2025\n"),
+    (["classify", "{dir}/in.jsonl"], '{"id": "A"}\n{oops\n',
+     "giamngheo: {dir}/in.jsonl: JSON không hợp lệ ở dòng 2, cột 2: Expecting property name enclosed in double "
+     "quotes\n"),
+    (["classify", "--standard", "2099", "{dir}/in.jsonl"], "", "giamngheo: không có chuẩn nghèo '2099'; các "
+     "chuẩn hiện có: 2016-2020, 2022-2025, 2026, 2027-2030, 79-2025\n"),
+    (["mpi", "--lang", "en", "--standard", "nope", "{dir}/in.jsonl"], "", "giamngheo: unknown standard 'nope'; "
+     "known standards: 2016-2020, 2022-2025, 2026, 2027-2030, 79-2025\n"),
 ])
 def test_fatal_errors_are_one_line_and_exit_2(tmp_path: Path, capsys, argv: list[str], content: str | None,
                                               message: str) -> None:
@@ -135,7 +139,7 @@ def test_bulk_form(tmp_path: Path, capsys) -> None:
     row = pl.read_parquet(out).row(0, named=True)
     assert (row["id"], row["deprivations"][:2]) == ("A", ["dependents", "housing_area"])
     assert main(["classify", "--households", str(households), "--members", str(members), "--out", str(out)]) == 2
-    assert "needs --standard" in capsys.readouterr().err
+    assert "cần --standard" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("giamngheo") is None and not Path(".venv/bin/giamngheo").exists(),
