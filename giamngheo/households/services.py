@@ -156,12 +156,24 @@ def _next_code(commune: AdminUnit) -> str:
     return f"{prefix}{seq:06d}"
 
 
+# The household code is the id in page and API paths (/ho/<code>/, /api/v1/households/<code>): it must be one path
+# segment and must not shadow the registry's own sub-pages.
+RESERVED_CODES = ("them", "thon-ap")
+
+
+def _code_fits_a_url(code: str) -> bool:
+    return code not in RESERVED_CODES and not any(ch == "/" or ch.isspace() or not ch.isprintable() for ch in code)
+
+
 def _check_duplicates(record: Mapping[str, Any], *, actor: Any, exclude: Household | None, errors: Errors) -> None:
     """A household code is unique system-wide; a person is a member of at most one live household. The
     other household is named only to someone who may see it: where a person lives is personal data."""
     code = record.get("id")
     is_new_code = isinstance(code, str) and code and (exclude is None or code != exclude.code)
-    if is_new_code and Household.objects.filter(code=code).exists():
+    if is_new_code and not _code_fits_a_url(code):
+        _add(errors, "id", _("Mã hộ không được chứa dấu “/”, dấu cách hay ký tự điều khiển, và không được trùng các "
+                             "từ dành riêng của hệ thống (%(reserved)s).") % {"reserved": ", ".join(RESERVED_CODES)})
+    elif is_new_code and Household.objects.filter(code=code).exists():
         _add(errors, "id", _("Mã hộ %(code)s đã tồn tại; hãy dùng mã khác.") % {"code": code})
     members = record.get("members")
     if not isinstance(members, list):

@@ -163,6 +163,14 @@ def test_duplicate_code_is_refused(officer):
     assert errors_of(excinfo)["id"] == ["Mã hộ HH-1 đã tồn tại; hãy dùng mã khác."]
 
 
+@pytest.mark.parametrize("code", ["86001/17", "HH 17", "them", "thon-ap"])
+def test_a_code_that_cannot_be_a_page_address_is_refused(officer, code):
+    with pytest.raises(ValidationFailed) as excinfo:
+        household_create(actor=officer, record=poor_record(id=code))
+    assert "Mã hộ không được chứa dấu “/”" in errors_of(excinfo)["id"][0]
+    assert not Household.objects.exists()
+
+
 def test_a_person_cannot_be_in_two_live_households(officer):
     household_create(actor=officer, record=poor_record())
     with pytest.raises(ValidationFailed) as excinfo:
