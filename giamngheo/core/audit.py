@@ -36,7 +36,6 @@ OBJECT_TYPE_LABELS: dict[str, Any] = {
     "household": _("Hộ gia đình"),
     "geo.AdminUnit": _("Đơn vị hành chính"),
     "user": _("Người dùng"),
-    "accounts.User": _("Người dùng"),
     "api_token": _("Mã truy cập API"),
     "review_cycle": _("Đợt rà soát"),
     "review_case": _("Hồ sơ rà soát"),

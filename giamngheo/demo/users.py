@@ -52,7 +52,7 @@ def create_users(ctx: DemoContext) -> None:
         grant, created = RoleGrant.objects.get_or_create(user=user, role=role, unit=unit,
                                                          defaults={"unit_path": unit.path})
         if created:
-            log_action(actor=None, action="giamngheo.user.role_granted", object_type="accounts.User",
+            log_action(actor=None, action="giamngheo.user.role_granted", object_type="user",
                        object_id=user.pk, object_repr=username, unit_path=unit.path,
                        data={"role": role, "unit": unit.code, "demo": True})
         ctx.users[username] = user
