@@ -67,9 +67,11 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check giamngheo tests
 	$(BIN)/mypy giamngheo
 
+# Both steps run inside giamngheo/: compilemessages then compiles the source catalogue only, never a stale
+# copy under build/lib/ or a virtual environment.
 messages: $(STAMP_DEV)
 	cd giamngheo && $(abspath $(BIN))/giamngheo makemessages --locale en --no-obsolete --add-location file
-	$(BIN)/giamngheo compilemessages --locale en --ignore '.venv'
+	cd giamngheo && $(abspath $(BIN))/giamngheo compilemessages --locale en
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
