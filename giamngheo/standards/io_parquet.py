@@ -20,7 +20,8 @@ Memory stays bounded for any size. Up to ``min(chunk_rows, partition_rows)`` hou
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ MEMBER_REQUIRED = ("household_id", "id", "relation", "sex")
 _ENUMS = {f.name: f.values for f in (*rec.HOUSEHOLD_FIELDS, *rec.DWELLING_FIELDS, *rec.MEMBER_FIELDS)
           if f.kind in ("enum", "enum_list")}
 ORDER = "_order"
-CHUNK_ROWS = 500_000  # households per chunk when members come grouped by household: bounds peak memory
+CHUNK_ROWS = 250_000  # households per chunk when members come grouped by household: bounds peak memory
 PARTITION_ROWS = 1_500_000  # households per partition for any other layout: bounds peak memory
 MEMBER_READ_FACTOR = 2  # member rows read at a time, per household of a chunk (about 3.5 members per household)
 
@@ -119,24 +120,28 @@ def _run_starts(ids: pl.Series) -> pl.Series:
     return starts
 
 
-def _aligned_rows(household_ids: pl.Series, member_ids: pl.Series) -> pl.Series | None:
+def _aligned_rows(household_ids: pl.Series, member_ids: pl.Series, starts: pl.Series | None = None
+                  ) -> pl.Series | None:
     """Each member's household row (``_row``) when the members are grouped by household in household order and
-    every household has members — the runs of member household ids are exactly the households' ids; else None."""
-    starts = _run_starts(member_ids)
+    every household has members — the runs of member household ids are exactly the households' ids; else None.
+    ``starts``: the members' ``_run_starts``, when already known."""
+    starts = _run_starts(member_ids) if starts is None else starts
     runs = member_ids.filter(starts)
     if runs.len() != household_ids.len() or not bool(runs.eq_missing(household_ids).all()):
         return None
     return (starts.cast(pl.UInt32).cum_sum() - 1).alias(ROW_KEY)
 
 
-def _keyed(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
+def _keyed(households: pl.DataFrame, members: pl.DataFrame, rows: pl.Series | None = None
+           ) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
     """Integer household keys (``_row``) on both frames and each member's reference date.
 
     Exports usually list members grouped by household in household order; that is checked (``_aligned_rows``)
-    and then needs no join at all. Any other layout is handled by a join on the household id.
+    and then needs no join at all (``rows``: its result, when already known). Any other layout is handled by a join
+    on the household id.
     """
     households = households.with_row_index(ROW_KEY)
-    rows = _aligned_rows(households["id"], members["household_id"])
+    rows = _aligned_rows(households["id"], members["household_id"]) if rows is None else rows
     if rows is not None:
         dates = households["reference_date"].gather(rows).alias(REFERENCE_DATE)
         return households, members.with_columns(rows, dates), True
@@ -149,12 +154,13 @@ def _keyed(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.DataFram
 
 
 def _classify_frames(households: pl.DataFrame, members: pl.DataFrame, standard: Standard, report: BulkReport,
-                     paths: tuple[str | Path, str | Path], keep: tuple[str, ...] = ()) -> pl.DataFrame:
+                     paths: tuple[str | Path, str | Path], keep: tuple[str, ...] = (),
+                     rows: pl.Series | None = None) -> pl.DataFrame:
     households = _clean(households, paths[0], 0, report)
     members = _clean(members, paths[1], 1, report)
     report.households += households.height
     report.batches += 1
-    households, members, aligned = _keyed(households, members)
+    households, members, aligned = _keyed(households, members, rows)
     evaluation = evaluate(households.lazy(), members.lazy(), standard, aligned=aligned)
     return evaluation.households.select(*keep, *RESULT_COLUMNS).collect()
 
@@ -177,49 +183,76 @@ def _row_ranges(path: str | Path, target: int) -> Iterator[tuple[int, int]]:
         yield start, end - start
 
 
+def _read_ahead(pool: ThreadPoolExecutor, plans: Iterable[pl.LazyFrame]) -> Iterator[pl.DataFrame]:
+    """Each plan collected, in order; the next one is read in the background while the caller uses this one."""
+    ahead: Future[pl.DataFrame] | None = None
+    for plan in plans:
+        future = pool.submit(plan.collect)
+        if ahead is not None:
+            yield ahead.result()
+        ahead = future
+    if ahead is not None:
+        yield ahead.result()
+
+
 def _classify_grouped(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard,
                       paths: tuple[str | Path, str | Path], out_path: str | Path, chunk_rows: int) -> BulkReport | None:
     """Households in chunks, each with the contiguous member rows of its households, written as they come.
 
     Returns None (and the output is to be rewritten) as soon as the members turn out not to be grouped by
-    household in household order. In memory at any time: one chunk of at most ``chunk_rows`` households, their
-    members, at most ``MEMBER_READ_FACTOR * chunk_rows`` member rows read ahead, and the chunk's results.
+    household in household order. Reading the next households chunk and the next member rows, and writing the
+    previous results, overlap the classification of a chunk (Polars and Arrow release the GIL), so in memory at any
+    time are at most: two chunks of at most ``chunk_rows`` households, their members, ``MEMBER_READ_FACTOR *
+    chunk_rows`` member rows read ahead, and two chunks' results.
     """
     report = BulkReport(method="grouped chunks")
-    member_slices = _row_ranges(paths[1], MEMBER_READ_FACTOR * chunk_rows)
     pending = members.clear().collect()  # member rows read but not yet given to a chunk; starts at a run
     starts = _run_starts(pending["household_id"])
     runs = 0
     exhausted = False
     writer: pq.ParquetWriter | None = None
-    try:
-        for offset, length in _row_ranges(paths[0], chunk_rows):
-            chunk = households.slice(offset, length).collect()
-            # Read members until the run after this chunk's last household has started (or the file ends).
-            while runs <= chunk.height and not exhausted:
-                piece = next(member_slices, None)
-                if piece is None:
-                    exhausted = True
-                    break
-                pending = pl.concat([pending, members.slice(*piece).collect()], rechunk=False)
-                starts = _run_starts(pending["household_id"])
-                runs = int(starts.sum())
-            cut = int(starts.arg_true()[chunk.height]) if runs > chunk.height else pending.height
-            chunk_members, pending, starts = pending.slice(0, cut), pending.slice(cut), starts.slice(cut)
-            runs = int(starts.sum())
-            if _aligned_rows(chunk["id"], chunk_members["household_id"]) is None:
-                return None
-            result = _classify_frames(chunk, chunk_members, standard, report, paths)
-            table = result.to_arrow(compat_level=pl.CompatLevel.oldest())
-            if writer is None:
-                writer = pq.ParquetWriter(out_path, table.schema, compression="zstd")
-            writer.write_table(table)
-            del chunk, chunk_members, result, table
-        if pending.height or (not exhausted and next(member_slices, None) is not None):
-            return None  # members left over: of a household already classified, or of none in the file
-    finally:
-        if writer is not None:
-            writer.close()
+    written: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="giamngheo-bulk") as pool:
+        member_pieces = _read_ahead(pool, (members.slice(offset, length) for offset, length
+                                           in _row_ranges(paths[1], MEMBER_READ_FACTOR * chunk_rows)))
+        chunks = _read_ahead(pool, (households.slice(offset, length) for offset, length
+                                    in _row_ranges(paths[0], chunk_rows)))
+        try:
+            for chunk in chunks:
+                # Read members until the run after this chunk's last household has started (or the file ends).
+                while runs <= chunk.height and not exhausted:
+                    piece = next(member_pieces, None)
+                    if piece is None:
+                        exhausted = True
+                        break
+                    piece_starts = _run_starts(piece["household_id"])
+                    if pending.height and piece.height and piece["household_id"][0] == pending["household_id"][-1]:
+                        piece_starts[0] = False  # a run continued from the previous piece
+                    pending = pl.concat([pending, piece], rechunk=False)
+                    starts = pl.concat([starts, piece_starts], rechunk=False)
+                    runs += int(piece_starts.sum())
+                cut = int(starts.arg_true()[chunk.height]) if runs > chunk.height else pending.height
+                chunk_members, pending = pending.slice(0, cut), pending.slice(cut)
+                chunk_starts, starts = starts.slice(0, cut), starts.slice(cut)
+                runs -= int(chunk_starts.sum())
+                rows = _aligned_rows(chunk["id"], chunk_members["household_id"], chunk_starts)
+                if rows is None:
+                    return None
+                result = _classify_frames(chunk, chunk_members, standard, report, paths, rows=rows)
+                table = result.to_arrow(compat_level=pl.CompatLevel.oldest())
+                if writer is None:
+                    writer = pq.ParquetWriter(out_path, table.schema, compression="zstd")
+                if written is not None:
+                    written.result()
+                written = pool.submit(writer.write_table, table)
+                del chunk, chunk_members, result, table
+            if pending.height or (not exhausted and next(member_pieces, None) is not None):
+                return None  # members left over: of a household already classified, or of none in the file
+        finally:
+            if written is not None:
+                written.result()
+            if writer is not None:
+                writer.close()
     if writer is None:  # no households at all
         return None
     return report
