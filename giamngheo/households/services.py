@@ -170,7 +170,7 @@ def _check_duplicates(record: Mapping[str, Any], *, actor: Any, exclude: Househo
     other household is named only to someone who may see it: where a person lives is personal data."""
     code = record.get("id")
     is_new_code = isinstance(code, str) and code and (exclude is None or code != exclude.code)
-    if is_new_code and not _code_fits_a_url(code):
+    if is_new_code and not _code_fits_a_url(str(code)):
         _add(errors, "id", _("Mã hộ không được chứa dấu “/”, dấu cách hay ký tự điều khiển, và không được trùng các "
                              "từ dành riêng của hệ thống (%(reserved)s).") % {"reserved": ", ".join(RESERVED_CODES)})
     elif is_new_code and Household.objects.filter(code=code).exists():
