@@ -25,6 +25,8 @@ def _household(unit_tree):
 
 
 def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screenshot):
+    from playwright.sync_api import expect
+
     officer = make_user(role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
     surveyor = make_user(role=Role.HAMLET_SURVEYOR, unit=unit_tree.hamlet)
     approver = make_user(role=Role.COMMUNE_APPROVER, unit=unit_tree.commune)
@@ -62,7 +64,10 @@ def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screensho
     screenshot("review-survey-phone")
     page.get_by_role("button", name="Hoàn thành phiếu").click()
     page.get_by_role("button", name="Phân loại hộ").click()
-    assert "Đã phân loại" in page.inner_text("#case-state")
+    # Wait for the classification's page to arrive before another user acts: on a loaded machine the next
+    # user's request would otherwise race the still-running POST.
+    expect(page.locator("#case-state")).to_contain_text("Đã phân loại")
+    page.wait_for_load_state("networkidle")
 
     # The officer records the village meeting and posts the list.
     page = page_as(officer)
@@ -76,13 +81,13 @@ def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screensho
     meeting.locator("input[name=chair_name]").fill("Trưởng ấp")
     meeting.locator("input[name=secretary_name]").fill("Thư ký")
     meeting.get_by_role("button", name="Ghi biên bản họp dân").click()
-    assert "Họp dân đã thống nhất" in page.inner_text(".messages")
+    expect(page.locator(".messages")).to_contain_text("Họp dân đã thống nhất")
     posting = page.locator("#posting")
     posting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
     posting.locator("input[name=starts_on]").fill("12/10/2025")
     posting.locator("input[name=ends_on]").fill("14/10/2025")
     posting.get_by_role("button", name="Niêm yết").click()
-    assert "Đã niêm yết công khai 1 hộ" in page.inner_text(".messages")
+    expect(page.locator(".messages")).to_contain_text("Đã niêm yết công khai 1 hộ")
     page.get_by_role("link", name="Danh sách niêm yết").first.click()
     posted = page.inner_text("#posted-list")
     assert "Lò Văn Páo" in posted and "Hộ nghèo" in posted and "1.200.000" not in posted
@@ -95,11 +100,11 @@ def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screensho
     form.locator("input[name=signed_on]").fill("20/10/2025")
     form.locator("input[name=signer_name]").fill("Nguyễn Văn Chủ")
     form.get_by_role("button", name="Công nhận và khoá danh sách").click()
-    assert "danh sách năm 2025 đã được khoá" in page.inner_text(".messages")
+    expect(page.locator(".messages")).to_contain_text("danh sách năm 2025 đã được khoá")
     form = page.locator("#certificates")
     form.locator("input[name=issued_on]").fill("21/10/2025")
     form.get_by_role("button", name="Cấp giấy chứng nhận cho hộ nghèo, hộ cận nghèo").click()
-    assert "Đã cấp 1 giấy chứng nhận" in page.inner_text(".messages")
+    expect(page.locator(".messages")).to_contain_text("Đã cấp 1 giấy chứng nhận")
     screenshot("review-cycle-recognised")
     link = page.get_by_role("link", name="Giấy chứng nhận 1/GCN-HN.HCN")
     response = page.request.get(link.get_attribute("href"))

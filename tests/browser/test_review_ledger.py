@@ -44,6 +44,8 @@ def _keep(path):
 
 
 def test_movements_and_ledger_corrections(unit_tree, make_user, page_as, screenshot):
+    from playwright.sync_api import expect
+
     officer = make_user(role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
     approver = make_user(role=Role.COMMUNE_APPROVER, unit=unit_tree.commune)
     a = _household(unit_tree, "A1", "Lò Văn Páo")
@@ -77,7 +79,7 @@ def test_movements_and_ledger_corrections(unit_tree, make_user, page_as, screens
     page.locator(f"#entry-{entry.pk}").get_by_role("link", name="Đính chính").click()
     page.select_option("select[name=klass]", "poor")
     page.get_by_role("button", name="Ghi đính chính").click()
-    assert "Ghi lý do đính chính." in page.inner_text("main")  # nothing written without a reason
+    expect(page.locator("main")).to_contain_text("Ghi lý do đính chính.")  # nothing written without a reason
     page.fill("textarea[name=reason]", "Biên bản phúc tra ngày 20/01/2026: thu nhập ghi nhầm.")
     _keep(screenshot("review-ledger-correct"))
     page.get_by_role("button", name="Ghi đính chính").click()
