@@ -24,14 +24,17 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from giamngheo.standards import record as rec
 from giamngheo.standards.classify import RESULT_COLUMNS, evaluate
 from giamngheo.standards.definition import Standard
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 HOUSEHOLD_REQUIRED = ("id", "reference_date", "area")
 MEMBER_REQUIRED = ("household_id", "id", "relation", "sex")
@@ -39,6 +42,9 @@ _ENUMS = {f.name: f.values for f in (*rec.HOUSEHOLD_FIELDS, *rec.DWELLING_FIELDS
           if f.kind in ("enum", "enum_list")}
 ORDER = "_order"
 CHUNK_ROWS = 250_000  # households per chunk when members come grouped by household: bounds peak memory
+# Up to this many households one batch is fastest (no chunk bookkeeping, no pyarrow writer) and peaks near 1 GB;
+# above it grouped files stream in chunks so that memory stays bounded whatever the size.
+ONE_BATCH_ROWS = 1_000_000
 PARTITION_ROWS = 1_500_000  # households per partition for any other layout: bounds peak memory
 MEMBER_READ_FACTOR = 2  # member rows read at a time, per household of a chunk (about 3.5 members per household)
 
@@ -168,6 +174,8 @@ def _classify_frames(households: pl.DataFrame, members: pl.DataFrame, standard: 
 def _row_ranges(path: str | Path, target: int) -> Iterator[tuple[int, int]]:
     """(offset, length) slices of a Parquet file of at most ``target`` rows each, covering it in order. Whole row
     groups are put together while they fit, so a row group is decoded once; larger ones are split."""
+    import pyarrow.parquet as pq  # only the streaming path needs it: the one-batch path starts faster without
+
     metadata = pq.ParquetFile(path).metadata
     start = end = 0
     for index in range(metadata.num_row_groups):
@@ -241,6 +249,8 @@ def _classify_grouped(households: pl.LazyFrame, members: pl.LazyFrame, standard:
                 result = _classify_frames(chunk, chunk_members, standard, report, paths, rows=rows)
                 table = result.to_arrow(compat_level=pl.CompatLevel.oldest())
                 if writer is None:
+                    import pyarrow.parquet as pq
+
                     writer = pq.ParquetWriter(out_path, table.schema, compression="zstd")
                 if written is not None:
                     written.result()
@@ -260,17 +270,18 @@ def _classify_grouped(households: pl.LazyFrame, members: pl.LazyFrame, standard:
 
 def classify_parquet(households_path: str | Path, members_path: str | Path, out_path: str | Path,
                      standard: Standard, *, chunk_rows: int = CHUNK_ROWS,
-                     partition_rows: int = PARTITION_ROWS) -> BulkReport:
+                     partition_rows: int = PARTITION_ROWS, one_batch_rows: int = ONE_BATCH_ROWS) -> BulkReport:
     """Classify every household of the files under ``standard``; write one result row per household, in order.
 
-    ``chunk_rows`` and ``partition_rows`` bound how many households are in memory at once (module docstring).
+    ``chunk_rows`` and ``partition_rows`` bound how many households are in memory at once (module docstring);
+    up to ``one_batch_rows`` households are classified in one batch whatever the layout.
     """
     households = _scan(households_path, HOUSEHOLD_SCHEMA, HOUSEHOLD_REQUIRED)
     members = _scan(members_path, MEMBER_SCHEMA, MEMBER_REQUIRED)
     paths = (households_path, members_path)
     total = pl.scan_parquet(households_path).select(pl.len()).collect().item()
     chunk_rows = min(chunk_rows, partition_rows)
-    if total > chunk_rows:
+    if total > max(chunk_rows, min(one_batch_rows, partition_rows)):
         grouped = _classify_grouped(households, members, standard, paths, out_path, chunk_rows)
         if grouped is not None:
             return grouped

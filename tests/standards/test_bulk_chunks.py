@@ -107,6 +107,8 @@ def write(records: list[dict[str, Any]], directory: Path, *, members_order: str 
 
 
 def run(households: Path, members: Path, standard: str, out: Path, **limits: int) -> tuple[BulkReport, list[Any]]:
+    if "chunk_rows" in limits:
+        limits.setdefault("one_batch_rows", 0)  # a file this small would otherwise be one batch
     report = classify_parquet(households, members, out, get_standard(standard), **limits)
     return report, pl.read_parquet(out).to_dicts()
 
