@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from giamngheo.accounts.roles import Perm
@@ -93,7 +94,7 @@ def cycle_classify(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             refused.append(exc.message)
     if done:
-        messages.success(request, _("Đã phân loại %(count)d hộ.") % {"count": done})
+        messages.success(request, ngettext("Đã phân loại %(count)d hộ.", "Đã phân loại %(count)d hộ.", done) % {"count": done})
     for message in refused[:10]:
         messages.error(request, message)
     return redirect("reviews:cycle", pk=cycle.pk)
@@ -132,7 +133,9 @@ def cycle_posting(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, cycle=cycle, unit=data["unit"], place=data["place"], starts_on=data["starts_on"],
             ends_on=data["ends_on"]), form)
         if posting is not None:
-            messages.success(request, _("Đã niêm yết công khai %(count)d hộ.") % {"count": posting.cases.count()})
+            posted = posting.cases.count()
+            messages.success(request, ngettext("Đã niêm yết công khai %(count)d hộ.", "Đã niêm yết công khai %(count)d hộ.",
+                                               posted) % {"count": posted})
             return redirect("reviews:cycle", pk=cycle.pk)
     return _page(request, cycle, status=422, posting_form=form)
 
@@ -178,7 +181,8 @@ def cycle_certificates(request: HttpRequest, pk: int) -> HttpResponse:
         issued = attempt(request, lambda: services.review_certificates_issue(
             actor=request.user, cycle=cycle, issued_on=data["issued_on"]), form)
         if issued is not None:
-            messages.success(request, _("Đã cấp %(count)d giấy chứng nhận.") % {"count": len(issued)})
+            messages.success(request, ngettext("Đã cấp %(count)d giấy chứng nhận.", "Đã cấp %(count)d giấy chứng nhận.",
+                                                       len(issued)) % {"count": len(issued)})
             return redirect("reviews:cycle", pk=cycle.pk)
     return _page(request, cycle, status=422, certificates_form=form)
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from giamngheo.accounts.roles import Perm
@@ -44,8 +45,10 @@ def index(request: HttpRequest) -> HttpResponse:
         cycle = attempt(request, lambda: services.review_cycle_open(
             actor=request.user, commune=data["commune"], year=data["year"]), form)
         if cycle is not None:
-            messages.success(request, _("Đã mở đợt rà soát và lập danh sách %(count)d hộ.")
-                             % {"count": cycle.cases.count()})
+            listed = cycle.cases.count()
+            messages.success(request, ngettext("Đã mở đợt rà soát và lập danh sách %(count)d hộ.",
+                                               "Đã mở đợt rà soát và lập danh sách %(count)d hộ.", listed)
+                             % {"count": listed})
             return redirect("reviews:cycle", pk=cycle.pk)
     cycles = list(selectors.cycle_list(user=request.user)[:60])
     counts: dict[int, dict[str, int]] = {}
