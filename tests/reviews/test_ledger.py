@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from giamngheo.core.errors import ApplicationError
 from giamngheo.reviews import ledger, services
 from giamngheo.reviews.models import LedgerEntry
 
@@ -90,7 +91,7 @@ def test_correction_replaces_the_wrong_entry_without_editing_it(unit_tree, cast,
     assert wrong.klass == "poor" and correction.corrects == wrong and correction.year == 2025
     total = table(unit_tree, 2025)[-1]
     assert total.poor["end"] == 0 and total.near_poor["end"] == 1
-    with pytest.raises(services.ApplicationError):
+    with pytest.raises(ApplicationError):
         services.review_ledger_correct(actor=cast.approver, entry=wrong, klass="average", reason="Lần hai")
     from django.http import Http404
 
