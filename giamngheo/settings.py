@@ -119,8 +119,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the in-process task runner write while pages read.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    # WAL: reads never block writes (and the in-process task runner writes while pages read).
+    # IMMEDIATE: every transaction takes the write lock at its start, so two writers queue up instead of
+    # one failing at once with "database is locked" when it upgrades a read lock; "timeout" is how long
+    # a writer waits for the lock (seconds) before giving up.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -7,11 +7,25 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.db import OperationalError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from giamngheo.core.errors import ApplicationError, ValidationFailed
 
 T = TypeVar("T")
+
+# What the officer reads when the database stayed busy past the settings' timeout: nothing was saved,
+# and the page is shown again with what they typed.
+DATABASE_BUSY = gettext_lazy("Hệ thống đang bận ghi dữ liệu khác nên chưa lưu được. Những gì bạn đã nhập vẫn còn "
+                             "trên trang; hãy bấm lưu lại sau ít giây.")
+
+
+def database_busy(exc: OperationalError) -> bool:
+    """SQLite's "database is locked" after the busy timeout, or PostgreSQL's lock timeout: retrying helps.
+    Any other OperationalError (a missing table, a lost server) is a fault and still raises."""
+    text = str(exc).lower()
+    return "locked" in text or "lock timeout" in text or "busy" in text
 
 
 def attempt(request: HttpRequest, action: Callable[[], T], form: forms.Form | None = None) -> T | None:
@@ -36,6 +50,10 @@ def attempt(request: HttpRequest, action: Callable[[], T], form: forms.Form | No
         if form is not None and exc.field in form.fields:
             form.add_error(exc.field, exc.message)
         messages.error(request, exc.message)
+    except OperationalError as exc:
+        if not database_busy(exc):
+            raise
+        messages.error(request, str(DATABASE_BUSY))
     return None
 
 
