@@ -20,6 +20,11 @@ STAMP_DEV := $(VENV)/.giamngheo-installed-dev
 
 .PHONY: help demo serve test lint messages clean
 
+# Debug is off unless asked for (docs/security.md). The demo and `make serve` run Django's development server
+# on this machine with the development key, so they ask for it; so does `make messages` (it only reads the
+# code). Production never runs these targets: it sets GIAMNGHEO_SECRET_KEY and leaves debug off.
+demo serve messages: export GIAMNGHEO_DEBUG = 1
+
 # Exit status 0 when the database was built by `giamngheo demo` (it holds the demo marker row).
 export IS_DEMO_DATABASE := import sys; from giamngheo.demo.marker import is_demo_database; sys.exit(0 if is_demo_database() else 1)
 

@@ -57,11 +57,17 @@ def database_from_url(url: str) -> dict[str, object]:
     raise ImproperlyConfigured(f"GIAMNGHEO_DATABASE_URL has an unsupported scheme: {parsed.scheme!r}")
 
 
-DEBUG = env_bool("GIAMNGHEO_DEBUG", True)
+# Fail closed: debug pages (local variables, settings, SQL) and the fixed development key only when asked for
+# with GIAMNGHEO_DEBUG=1, as `make demo`, `make serve` and the tests do. A forgotten variable in production
+# must not publish citizen data on the first error.
+DEBUG = env_bool("GIAMNGHEO_DEBUG", False)
 SECRET_KEY = os.environ.get("GIAMNGHEO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("GIAMNGHEO_SECRET_KEY must be set when GIAMNGHEO_DEBUG=0")
+        raise ImproperlyConfigured(
+            "GIAMNGHEO_SECRET_KEY must be set in production (debug is off unless GIAMNGHEO_DEBUG=1, "
+            "which is for development and the demo only)"
+        )
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 ALLOWED_HOSTS = [h for h in os.environ.get("GIAMNGHEO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -73,6 +79,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Only for its static files and templates: the API docs page (Swagger UI) is then served from this site
+    # instead of a CDN, which the Content-Security-Policy would block anyway.
+    "ninja",
     "giamngheo.core",
     "giamngheo.geo",
     "giamngheo.accounts",
@@ -83,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "giamngheo.core.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,6 +163,27 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Transport and browser hardening (docs/security.md, "Headers"). In production the site is HTTPS only: plain
+# HTTP is redirected and browsers are told (HSTS) never to try it again. Behind a proxy that terminates TLS,
+# Django sees plain HTTP; it trusts the proxy's X-Forwarded-Proto only when GIAMNGHEO_TRUST_X_FORWARDED_PROTO=1
+# says the proxy sets (and overwrites) that header — otherwise any client could claim to be on HTTPS.
+SECURE_SSL_REDIRECT = env_bool("GIAMNGHEO_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("GIAMNGHEO_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GIAMNGHEO_HSTS_INCLUDE_SUBDOMAINS", False)
+if env_bool("GIAMNGHEO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The client address used by the log-in throttle: REMOTE_ADDR, unless the operator says how many reverse
+# proxies (each appending to X-Forwarded-For) stand in front of the app. Never trusted by default: a client
+# can put anything in that header.
+GIAMNGHEO_PROXY_COUNT = env_int("GIAMNGHEO_PROXY_COUNT", 0)
 
 # Lock-out after repeated failed log-ins.
 LOGIN_MAX_FAILURES = env_int("GIAMNGHEO_LOGIN_MAX_FAILURES", 5)
