@@ -17,7 +17,6 @@ from django.db.models import CharField
 from django.utils.translation import gettext as _
 
 from giamngheo.core.formatting import format_number, format_percent
-from giamngheo.core.text import fold
 from giamngheo.demo.bulk import insert_objects
 from giamngheo.demo.context import DemoContext
 from giamngheo.demo.places import COMMUNES
@@ -27,6 +26,7 @@ from giamngheo.geo.selectors import household_unit_path
 from giamngheo.households.classification import standards_for
 from giamngheo.households.models import Classification, Household, Member
 from giamngheo.households.records import DWELLING_FACTS, HOUSEHOLD_FACTS, MEMBER_FACTS, to_column_value
+from giamngheo.households.search import search_text_for
 from giamngheo.standards import classify_records
 from giamngheo.standards.record import record_year
 
@@ -62,8 +62,8 @@ def _household_row(record: Mapping[str, Any], commune: AdminUnit, hamlet: AdminU
     members = record["members"]
     household.head_name = next(m["name"] for m in members if m["relation"] == "head")
     household.member_count = len(members)
-    words = [record["id"], hamlet.name, *(m["name"] for m in members), *(m["citizen_id"] for m in members)]
-    household.search_text = fold(" ".join(words))
+    household.search_text = search_text_for(code=record["id"], hamlet_name=hamlet.name,
+                                            member_names=[m["name"] for m in members])
     return household
 
 

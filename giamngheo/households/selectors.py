@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import allows, paths_for, require, scope_queryset
 from giamngheo.core.errors import ApplicationError
-from giamngheo.core.text import fold
 from giamngheo.geo.models import AdminUnit, Generation, UnitLevel
 from giamngheo.households.classification import (
     classification_is_stale,
@@ -29,6 +28,7 @@ from giamngheo.households.classification import (
     standards_for,
 )
 from giamngheo.households.models import Household
+from giamngheo.households.search import household_search_q, search_words
 from giamngheo.standards import StandardError, get_standard
 from giamngheo.standards.record import record_year
 
@@ -41,11 +41,6 @@ __all__ = [
 # households costs ~0.5 s, a count bounded at 10 000 rows ~15 ms, the planner's estimate ~10 ms and within a few
 # percent for large lists (it is poor only for small ones, which are counted exactly).
 EXACT_COUNT_LIMIT = 10_000
-
-
-def search_words(q: str | None) -> list[str]:
-    """The folded words of a search: "Nguyễn  Văn A" → ["nguyen", "van", "a"]."""
-    return fold(q).split() if q else []
 
 
 def _within_communes(user: Any) -> bool:
@@ -65,9 +60,10 @@ def household_list(
 ) -> QuerySet[Household]:
     """Households the user may see, filtered; ordered by unit then id (stable, index-backed paging).
 
-    ``q`` matches code, head and member names, hamlet name and citizen ID, ignoring diacritics and word
-    order: every word must appear. A ``commune_code`` or ``hamlet_id`` outside the user's scope simply
-    yields nothing.
+    ``q`` matches code, member names and hamlet name, ignoring diacritics and word order: every word must
+    appear. A word of digits also matches part of a member's citizen ID, but only in units where the user
+    may see citizen IDs (``households.search``). A ``commune_code`` or ``hamlet_id`` outside the user's
+    scope simply yields nothing.
     """
     households = Household.objects.all()
     if not include_deleted:
@@ -91,11 +87,9 @@ def household_list(
         # whose bitmaps for common words ("nguyen", "van") span the whole country: hide the column from
         # the planner. Wider scopes keep the index, which rare words need (docs/performance-registry.md).
         households = households.alias(_search=Concat("search_text", Value(""), output_field=TextField()))
-        for word in words:
-            households = households.filter(_search__contains=word)
-    else:
-        for word in words:
-            households = households.filter(search_text__contains=word)
+        households = households.filter(household_search_q(user=user, q=q, text_field="_search"))
+    elif words:
+        households = households.filter(household_search_q(user=user, q=q))
     if klass:
         households = households.filter(current_class=klass)
     return households.select_related("commune", "hamlet").order_by("unit_path", "id")

@@ -36,6 +36,7 @@ from giamngheo.households.records import (
     record_errors,
     to_column_value,
 )
+from giamngheo.households.search import search_text_for
 
 __all__ = ["household_create", "household_delete", "household_reclassify", "household_update"]
 
@@ -253,9 +254,10 @@ def _denormalise(household: Household, members: Sequence[Member], record: Mappin
     household.head_name = head.name if head else ""
     household.member_count = len(members)
     household.unit_path = household.hamlet.path if household.hamlet else household.commune.path
-    words = [household.code, household.hamlet.name if household.hamlet else ""]
-    words += [m.name for m in members] + [m.citizen_id for m in members]
-    household.search_text = fold(" ".join(w for w in words if w))
+    household.search_text = search_text_for(
+        code=household.code, hamlet_name=household.hamlet.name if household.hamlet else None,
+        member_names=[m.name for m in members],
+    )
 
 
 def _audit_view(record: Mapping[str, Any]) -> dict[str, Any]:

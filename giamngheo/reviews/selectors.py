@@ -83,10 +83,10 @@ def case_list(*, user: Any, cycle: ReviewCycle | None = None, state: str | None 
     if hamlet_id:
         qs = qs.filter(hamlet_id=hamlet_id)
     if q:
-        from giamngheo.core.text import fold
+        # The registry's search: citizen IDs match only where the user may see them (issue 13).
+        from giamngheo.households.search import household_search_q
 
-        for word in fold(q).split():
-            qs = qs.filter(household__search_text__contains=word) | qs.filter(household__code__icontains=word)
+        qs = qs.filter(household_search_q(user=user, q=q, prefix="household__"))
     return qs.order_by("unit_path", "household__code")
 
 
