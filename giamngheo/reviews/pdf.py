@@ -74,15 +74,31 @@ def _dated(place: str, day: dt.date) -> str:
         "place": place, "day": day.day, "month": day.month, "year": day.year}
 
 
-def _header(st: dict[str, ParagraphStyle], authority: str, number: str, place: str, day: dt.date) -> Table:
-    left = [_p(authority.upper(), st["center_bold"]), _p(_("Số: %(number)s") % {"number": number}, st["center"])]
+_HEADER_LEFT = 70 * mm
+_HEADER_PADDING = 12  # Table cells are padded 6 pt on each side by default.
+
+
+def _unbreakable(text: str, style: ParagraphStyle, width: float) -> Paragraph:
+    """One line that never breaks: a unit's name ("XÃ CÀNG LONG") split across lines reads as two names.
+    Words are joined by non-breaking spaces, and the font shrinks (not below 7 pt) until the line fits."""
+    size = style.fontSize
+    while size > 7 and pdfmetrics.stringWidth(text, style.fontName, size) > width:
+        size -= 0.5
+    fitted = ParagraphStyle(f"{style.name}-fit", parent=style, fontSize=size, leading=max(size * 1.35, size + 2))
+    return Paragraph(escape(text).replace(" ", "\u00a0"), fitted)
+
+
+def _header(st: dict[str, ParagraphStyle], commune_name: str, number: str, place: str, day: dt.date) -> Table:
+    left = [_p(_("Ủy ban nhân dân").upper(), st["center_bold"]),
+            _unbreakable(commune_name.upper(), st["center_bold"], _HEADER_LEFT - _HEADER_PADDING),
+            _p(_("Số: %(number)s") % {"number": number}, st["center"])]
     right = [
         _p(_("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"), st["center_bold"]),
         _p(_("Độc lập - Tự do - Hạnh phúc"), st["center_bold"]),
         Spacer(1, 3 * mm),
         _p(_dated(place, day), st["italic_center"]),
     ]
-    table = Table([[left, right]], colWidths=[70 * mm, 105 * mm])
+    table = Table([[left, right]], colWidths=[_HEADER_LEFT, 105 * mm])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
@@ -116,9 +132,8 @@ def _build(story: list[Any], title: str) -> bytes:
 def decision_pdf(*, decision: Any, commune: Any, province_name: str, lists: dict[str, list[dict[str, str]]]) -> bytes:
     """Form 02: the chair's decision and, annexed, one list per group (head's name and hamlet only)."""
     st = _styles()
-    authority = _("Ủy ban nhân dân %(commune)s") % {"commune": commune.name}
     story: list[Any] = [
-        _header(st, authority, decision.number, commune.name, decision.signed_on),
+        _header(st, commune.name, decision.number, commune.name, decision.signed_on),
         Spacer(1, 6 * mm),
         _p(_("QUYẾT ĐỊNH"), st["title"]),
         _p(_("Về việc công nhận hộ nghèo, hộ cận nghèo; hộ thoát nghèo, hộ thoát cận nghèo năm %(year)d")
@@ -172,15 +187,15 @@ def decision_pdf(*, decision: Any, commune: Any, province_name: str, lists: dict
     return _build(story, _("Quyết định %(number)s") % {"number": decision.number})
 
 
-def certificate_pdf(*, certificate: Any, commune: Any, signer_title: str, signer_name: str) -> bytes:
-    """Form 03: the certificate of a poor or near-poor household, numbered ``…/GCN-HN.HCN``."""
+def certificate_pdf(*, certificate: Any, commune: Any, decision: Any | None) -> bytes:
+    """Form 03: the certificate of a poor or near-poor household, numbered ``…/GCN-HN.HCN``, citing the
+    recognition Decision (number and date) it rests on."""
     st = _styles()
     holder = certificate.holder
     kind = _("HỘ NGHÈO") if certificate.klass == "poor" else _("HỘ CẬN NGHÈO")
-    authority = _("Ủy ban nhân dân %(commune)s") % {"commune": commune.name}
     residence = ", ".join(part for part in (holder.get("hamlet"), holder.get("commune"), holder.get("province")) if part)
     story: list[Any] = [
-        _header(st, authority, certificate.number, commune.name, certificate.issued_on),
+        _header(st, commune.name, certificate.number, commune.name, certificate.issued_on),
         Spacer(1, 8 * mm),
         _p(_("GIẤY CHỨNG NHẬN %(kind)s") % {"kind": kind}, st["title"]),
         _p(_("Năm %(year)d") % {"year": certificate.year}, st["center_bold"]),
@@ -190,7 +205,11 @@ def certificate_pdf(*, certificate: Any, commune: Any, signer_title: str, signer
         _p(_("Dân tộc: %(ethnicity)s") % {"ethnicity": holder.get("head_ethnicity") or "–"}, st["just"]),
         _p(_("Số định danh cá nhân: %(id)s") % {"id": holder.get("head_citizen_id") or "–"}, st["just"]),
         _p(_("Nơi cư trú: %(residence)s") % {"residence": residence}, st["just"]),
-        _p(_("Là %(kind)s năm %(year)d theo Quyết định công nhận của Chủ tịch Ủy ban nhân dân %(commune)s.")
+        _p(_("Là %(kind)s năm %(year)d theo Quyết định số %(number)s ngày %(date)s của Chủ tịch Ủy ban nhân dân "
+             "%(commune)s.") % {"kind": kind.lower(), "year": certificate.year, "number": decision.number,
+                                "date": format_date(decision.signed_on), "commune": commune.name}
+           if decision is not None else
+           _("Là %(kind)s năm %(year)d theo Quyết định công nhận của Chủ tịch Ủy ban nhân dân %(commune)s.")
            % {"kind": kind.lower(), "year": certificate.year, "commune": commune.name}, st["just"]),
         Spacer(1, 3 * mm),
         _p(_("Các thành viên trong hộ:"), st["just"]),
@@ -206,5 +225,5 @@ def certificate_pdf(*, certificate: Any, commune: Any, signer_title: str, signer
                       _p(member.get("relation") or "", st["small"]), _p(birth, st["small"]),
                       _p(member.get("citizen_id") or "", st["small"])])
     story.append(_grid(table, [12 * mm, 55 * mm, 35 * mm, 28 * mm, 45 * mm]))
-    story.append(_signature(st, signer_title, signer_name))
+    story.append(_signature(st, decision.signer_title if decision else "", decision.signer_name if decision else ""))
     return _build(story, certificate.number)

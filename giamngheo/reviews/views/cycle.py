@@ -59,10 +59,13 @@ def _page(request: HttpRequest, cycle: ReviewCycle, status: int = 200, **forms: 
             allows(user, Perm.REVIEW_SURVEY, u.path) for u in _units(cycle, user, Perm.REVIEW_SURVEY)),
         "can_manage": can_manage, "can_approve": can_approve,
         "surveyed": counts.get(CaseState.SURVEYED, 0),
-        "meetings": cycle.meetings.select_related("unit").order_by("-held_on"),
-        "postings": cycle.postings.select_related("unit").order_by("-starts_on"),
-        "decisions": cycle.decisions.order_by("-signed_on"),
-        "certificates": selectors.certificate_list(user=user, cycle=cycle)[:200],
+        # Only documents the user may open: a hamlet surveyor sees the cycle of the commune above, but not the
+        # minutes or lists of the other hamlets, nor the commune's Decision; certificates carry citizen IDs.
+        "meetings": scope_queryset(cycle.meetings.select_related("unit"), user, Perm.REVIEW_VIEW).order_by("-held_on"),
+        "postings": scope_queryset(cycle.postings.select_related("unit"), user, Perm.REVIEW_VIEW).order_by("-starts_on"),
+        "decisions": scope_queryset(cycle.decisions.all(), user, Perm.REVIEW_VIEW).order_by("-signed_on"),
+        "certificates": scope_queryset(selectors.certificate_list(user=user, cycle=cycle), user,
+                                       Perm.CITIZEN_ID_VIEW)[:200],
         "is_periodic": cycle.kind == CycleKind.PERIODIC,
         "meeting_form": forms.get("meeting_form") or MeetingForm(units=_units(cycle, user, Perm.REVIEW_MANAGE)),
         "posting_form": forms.get("posting_form") or PostingForm(units=_units(cycle, user, Perm.REVIEW_MANAGE)),

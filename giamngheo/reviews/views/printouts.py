@@ -56,8 +56,5 @@ def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.certificate_get(user=request.user, pk=pk)
     decision = certificate.ledger_entry.decision
-    body = pdf.certificate_pdf(
-        certificate=certificate, commune=certificate.commune,
-        signer_title=decision.signer_title if decision else "", signer_name=decision.signer_name if decision else "",
-    )
+    body = pdf.certificate_pdf(certificate=certificate, commune=certificate.commune, decision=decision)
     return _pdf(body, f"giay-chung-nhan-{certificate.pk}.pdf")
