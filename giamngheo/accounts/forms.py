@@ -62,10 +62,20 @@ class GrantForm(forms.Form):
     # unit up within scope and the service checks scope again, so a forged id meets only "not found".
     unit = forms.IntegerField(label=_("Đơn vị"), widget=forms.Select)
 
-    def __init__(self, *args: Any, units: Iterable[AdminUnit] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, units: Iterable[AdminUnit] = (), roles: Iterable[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", _("— Chọn đơn vị —"))] + [(u.pk, unit_choice_label(u)) for u in units]
         self.fields["unit"].widget.choices = choices  # type: ignore[attr-defined]
+        if roles is not None:
+            # Only the roles this manager may hand out (selectors.roles_grantable_anywhere); the service decides.
+            # Only the widget: any role still validates, so that a forged choice reaches the service, which
+            # refuses it with a clear message and an audit entry.
+            offered = set(roles)
+            self.fields["role"].widget.choices = [  # type: ignore[attr-defined]
+                (value, label) for value, label in Role.choices if value in offered
+            ]
 
 
 class UserCreateForm(GrantForm):

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from giamngheo.accounts import scope
 from giamngheo.accounts.models import RoleGrant, User
-from giamngheo.accounts.roles import Perm
+from giamngheo.accounts.roles import ROLE_PERMISSIONS, Perm, Role
 from giamngheo.core.text import fold
 from giamngheo.geo.models import AdminUnit, Generation
 
@@ -75,3 +75,22 @@ def unit_get_for(actor: User, perm: str, unit_id: int) -> AdminUnit:
 def grants_of(user: User) -> QuerySet[RoleGrant]:
     """The user's own roles, for their account page."""
     return user.grants.select_related("unit", "unit__parent").order_by("unit_path", "role")
+
+
+def roles_grantable_by(actor: User, unit_path: str) -> list[str]:
+    """The roles ``actor`` may grant or revoke on the unit at ``unit_path``: those whose every permission the
+    actor itself holds there. A manager can hand out no more than it has — a province officer, who never sees
+    citizen IDs, cannot make anyone (itself included, through a second account) a commune officer."""
+    if not scope.allows(actor, Perm.USER_MANAGE, unit_path):
+        return []
+    every_perm: set[str] = set().union(*ROLE_PERMISSIONS.values())
+    held = {perm for perm in every_perm if scope.allows(actor, perm, unit_path)}
+    return [role for role in Role.values if ROLE_PERMISSIONS[role] <= held]
+
+
+def roles_grantable_anywhere(actor: User) -> list[str]:
+    """The roles ``actor`` may grant on at least one unit, in the order of ``Role``: what the users page
+    offers (the service still checks the chosen unit)."""
+    paths = set(scope.paths_for(actor, Perm.USER_MANAGE)) | {path for _role, path in scope.grants(actor)}
+    grantable = {role for path in paths for role in roles_grantable_by(actor, path)}
+    return [role for role in Role.values if role in grantable]

@@ -20,6 +20,7 @@ from giamngheo.accounts import scope
 from giamngheo.accounts.login_policy import may_sign_in
 from giamngheo.accounts.models import LoginThrottle, RoleGrant, User
 from giamngheo.accounts.roles import ROLE_UNIT_LEVELS, Perm, Role
+from giamngheo.accounts.selectors import roles_grantable_by
 from giamngheo.accounts.unit_home import user_home_path
 from giamngheo.core.audit import log_action, register_action, register_value_labels
 from giamngheo.core.errors import ApplicationError, PermissionDenied, ValidationFailed
@@ -28,6 +29,8 @@ from giamngheo.geo.models import AdminUnit
 register_action("giamngheo.user.created", gettext_lazy("Tạo người dùng"))
 register_action("giamngheo.user.language_changed", gettext_lazy("Đổi ngôn ngữ giao diện"))
 register_action("giamngheo.user.password_changed", gettext_lazy("Đổi mật khẩu"))
+register_action("giamngheo.user.role_grant_refused", gettext_lazy("Từ chối cấp quyền"))
+register_action("giamngheo.user.role_revoke_refused", gettext_lazy("Từ chối thu hồi quyền"))
 register_value_labels("user", "role", dict(Role.choices))
 register_value_labels("user", "language", dict(settings.LANGUAGES))
 
@@ -174,6 +177,13 @@ def user_create(
         raise ApplicationError(_("Vui lòng chọn cả vai trò và đơn vị."), field="role" if role is None else "unit")
     username = username.strip()
     full_name = " ".join(full_name.split())
+    if role is not None and unit is not None:
+        # Checked before anything is written, so a refused first role is audited and creates no orphan.
+        if role not in Role.values:
+            raise ApplicationError(_("Vai trò không hợp lệ."), field="role")
+        _check_may_administer(
+            actor, User(username=username), role, unit, refused_action="giamngheo.user.role_grant_refused"
+        )
     errors: dict[str, list[str]] = {}
     try:
         User.username_validator(username)
@@ -257,23 +267,49 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 # ------------------------------------------------------------------------------------------------ roles
 
 
-def _check_may_administer(actor: User, role: str, unit: AdminUnit) -> None:
-    """Scope first (out of scope is *not found*), then the one role a user manager may not hand out."""
+def _refuse(actor: User, user: User, role: str, unit: AdminUnit, action: str, reason: str) -> None:
+    """Record a refused grant or revocation under the unit, so the managers of that unit (and the auditors
+    above it) see an attempt to raise someone's rights, then let the caller raise."""
+    log_action(
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=user.pk or "",
+        object_repr=user.get_username(),
+        unit_path=unit.path,
+        data={"role": role, "unit": unit.code, "reason": reason},
+    )
+
+
+def _check_may_administer(actor: User, user: User, role: str, unit: AdminUnit, *, refused_action: str) -> None:
+    """Scope first (out of scope is *not found*), then: never on one's own account, and never a role that
+    carries a permission the actor does not hold on that unit. Both refusals are audited."""
     scope.require(actor, Perm.USER_MANAGE, unit.path)
-    if role == Role.SYSTEM_ADMIN and not (
-        actor.is_superuser
-        or any(r == Role.SYSTEM_ADMIN and unit.path.startswith(p) for r, p in scope.grants(actor))
-    ):
+    if user.pk == actor.pk:
+        # Superusers included: every change of rights needs a second person, so each one is seen by two.
+        _refuse(actor, user, role, unit, refused_action, "self")
         raise PermissionDenied(
-            _("Chỉ quản trị hệ thống mới được cấp hoặc thu hồi vai trò quản trị hệ thống."), field="role"
+            _("Bạn không thể tự cấp, thu hồi hay thay đổi vai trò của chính mình; hãy nhờ một người quản lý khác."),
+            field="role",
         )
+    if role not in roles_grantable_by(actor, unit.path):
+        _refuse(actor, user, role, unit, refused_action, "exceeds_own_rights")
+        if role == Role.SYSTEM_ADMIN:
+            message = _("Chỉ quản trị hệ thống mới được cấp hoặc thu hồi vai trò quản trị hệ thống.")
+        else:
+            message = _(
+                "Bạn không thể cấp hoặc thu hồi vai trò “%(role)s” trên %(unit)s: vai trò này có những quyền mà "
+                "chính bạn không có trên đơn vị đó (ví dụ xem số định danh cá nhân). Hãy nhờ quản trị hệ thống "
+                "của tỉnh."
+            ) % {"role": Role(role).label, "unit": unit.name}
+        raise PermissionDenied(message, field="role")
 
 
 def role_grant(*, actor: User, user: User, role: str, unit: AdminUnit) -> RoleGrant:
     """Give ``user`` ``role`` on ``unit`` and everything below it."""
     if role not in Role.values:
         raise ApplicationError(_("Vai trò không hợp lệ."), field="role")
-    _check_may_administer(actor, role, unit)
+    _check_may_administer(actor, user, role, unit, refused_action="giamngheo.user.role_grant_refused")
     if not unit.is_current:
         raise ApplicationError(_("Chỉ cấp quyền trên đơn vị hành chính đang có hiệu lực."), field="unit")
     if unit.level not in ROLE_UNIT_LEVELS[role]:
@@ -300,13 +336,12 @@ def role_grant(*, actor: User, user: User, role: str, unit: AdminUnit) -> RoleGr
 
 
 def role_revoke(*, actor: User, user: User, role: str, unit: AdminUnit) -> None:
-    """Take ``role`` on ``unit`` away from ``user``. Not from oneself: a manager who revoked their own
-    role by mistake could not give it back."""
-    _check_may_administer(actor, role, unit)
-    if user.pk == actor.pk:
-        raise ApplicationError(
-            _("Bạn không thể tự thu hồi vai trò của chính mình; hãy nhờ một người quản lý khác."), field="role"
-        )
+    """Take ``role`` on ``unit`` away from ``user``, under the same rules as granting it: not from oneself
+    (a manager who revoked their own role by mistake could not give it back), and only a role whose
+    permissions the actor holds there."""
+    if role not in Role.values:
+        raise ApplicationError(_("Vai trò không hợp lệ."), field="role")
+    _check_may_administer(actor, user, role, unit, refused_action="giamngheo.user.role_revoke_refused")
     with transaction.atomic():
         deleted, _by_model = RoleGrant.objects.filter(user=user, role=role, unit=unit).delete()
         if not deleted:

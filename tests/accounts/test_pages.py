@@ -21,6 +21,12 @@ def province_officer(make_user, unit_tree):
     return make_user(Role.PROVINCE_OFFICER, unit_tree.province, username="tinh", first_name="Trần Văn Tỉnh")
 
 
+@pytest.fixture
+def province_admin(make_user, unit_tree):
+    """Sets up commune staff: their roles carry citizen IDs, which a province officer does not hold."""
+    return make_user(Role.SYSTEM_ADMIN, unit_tree.province, username="quantri", first_name="Quản Trị Tỉnh")
+
+
 # ------------------------------------------------------------------------------------------ language
 
 
@@ -154,9 +160,9 @@ def test_users_page_is_not_found_without_user_management(make_user, unit_tree, c
     assert client_for(officer).get(reverse("accounts:users")).status_code == 404
 
 
-def test_grant_through_the_page_answers_the_row(province_officer, make_user, unit_tree, client_for):
+def test_grant_through_the_page_answers_the_row(province_admin, make_user, unit_tree, client_for):
     user = make_user(Role.HAMLET_SURVEYOR, unit_tree.hamlet)
-    response = client_for(province_officer).post(
+    response = client_for(province_admin).post(
         reverse("accounts:grant_add", args=[user.pk]),
         {"role": Role.COMMUNE_APPROVER, "unit": unit_tree.commune.pk},
         headers=HTMX,
@@ -187,10 +193,10 @@ def test_grant_on_a_unit_out_of_scope_is_not_found(province_officer, make_user, 
     assert not RoleGrant.objects.filter(user=user, unit=elsewhere.commune).exists()
 
 
-def test_revoke_through_the_page(province_officer, make_user, unit_tree, client_for):
+def test_revoke_through_the_page(province_admin, make_user, unit_tree, client_for):
     user = make_user(Role.HAMLET_SURVEYOR, unit_tree.hamlet)
     grant = user.grants.get()
-    response = client_for(province_officer).post(reverse("accounts:grant_revoke", args=[grant.pk]), headers=HTMX)
+    response = client_for(province_admin).post(reverse("accounts:grant_revoke", args=[grant.pk]), headers=HTMX)
     assert response.status_code == 200
     assert not RoleGrant.objects.filter(pk=grant.pk).exists()
 
@@ -203,8 +209,8 @@ def test_revoke_of_a_grant_out_of_scope_is_not_found(province_officer, make_user
     assert RoleGrant.objects.filter(pk=grant.pk).exists()
 
 
-def test_create_user_through_the_page(province_officer, unit_tree, client_for):
-    response = client_for(province_officer).post(
+def test_create_user_through_the_page(province_admin, unit_tree, client_for):
+    response = client_for(province_admin).post(
         reverse("accounts:user_create"),
         {
             "username": "ra.soat.vien", "full_name": "Lê Văn Bình", "password": "Mat-khau-ban-dau-2025",
@@ -215,10 +221,10 @@ def test_create_user_through_the_page(province_officer, unit_tree, client_for):
     assert RoleGrant.objects.filter(user__username="ra.soat.vien", unit=unit_tree.hamlet).exists()
 
 
-def test_create_user_errors_stay_on_the_form(province_officer, unit_tree, client_for):
-    response = client_for(province_officer).post(
+def test_create_user_errors_stay_on_the_form(province_admin, unit_tree, client_for):
+    response = client_for(province_admin).post(
         reverse("accounts:user_create"),
-        {"username": "tinh", "full_name": "Trùng Tên", "password": "1", "language": "vi",
+        {"username": "quantri", "full_name": "Trùng Tên", "password": "1", "language": "vi",
          "role": Role.HAMLET_SURVEYOR, "unit": unit_tree.hamlet.pk},
     )
     assert response.status_code == 200

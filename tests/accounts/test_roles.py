@@ -22,21 +22,26 @@ def province_officer(make_user, unit_tree):
     return make_user(Role.PROVINCE_OFFICER, unit_tree.province, username="tinh")
 
 
-def test_grant_copies_the_unit_path_and_is_audited(province_officer, make_user, unit_tree):
+@pytest.fixture
+def province_admin(make_user, unit_tree):
+    return make_user(Role.SYSTEM_ADMIN, unit_tree.province, username="quantri")
+
+
+def test_grant_copies_the_unit_path_and_is_audited(province_admin, make_user, unit_tree):
     user = make_user()
-    grant = role_grant(actor=province_officer, user=user, role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
+    grant = role_grant(actor=province_admin, user=user, role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
     assert grant.unit_path == unit_tree.commune.path
-    assert grant.granted_by == province_officer
+    assert grant.granted_by == province_admin
     assert scope.allows(user, Perm.HOUSEHOLD_EDIT, unit_tree.hamlet.path)
     entry = AuditEntry.objects.get(action="giamngheo.user.role_granted")
-    assert (entry.actor, entry.object_id, entry.unit_path) == (province_officer, str(user.pk), unit_tree.commune.path)
+    assert (entry.actor, entry.object_id, entry.unit_path) == (province_admin, str(user.pk), unit_tree.commune.path)
     assert entry.changes["role"] == [None, "commune_officer"]
 
 
-def test_revoke_removes_access_at_once_and_is_audited(province_officer, make_user, unit_tree):
+def test_revoke_removes_access_at_once_and_is_audited(province_admin, make_user, unit_tree):
     user = make_user(Role.COMMUNE_OFFICER, unit_tree.commune)
     assert scope.allows(user, Perm.HOUSEHOLD_EDIT, unit_tree.commune.path)
-    role_revoke(actor=province_officer, user=user, role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
+    role_revoke(actor=province_admin, user=user, role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
     assert not RoleGrant.objects.filter(user=user).exists()
     assert not scope.allows(user, Perm.HOUSEHOLD_EDIT, unit_tree.commune.path)
     entry = AuditEntry.objects.get(action="giamngheo.user.role_revoked")
@@ -79,21 +84,21 @@ def test_only_a_system_admin_hands_out_system_admin(province_officer, make_user,
     ("role", "unit_name"),
     [(Role.COMMUNE_OFFICER, "province"), (Role.PROVINCE_VIEWER, "commune"), (Role.COMMUNE_APPROVER, "hamlet")],
 )
-def test_a_role_is_granted_only_on_units_of_its_level(province_officer, make_user, unit_tree, role, unit_name):
+def test_a_role_is_granted_only_on_units_of_its_level(province_admin, make_user, unit_tree, role, unit_name):
     with pytest.raises(ApplicationError) as err:
-        role_grant(actor=province_officer, user=make_user(), role=role, unit=getattr(unit_tree, unit_name))
+        role_grant(actor=province_admin, user=make_user(), role=role, unit=getattr(unit_tree, unit_name))
     assert err.value.field == "unit"
 
 
-def test_the_same_grant_twice_is_refused(province_officer, make_user, unit_tree):
+def test_the_same_grant_twice_is_refused(province_admin, make_user, unit_tree):
     user = make_user(Role.COMMUNE_OFFICER, unit_tree.commune)
     with pytest.raises(ApplicationError, match="đã có vai trò này"):
-        role_grant(actor=province_officer, user=user, role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
+        role_grant(actor=province_admin, user=user, role=Role.COMMUNE_OFFICER, unit=unit_tree.commune)
 
 
-def test_user_create_with_a_first_role(province_officer, unit_tree):
+def test_user_create_with_a_first_role(province_admin, unit_tree):
     user = user_create(
-        actor=province_officer, username="canbo.anbinh", full_name="Nguyễn  Thị Hoa", password=GOOD_PASSWORD,
+        actor=province_admin, username="canbo.anbinh", full_name="Nguyễn  Thị Hoa", password=GOOD_PASSWORD,
         language="vi", role=Role.COMMUNE_OFFICER, unit=unit_tree.commune,
     )
     assert user.check_password(GOOD_PASSWORD)

@@ -22,6 +22,7 @@ from giamngheo.accounts.models import User
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.selectors import (
     grant_get_managed,
+    roles_grantable_anywhere,
     unit_get_for,
     units_for_picker,
     user_get_managed,
@@ -47,10 +48,10 @@ def _manager(request: HttpRequest) -> User:
     return user
 
 
-def _grant_form(user_id: int, units: list[AdminUnit] | None = None, data: Any = None) -> GrantForm:
+def _grant_form(actor: User, user_id: int, units: list[AdminUnit] | None = None, data: Any = None) -> GrantForm:
     """One form per row, ids unique on the page for the labels to work. Rows start without unit options
     (HTMX loads them when the row's form is opened), so a page of 25 users does not carry 25 unit lists."""
-    return GrantForm(data, units=units or [], auto_id=f"id_user{user_id}_%s")
+    return GrantForm(data, units=units or [], roles=roles_grantable_anywhere(actor), auto_id=f"id_user{user_id}_%s")
 
 
 def _row(
@@ -60,7 +61,7 @@ def _row(
         managed = user_get_managed(actor, user_id)
     except Http404:
         managed = None  # the last in-scope role was just revoked: the row goes away
-    grant_form = form or _grant_form(user_id)
+    grant_form = form or _grant_form(actor, user_id)
     context = {"managed": managed, "grant_form": grant_form, "now": timezone.now(), "row_error": row_error}
     return render(request, "accounts/_user_row.html", context)
 
@@ -72,9 +73,9 @@ def _page(request: HttpRequest, actor: User, **extra: Any) -> HttpResponse:
     units = units_for_picker(actor, Perm.USER_MANAGE)
     context = {
         "page": page,
-        "rows": [(managed, _grant_form(managed.pk)) for managed in page.object_list],
+        "rows": [(managed, _grant_form(actor, managed.pk)) for managed in page.object_list],
         "search": search,
-        "create_form": UserCreateForm(units=units, auto_id="id_new_%s"),
+        "create_form": UserCreateForm(units=units, roles=roles_grantable_anywhere(actor), auto_id="id_new_%s"),
         "now": timezone.now(),
         **extra,
     }
@@ -92,7 +93,10 @@ def users_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def user_create_view(request: HttpRequest) -> HttpResponse:
     actor = _manager(request)
-    form = UserCreateForm(request.POST, units=units_for_picker(actor, Perm.USER_MANAGE), auto_id="id_new_%s")
+    form = UserCreateForm(
+        request.POST, units=units_for_picker(actor, Perm.USER_MANAGE), roles=roles_grantable_anywhere(actor),
+        auto_id="id_new_%s",
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -118,7 +122,7 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
 def grant_add_view(request: HttpRequest, user_id: int) -> HttpResponse:
     actor = _manager(request)
     user = user_get_managed(actor, user_id)
-    form = _grant_form(user.pk, units_for_picker(actor, Perm.USER_MANAGE), request.POST)
+    form = _grant_form(actor, user.pk, units_for_picker(actor, Perm.USER_MANAGE), request.POST)
     if form.is_valid():
         try:
             role_grant(
