@@ -1,5 +1,9 @@
 """Export of the audit trail as Excel or CSV: a header row, then one row per entry, rendered by one of two
-writers. Exporting is itself recorded: who took which part of the trail (personal data) out of the system."""
+writers. Exporting is itself recorded: who took which part of the trail (personal data) out of the system.
+
+Every spreadsheet this application writes (here, ``reviews.exports``) passes its cells through
+``csv_cell`` / ``xlsx_cell``: text that a spreadsheet would read as a formula is written as text
+(issue 13, class 5, "CSV/formula injection")."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from giamngheo.accounts.unit_home import user_home_path
@@ -29,6 +33,37 @@ FORMATS = {
 CHUNK = 2000
 # One file is built in memory; past this many rows the user is asked to narrow the filters instead.
 MAX_EXPORT_ROWS = 200_000
+
+
+# A cell whose text starts with one of these is a formula (or becomes one when edited) in Excel, LibreOffice and
+# Google Sheets: "=HYPERLINK(...)" typed as a household code or a name would be a live link in an export.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def starts_like_a_formula(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV writer: formula-like text gets a leading ``'`` (the convention spreadsheets read as
+    "this is text"); numbers, including negative ones, stay numbers."""
+    return "'" + value if starts_like_a_formula(value) else value
+
+
+def xlsx_cell(sheet: Any, value: Any, **style: Any) -> Cell:
+    """A cell for ``sheet.append`` (write-only or normal sheet): formula-like text is stored as a string with
+    Excel's quote prefix, never as a formula; numbers stay numbers. ``style``: font, alignment, fill…"""
+    cell = value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
+    if starts_like_a_formula(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def xlsx_row(sheet: Any, values: list[Any]) -> list[Cell]:
+    return [xlsx_cell(sheet, value) for value in values]
 
 
 def audit_header() -> list[str]:
@@ -73,27 +108,20 @@ def _xlsx(header: list[str], rows: Iterator[list[str]]) -> bytes:
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    sheet.append([_cell(sheet, text, font=bold) for text in header])
+    sheet.append([xlsx_cell(sheet, text, font=bold) for text in header])
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([*row[:-1], _cell(sheet, row[-1], alignment=wrap)])
+        sheet.append([*xlsx_row(sheet, row[:-1]), xlsx_cell(sheet, row[-1], alignment=wrap)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _cell(sheet: Any, value: str, **style: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
-
-
 def _csv(header: list[str], rows: Iterator[list[str]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([csv_cell(text) for text in header])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     # The byte-order mark makes Excel on Windows open the file as UTF-8, so Vietnamese letters survive.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

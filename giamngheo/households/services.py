@@ -16,11 +16,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from giamngheo.accounts.roles import Perm
-from giamngheo.accounts.scope import allows, can_see_citizen_id, mask_citizen_id, paths_for, require
-from giamngheo.core.audit import diff, log_action
+from giamngheo.accounts.scope import can_see_citizen_id, mask_citizen_id, paths_for, require
+from giamngheo.accounts.unit_home import user_home_path
+from giamngheo.core.audit import diff, log_action, register_action
 from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
+from giamngheo.core.exports import starts_like_a_formula
 from giamngheo.core.formatting import format_date
 from giamngheo.core.text import fold
 from giamngheo.geo.models import AdminUnit, Generation, UnitLevel
@@ -41,6 +44,8 @@ from giamngheo.households.search import search_text_for
 __all__ = ["household_create", "household_delete", "household_reclassify", "household_update"]
 
 OBJECT_TYPE = "household"
+DUPLICATE_REFUSED = "giamngheo.household.duplicate_citizen_id_refused"
+register_action(DUPLICATE_REFUSED, gettext_lazy("Từ chối số định danh đã có trong hộ khác"))
 _MASKED = re.compile(r"\*+[0-9]{3}")
 # Columns that store "not answered" as an empty string rather than NULL.
 _BLANK_STRING = frozenset(
@@ -167,14 +172,23 @@ def _code_fits_a_url(code: str) -> bool:
 
 
 def _check_duplicates(record: Mapping[str, Any], *, actor: Any, exclude: Household | None, errors: Errors) -> None:
-    """A household code is unique system-wide; a person is a member of at most one live household. The
-    other household is named only to someone who may see it: where a person lives is personal data."""
+    """A household code is unique system-wide; a person is a member of at most one live household.
+
+    A duplicate citizen ID is always refused, but the answer must not turn the form into a look-up of who
+    lives where (issue 13): the household holding the ID is named only to an actor who may see citizen IDs
+    in that household's unit; anyone else learns only that the ID is already registered — no code, unit or
+    name. Every such refusal is audited (masked ID, actor), filed under the actor's home unit so that their
+    managers see repeated probing (docs/security.md, threat model)."""
     code = record.get("id")
     is_new_code = isinstance(code, str) and code and (exclude is None or code != exclude.code)
     if is_new_code and not _code_fits_a_url(str(code)):
         _add(errors, "id", _("Mã hộ không được chứa dấu “/”, dấu cách hay ký tự điều khiển, và không được trùng các "
                              "từ dành riêng của hệ thống (%(reserved)s).") % {"reserved": ", ".join(RESERVED_CODES)})
-    elif is_new_code and Household.objects.filter(code=code).exists():
+    if is_new_code and starts_like_a_formula(code):
+        # The code is in every export; a spreadsheet would run "=HYPERLINK(…)" (exports also neutralise it).
+        _add(errors, "id", _("Mã hộ không được bắt đầu bằng dấu =, +, -, @ hay ký tự điều khiển: bảng tính (Excel) "
+                             "sẽ hiểu đó là công thức."))
+    if "id" not in errors and is_new_code and Household.objects.filter(code=code).exists():
         _add(errors, "id", _("Mã hộ %(code)s đã tồn tại; hãy dùng mã khác.") % {"code": code})
     members = record.get("members")
     if not isinstance(members, list):
@@ -189,11 +203,31 @@ def _check_duplicates(record: Mapping[str, Any], *, actor: Any, exclude: Househo
     if exclude is not None:
         taken = taken.exclude(household=exclude)
     for citizen_id, other_code, other_path in taken.values_list("citizen_id", "household__code", "household__unit_path"):
-        if allows(actor, Perm.HOUSEHOLD_VIEW, other_path):
+        path = f"members[{wanted[citizen_id]}].citizen_id"
+        named = can_see_citizen_id(actor, other_path)
+        if named:
             message = _("Người có số định danh này đã là thành viên của hộ %(code)s.") % {"code": other_code}
         else:
-            message = _("Người có số định danh này đã là thành viên của một hộ ngoài địa bàn bạn được giao.")
-        _add(errors, f"members[{wanted[citizen_id]}].citizen_id", message)
+            message = _("Số định danh này đã được đăng ký cho một thành viên của hộ khác trong hệ thống; mỗi người "
+                        "chỉ thuộc một hộ. Hãy kiểm tra lại số định danh, hoặc đề nghị cán bộ cấp xã nơi người "
+                        "này đang ở chuyển khẩu.")
+        _add(errors, path, message)
+        _audit_duplicate_refused(actor=actor, record=record, exclude=exclude, citizen_id=citizen_id, path=path,
+                                 named=named)
+
+
+def _audit_duplicate_refused(
+    *, actor: Any, record: Mapping[str, Any], exclude: Household | None, citizen_id: str, path: str, named: bool
+) -> None:
+    # Written outside any transaction of the refused save (nothing is saved), so the entry stays.
+    code = exclude.code if exclude is not None else record.get("id")
+    log_action(
+        actor=actor, action=DUPLICATE_REFUSED, object_type=OBJECT_TYPE,
+        object_id=code if isinstance(code, str) else "", object_repr=mask_citizen_id(citizen_id),
+        unit_path=user_home_path(actor),
+        data={"citizen_id": mask_citizen_id(citizen_id), "path": path,
+              "operation": "update" if exclude is not None else "create", "holder_named": named},
+    )
 
 
 def _restore_masked_ids(record: dict[str, Any], household: Household) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from giamngheo.core.audit import log_action
+from giamngheo.core.exports import xlsx_row
 from giamngheo.reviews.ledger import ENTRIES, EXITS
 from giamngheo.reviews.movements import (
     AREA_LABELS,
@@ -44,24 +45,25 @@ def movements_workbook(table: MovementTable) -> bytes:
     bold = Font(bold=True)
     for klass in CLASSES:
         sheet = book.create_sheet(str(CLASS_LABELS[klass])[:31])
-        sheet.append([_("Biến động %(class)s năm %(year)s — %(unit)s") % {
-            "class": str(CLASS_LABELS[klass]).lower(), "year": table.year, "unit": table.unit.name}])
-        sheet.append([_("Chuẩn nghèo: %(standard)s") % {"standard": table.standard_title}])
+        # Every row through xlsx_row: unit names are typed by officers, and "=…" must stay text.
+        sheet.append(xlsx_row(sheet, [_("Biến động %(class)s năm %(year)s — %(unit)s") % {
+            "class": str(CLASS_LABELS[klass]).lower(), "year": table.year, "unit": table.unit.name}]))
+        sheet.append(xlsx_row(sheet, [_("Chuẩn nghèo: %(standard)s") % {"standard": table.standard_title}]))
         sheet.append([])
         header = _header(klass)
-        sheet.append(header)
+        sheet.append(xlsx_row(sheet, header))
         for cell in sheet[4]:
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet["A1"].font = Font(bold=True, size=13)
         for area in AREAS:
             for line in table.lines(klass, area):
-                sheet.append([
+                sheet.append(xlsx_row(sheet, [
                     str(AREA_LABELS[area]), line.unit_code, line.unit_name, line.households, line.counts["start"],
                     line.start_rate, *[line.counts[c] for c in EXITS[klass]],
                     *[line.counts[c] for c in ENTRIES[klass]], line.counts["end"], line.end_rate,
                     line.counts["end_ethnic_minority"], _("Khớp") if line.ok else _("KHÔNG KHỚP"),
-                ])
+                ]))
                 row = sheet.max_row
                 rate_columns = (6, 7 + len(EXITS[klass]) + len(ENTRIES[klass]) + 1)
                 for column in rate_columns:

@@ -190,7 +190,7 @@ def test_a_person_registered_outside_the_officers_area_is_not_located(officer, u
     with pytest.raises(ValidationFailed) as excinfo:
         household_create(actor=officer, record=poor_record())
     message = errors_of(excinfo)["members[0].citizen_id"][0]
-    assert "B-7" not in message and "ngoài địa bàn" in message
+    assert "B-7" not in message and "đã được đăng ký" in message
 
 
 def test_a_deleted_household_releases_its_members(officer):
