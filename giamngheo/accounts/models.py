@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from giamngheo.accounts.roles import Role
@@ -15,10 +16,19 @@ class User(AbstractUser):
     is_demo = models.BooleanField(_("tài khoản thử nghiệm"), default=False)
     failed_logins = models.PositiveIntegerField(default=0, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Every way of setting a password passes here — the account page, ``giamngheo changepassword``,
+        ``createsuperuser`` — so this is where the moment is stamped: API tokens issued before it stop
+        working (``accounts.tokens``), whichever path changed the password. Save ``password_changed_at``
+        together with ``password``."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
 
 class RoleGrant(models.Model):

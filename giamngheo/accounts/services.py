@@ -11,7 +11,7 @@ from django.contrib import auth
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +21,7 @@ from giamngheo.accounts.login_policy import may_sign_in
 from giamngheo.accounts.models import LoginThrottle, RoleGrant, User
 from giamngheo.accounts.roles import ROLE_UNIT_LEVELS, Perm, Role
 from giamngheo.accounts.selectors import roles_grantable_by
+from giamngheo.accounts.tokens import api_tokens_revoke_all
 from giamngheo.accounts.unit_home import user_home_path
 from giamngheo.core.audit import log_action, register_action, register_value_labels
 from giamngheo.core.errors import ApplicationError, PermissionDenied, ValidationFailed
@@ -31,6 +32,10 @@ register_action("giamngheo.user.language_changed", gettext_lazy("Đổi ngôn ng
 register_action("giamngheo.user.password_changed", gettext_lazy("Đổi mật khẩu"))
 register_action("giamngheo.user.role_grant_refused", gettext_lazy("Từ chối cấp quyền"))
 register_action("giamngheo.user.role_revoke_refused", gettext_lazy("Từ chối thu hồi quyền"))
+register_action("giamngheo.user.deactivated", gettext_lazy("Ngừng hoạt động tài khoản"))
+register_action("giamngheo.user.reactivated", gettext_lazy("Kích hoạt lại tài khoản"))
+register_action("giamngheo.user.deactivate_refused", gettext_lazy("Từ chối ngừng hoạt động tài khoản"))
+register_action("giamngheo.user.reactivate_refused", gettext_lazy("Từ chối kích hoạt lại tài khoản"))
 register_value_labels("user", "role", dict(Role.choices))
 register_value_labels("user", "language", dict(settings.LANGUAGES))
 
@@ -252,7 +257,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         raise ValidationFailed(_("Mật khẩu mới chưa đạt yêu cầu."), errors={"new_password": problems})
     with transaction.atomic():
         user.set_password(new_password)
-        user.save(update_fields=["password"])
+        user.save(update_fields=["password", "password_changed_at"])
         log_action(
             actor=user,
             action="giamngheo.user.password_changed",
@@ -261,6 +266,8 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
             object_repr=user.get_username(),
             unit_path=user_home_path(user),
         )
+        # A password is changed because it may be known to someone else: their API tokens go with it.
+        api_tokens_revoke_all(actor=user, user=user, reason="password_changed")
     return user
 
 
@@ -357,3 +364,75 @@ def role_revoke(*, actor: User, user: User, role: str, unit: AdminUnit) -> None:
         )
     scope.forget_grants(user)
 
+
+
+# ------------------------------------------------------------------------------------ active or not
+
+
+def _check_may_switch(actor: User, user: User, *, refused_action: str) -> None:
+    """Deactivating takes away every role at once, so the actor must be able to revoke each of them: the
+    user is in the actor's user-management scope (otherwise *not found*), is not the actor, and holds no
+    role the actor could not grant on its unit (a province officer does not switch off the province's
+    system admin, nor a commune officer it could not have appointed)."""
+    grants = list(user.grants.values_list("role", "unit_path"))
+    if not any(scope.allows(actor, Perm.USER_MANAGE, path) for _role, path in grants):
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+    if user.pk == actor.pk:
+        log_action(actor=actor, action=refused_action, object_type="user", object_id=user.pk,
+                   object_repr=user.get_username(), unit_path=user_home_path(user), data={"reason": "self"})
+        raise PermissionDenied(_("Bạn không thể tự ngừng hoặc kích hoạt lại tài khoản của chính mình."))
+    beyond = [(role, path) for role, path in grants if role not in roles_grantable_by(actor, path)]
+    if beyond:
+        log_action(actor=actor, action=refused_action, object_type="user", object_id=user.pk,
+                   object_repr=user.get_username(), unit_path=user_home_path(user),
+                   data={"reason": "exceeds_own_rights", "roles": sorted({role for role, _path in beyond})})
+        raise PermissionDenied(
+            _(
+                "Bạn không thể ngừng hoặc kích hoạt lại tài khoản “%(username)s”: người dùng này có vai trò mà "
+                "bạn không được cấp hoặc thu hồi. Hãy nhờ quản trị hệ thống của tỉnh."
+            ) % {"username": user.get_username()}
+        )
+
+
+def user_deactivate(*, actor: User, user: User) -> User:
+    """Switch an account off: no log-in, no session (Django refuses inactive users on every request) and
+    every API token revoked — for someone who left, or an account that may be in the wrong hands. Roles are
+    kept, so the account can be switched on again as it was (its tokens stay revoked)."""
+    _check_may_switch(actor, user, refused_action="giamngheo.user.deactivate_refused")
+    with transaction.atomic():
+        if not User.objects.select_for_update().filter(pk=user.pk, is_active=True).exists():
+            return user
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        log_action(
+            actor=actor,
+            action="giamngheo.user.deactivated",
+            object_type="user",
+            object_id=user.pk,
+            object_repr=user.get_username(),
+            unit_path=user_home_path(user),
+            changes={"is_active": [True, False]},
+        )
+        api_tokens_revoke_all(actor=actor, user=user, reason="deactivated")
+    scope.forget_grants(user)
+    return user
+
+
+def user_reactivate(*, actor: User, user: User) -> User:
+    """Switch an account on again, with the roles it had; it has to create new API tokens."""
+    _check_may_switch(actor, user, refused_action="giamngheo.user.reactivate_refused")
+    with transaction.atomic():
+        if not User.objects.select_for_update().filter(pk=user.pk, is_active=False).exists():
+            return user
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        log_action(
+            actor=actor,
+            action="giamngheo.user.reactivated",
+            object_type="user",
+            object_id=user.pk,
+            object_repr=user.get_username(),
+            unit_path=user_home_path(user),
+            changes={"is_active": [False, True]},
+        )
+    return user

@@ -29,6 +29,7 @@ TOKEN_PREFIX = "gn_"  # noqa: S105 - a public marker, not a secret
 MAX_DAYS = 366
 
 register_action("giamngheo.user.token_revoked", gettext_lazy("Thu hồi mã truy cập API"))
+register_action("giamngheo.user.tokens_revoked", gettext_lazy("Thu hồi mọi mã truy cập API của người dùng"))
 
 
 def _digest(key: str) -> str:
@@ -83,8 +84,32 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
+def api_tokens_revoke_all(*, actor: User | None, user: User, reason: str) -> int:
+    """Revoke every live token of ``user`` and return how many; one audit entry when there were any.
+
+    Called inside the transaction of a password change, a password reset or a deactivation: whoever took
+    over the account, or the person who left, keeps no way into the API. ``reason`` is recorded as is.
+    """
+    with transaction.atomic():
+        live = list(ApiToken.objects.select_for_update().filter(user=user, revoked=False).values_list("pk", flat=True))
+        if not live:
+            return 0
+        ApiToken.objects.filter(pk__in=live).update(revoked=True)
+        log_action(
+            actor=actor,
+            action="giamngheo.user.tokens_revoked",
+            object_type="user",
+            object_id=user.pk,
+            object_repr=user.get_username(),
+            unit_path=user_home_path(user),
+            data={"tokens": len(live), "reason": reason},
+        )
+    return len(live)
+
+
 def api_token_authenticate(key: str) -> User | None:
-    """The active user a presented token belongs to, or None if it is unknown, expired or revoked.
+    """The active user a presented token belongs to, or None if it is unknown, expired or revoked, or older
+    than the user's last password change (however the password was changed: ``User.set_password``).
 
     Records when the token was last used, so that a user can spot a token used by someone else.
     """
@@ -97,6 +122,9 @@ def api_token_authenticate(key: str) -> User | None:
         .first()
     )
     if token is None or not may_sign_in(token.user):
+        return None
+    changed = token.user.password_changed_at
+    if changed is not None and token.created_at < changed:
         return None
     # A plain UPDATE: no audit entry (using a token changes nothing in the domain) and no race on save().
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

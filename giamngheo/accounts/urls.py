@@ -15,5 +15,7 @@ urlpatterns = [
     path("nguoi-dung/tao/", users.user_create_view, name="user_create"),
     path("nguoi-dung/<int:user_id>/cap-quyen/", users.grant_add_view, name="grant_add"),
     path("quyen/<int:grant_id>/thu-hoi/", users.grant_revoke_view, name="grant_revoke"),
+    path("nguoi-dung/<int:user_id>/ngung/", users.user_active_view, {"active": False}, name="user_deactivate"),
+    path("nguoi-dung/<int:user_id>/kich-hoat/", users.user_active_view, {"active": True}, name="user_reactivate"),
     path("chon-don-vi/", users.unit_options_view, name="unit_options"),
 ]

@@ -28,7 +28,7 @@ from giamngheo.accounts.selectors import (
     user_get_managed,
     users_managed_by,
 )
-from giamngheo.accounts.services import role_grant, role_revoke, user_create
+from giamngheo.accounts.services import role_grant, role_revoke, user_create, user_deactivate, user_reactivate
 from giamngheo.core.errors import ApplicationError
 from giamngheo.core.form_errors import apply_error
 from giamngheo.geo.models import AdminUnit
@@ -160,6 +160,30 @@ def grant_revoke_view(request: HttpRequest, grant_id: int) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("accounts:users")
     return _row(request, actor, user_id)
+
+
+@login_required
+@require_POST
+def user_active_view(request: HttpRequest, user_id: int, active: bool) -> HttpResponse:
+    """Deactivate (``active=False``) or reactivate a user; answers HTMX with the user's row."""
+    actor = _manager(request)
+    user = user_get_managed(actor, user_id)
+    service = user_reactivate if active else user_deactivate
+    try:
+        service(actor=actor, user=user)
+    except ApplicationError as exc:
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.error(request, exc.message)
+            return redirect("accounts:users")
+        return _row(request, actor, user.pk, row_error=exc.message)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if active:
+            done = _("Đã kích hoạt lại tài khoản “%(username)s”.")
+        else:
+            done = _("Đã ngừng hoạt động tài khoản “%(username)s” và thu hồi mọi mã truy cập API của tài khoản này.")
+        messages.success(request, done % {"username": user.username})
+        return redirect("accounts:users")
+    return _row(request, actor, user.pk)
 
 
 @login_required
