@@ -118,3 +118,70 @@ def record_label(path: str) -> str:
     location = {"id": _("Mã hộ"), "commune_code": _("Mã xã/phường"), "province_code": _("Mã tỉnh"),
                 "hamlet": _("Thôn/ấp")}
     return str(location.get(name) or field_label(Household, name))
+
+
+@dataclass(frozen=True)
+class MeetingExplanation:
+    """An engine explanation split for reading aloud: ``meeting`` holds only what the village hears (the
+    class, the reason, the deprived and unknown indicators with the answers behind them); ``technical``
+    holds the confidence tags, legal clauses and the standard's hash, which stay in a collapsed details view."""
+
+    meeting: dict[str, Any]
+    technical: dict[str, Any]
+
+
+def _member_name(member: dict[str, Any]) -> str:
+    return str(member.get("name") or _("Thành viên %(id)s") % {"id": member.get("id", "")})
+
+
+def _evidence(indicator: dict[str, Any]) -> list[dict[str, Any]]:
+    """One line per member counted (name, age, the answers that count) and one for household answers."""
+    lines = []
+    for member in indicator.get("members") or []:
+        lines.append({
+            "who": _member_name(member), "age": member.get("age"),
+            "answers": [(a["label"], a["text"]) for a in (member.get("answers") or {}).values()],
+            "unknown": member.get("status") == "unknown",
+        })
+    answers = [(a["label"], a["text"]) for a in (indicator.get("answers") or {}).values()]
+    if answers:
+        lines.append({"who": "", "age": None, "answers": answers, "unknown": False})
+    return lines
+
+
+def meeting_explanation(explanation: dict[str, Any] | None) -> MeetingExplanation | None:
+    """The engine's structured explanation (``standards.explain.explain_row``) as the meeting reads it."""
+    if not explanation:
+        return None
+    indicators = explanation.get("indicators") or []
+
+    def group(status: str) -> list[dict[str, Any]]:
+        return [{"name": i["name"], "rule": i["rule"], "evidence": _evidence(i)}
+                for i in indicators if i.get("status") == status]
+
+    standard = explanation.get("standard") or {}
+    decision = explanation.get("decision") or {}
+    return MeetingExplanation(
+        meeting={
+            "class": explanation.get("class"),
+            "class_label": explanation.get("class_label") or "",
+            "reason": decision.get("text", ""),
+            "deprived": group("deprived"),
+            "unknown": group("unknown"),
+            "indicator_total": explanation.get("indicator_total"),
+            "deprivation_count": explanation.get("deprivation_count"),
+            "workers": [w.get("name") or _("Thành viên %(id)s") % {"id": w.get("id", "")}
+                        for w in explanation.get("low_income_workers") or []],
+            "standard": standard.get("title", ""),
+            "instrument": standard.get("instrument", ""),
+        },
+        technical={
+            "instrument_tag": standard.get("instrument_tag", ""),
+            "decision_clause": decision.get("clause", ""),
+            "decision_tag": decision.get("tag", ""),
+            "indicators": [{"name": i["name"], "code": i.get("code", ""), "clause": i.get("clause", ""),
+                            "tag": i.get("tag", "")} for i in indicators],
+            "tags": sorted((explanation.get("tags") or {}).items()),
+            "hash": standard.get("hash", ""),
+        },
+    )

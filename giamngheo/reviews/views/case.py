@@ -87,7 +87,7 @@ def _context(request: HttpRequest, case: ReviewCase, **extra: Any) -> dict[str, 
         "can_manage": allows(user, Perm.REVIEW_MANAGE, case.unit_path),
         "results": [
             {"standard": engine.standard_title(sid), "class": labels.get(r.get("class"), r.get("class")),
-             "text": (r.get("explanation") or {}).get("text", "")}
+             "text": (r.get("explanation") or {}).get("text", ""), "explanation": r.get("explanation")}
             for sid, r in case.results.items()
         ],
         "proposed_label": labels.get(case.proposed_class, ""),
@@ -156,7 +156,8 @@ def case_preview(request: HttpRequest, pk: int) -> HttpResponse:
         for sid, result in engine.classify(record, [ref["id"] for ref in case.cycle.standards]).items():
             results.append({"standard": engine.standard_title(sid),
                             "class": labels.get(result["class"], _("Chưa xác định được")),
-                            "klass": result["class"], "text": result["explanation"]["text"]})
+                            "klass": result["class"], "text": result["explanation"]["text"],
+                            "explanation": result["explanation"]})
     return render(request, "reviews/partials/live_result.html", {
         "results": results, "problems": [m for msgs in problems.values() for m in msgs][:8]})
 
