@@ -1,8 +1,10 @@
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from giamngheo.reviews.views.dashboard import landing
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="households:list", permanent=False), name="home"),
+    # The start page depends on the role: a hamlet surveyor lands on the households to survey.
+    path("", landing, name="home"),
     path("tai-khoan/", include("giamngheo.accounts.urls")),
     path("don-vi/", include("giamngheo.geo.urls")),
     path("ho/", include("giamngheo.households.urls")),

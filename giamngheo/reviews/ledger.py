@@ -125,8 +125,9 @@ def _group(path_col: str, unit_path: str, per_child: bool) -> pl.Expr:
     return pl.when(inside).then(child)
 
 
-def _counts(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool) -> dict[str, dict[str, int]]:
-    """Per row key (child path, or the unit path): the movement counts of class ``klass``."""
+def _labelled(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool) -> pl.DataFrame:
+    """One row per (household, row key, column) of class ``klass``'s table: the households behind every
+    count. Row key: a child path, or the unit path (``per_child=False``)."""
     other_entry = NEAR_POOR if klass == POOR else POOR
     ever = "ever_poor" if klass == POOR else "ever_near"
     frame = moves.with_columns(
@@ -143,7 +144,7 @@ def _counts(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool) ->
         .when(pl.col("g_cur").is_null() | (pl.col("g_cur") != pl.col("g_prev"))).then(pl.lit("moved_out"))
         .when(pl.col("cur_class") == POOR).then(pl.lit("fell_to_poor"))
         .otherwise(pl.lit("escaped")).alias("move")
-    ).select(pl.col("g_prev").alias("row"), "move")
+    ).select("household_id", pl.col("g_prev").alias("row"), "move")
     entry_other = "fell_from_near_poor" if klass == POOR else "from_poor"
     entry_re = "re_poor" if klass == POOR else "re_near_poor"
     entry_new = "newly_poor" if klass == POOR else "newly_near_poor"
@@ -152,12 +153,18 @@ def _counts(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool) ->
         .when(pl.col("prev_class") == other_entry).then(pl.lit(entry_other))
         .when(pl.col(ever)).then(pl.lit(entry_re))
         .otherwise(pl.lit(entry_new)).alias("move")
-    ).select(pl.col("g_cur").alias("row"), "move")
-    starts = frame.filter("at_start").select(pl.col("g_prev").alias("row"), pl.lit("start").alias("move"))
-    ends = frame.filter("at_end").select(pl.col("g_cur").alias("row"), pl.lit("end").alias("move"))
+    ).select("household_id", pl.col("g_cur").alias("row"), "move")
+    starts = frame.filter("at_start").select("household_id", pl.col("g_prev").alias("row"),
+                                             pl.lit("start").alias("move"))
+    ends = frame.filter("at_end").select("household_id", pl.col("g_cur").alias("row"), pl.lit("end").alias("move"))
     ends_em = frame.filter(pl.col("at_end") & pl.col("cur_em").fill_null(False)).select(
-        pl.col("g_cur").alias("row"), pl.lit("end_ethnic_minority").alias("move"))
-    tally = pl.concat([exits, entries, starts, ends, ends_em]).group_by("row", "move").len()
+        "household_id", pl.col("g_cur").alias("row"), pl.lit("end_ethnic_minority").alias("move"))
+    return pl.concat([exits, entries, starts, ends, ends_em])
+
+
+def _counts(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool) -> dict[str, dict[str, int]]:
+    """Per row key (child path, or the unit path): the movement counts of class ``klass``."""
+    tally = _labelled(moves, klass, unit_path, per_child).group_by("row", "move").len()
     out: dict[str, dict[str, int]] = {}
     for row, move, count in tally.iter_rows():
         out.setdefault(row, {})[move] = int(count)
@@ -214,6 +221,21 @@ def movement_rows(*, unit_path: str, children: list[tuple[str, str, str]], unit_
         rows.append(row_for("", "", "", unit_path, False))
     rows.append(row_for(unit_path, unit_code, unit_name, unit_path, True))
     return rows
+
+
+def movement_households(*, unit_path: str, series: str, year: int, klass: str, area: str, row: str,
+                        move: str) -> list[int]:
+    """The households counted in one cell of ``movement_rows``' table: class ``klass``, area (``all``,
+    ``urban``, ``rural``), row key (a child's path, ``""`` for households directly on the unit, or
+    ``unit_path`` for the total) and column (``start``, ``end``, ``escaped``…). The same rules as the counts,
+    so a cell's number and its list never disagree."""
+    frame = entries_frame(series=series, max_year=year, unit_paths=[unit_path])
+    moves = transitions(frame, year)
+    if area in ("rural", "urban"):
+        moves = moves.filter(pl.col("area") == area)
+    labelled = _labelled(moves, klass, unit_path, per_child=row != unit_path)
+    cell = labelled.filter((pl.col("row") == row) & (pl.col("move") == move))
+    return sorted(int(h) for h in cell["household_id"].to_list())
 
 
 def reconciles(block: dict[str, int], klass: str) -> bool:

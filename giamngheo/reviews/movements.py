@@ -44,6 +44,7 @@ COLUMN_LABELS: dict[str, dict[str, Any]] = {
 }
 ORPHAN_LABEL = _("Hộ chưa gắn thôn/ấp, tổ dân phố")
 TOTAL_LABEL = _("Tổng cộng")
+ORPHAN_ROW = "_"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,14 @@ class Line:
         return not self.is_total and self.households == 0 and not any(self.counts.values())
 
     @property
+    def row_param(self) -> str:
+        """The row as the drill-down URL names it: a child's code, "_" for households directly on the unit,
+        "" for the total."""
+        if self.is_total:
+            return ""
+        return self.unit_code or ORPHAN_ROW
+
+    @property
     def start_rate(self) -> float | None:
         return self.counts["start"] / self.households if self.households else None
 
@@ -82,6 +91,11 @@ class Line:
             "entries": [format_number(self.counts[c]) for c in ENTRIES[klass]],
             "end": format_number(self.counts["end"]), "end_rate": format_percent(self.end_rate),
             "end_ethnic_minority": format_number(self.counts["end_ethnic_minority"]),
+            # What a number links to: the households behind it (views.movements.movement_households).
+            "row_param": self.row_param,
+            "exit_cells": [(c, format_number(self.counts[c]), self.counts[c]) for c in EXITS[klass]],
+            "entry_cells": [(c, format_number(self.counts[c]), self.counts[c]) for c in ENTRIES[klass]],
+            "raw": self.counts,
             "check": _("%(start)s − %(exits)s + %(entries)s = %(end)s") % {
                 "start": format_number(self.counts["start"]), "exits": format_number(self.exits),
                 "entries": format_number(self.entries),

@@ -7,13 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import paths_for, require, scope_queryset
+from giamngheo.core.text import fold
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.models import Household
 from giamngheo.reviews import engine, ledger
@@ -88,6 +89,30 @@ def case_list(*, user: Any, cycle: ReviewCycle | None = None, state: str | None 
 
         qs = qs.filter(household_search_q(user=user, q=q, prefix="household__"))
     return qs.order_by("unit_path", "household__code")
+
+
+# A surveyor's work list: what still needs their answers first, then what waits for others.
+_WORK_ORDER = ("listed", "surveyed", "classified", "meeting", "posted", "complaint", "recognised",
+               "certificate_issued", "refused")
+
+
+def cases_to_survey(*, user: Any) -> QuerySet[ReviewCase]:
+    """The cases of every open cycle in the units the user surveys ("Hộ cần rà soát của tôi"): households
+    still to survey first, then by hamlet and household code."""
+    from giamngheo.reviews.models import CycleStatus
+
+    order = Case(*(When(state=state, then=Value(rank)) for rank, state in enumerate(_WORK_ORDER)),
+                 default=Value(len(_WORK_ORDER)), output_field=IntegerField())
+    return (scope_queryset(ReviewCase.objects.filter(cycle__status=CycleStatus.OPEN), user, Perm.REVIEW_SURVEY)
+            .select_related("household", "hamlet", "cycle__commune")
+            .order_by(order, "unit_path", "household__code"))
+
+
+def is_surveyor_only(*, user: Any) -> bool:
+    """A user who surveys households but manages no review step: the hamlet surveyor, whose day starts
+    from the households to survey rather than from the registry."""
+    return bool(paths_for(user, Perm.REVIEW_SURVEY)) and not paths_for(user, Perm.REVIEW_MANAGE) \
+        and not paths_for(user, Perm.REVIEW_APPROVE)
 
 
 def case_get(*, user: Any, pk: int) -> ReviewCase:
@@ -213,10 +238,27 @@ def ledger_entry_get(*, user: Any, pk: int) -> LedgerEntry:
     return entry
 
 
+def _name_key(unit: AdminUnit) -> str:
+    """Units are read by name: "Xã Ân Hữu" before "Xã Bình Minh", whatever their codes; the kind ("Xã",
+    "Phường") does not decide the order, diacritics do not break it."""
+    return fold(unit.short_name or unit.name)
+
+
+def by_name(units: QuerySet[AdminUnit]) -> QuerySet[AdminUnit]:
+    """The same units ordered by level (province first), then by name (Vietnamese, diacritics-aware)."""
+    ranked = sorted(units.only("pk", "level", "name", "short_name"),
+                    key=lambda u: (u.level != "province", _name_key(u)))
+    if not ranked:
+        return units
+    order = Case(*(When(pk=u.pk, then=Value(i)) for i, u in enumerate(ranked)), output_field=IntegerField())
+    return units.order_by(order)
+
+
 def movement_units(*, user: Any) -> QuerySet[AdminUnit]:
-    """The units a movements table may be asked for on the page: current provinces and communes in scope."""
+    """The units a movements table may be asked for on the page: current provinces and communes in scope,
+    by name."""
     units = AdminUnit.objects.filter(generation="2025", level__in=("province", "commune"), valid_to__isnull=True)
-    return scope_queryset(units, user, Perm.REVIEW_VIEW, field="path").order_by("path")
+    return by_name(scope_queryset(units, user, Perm.REVIEW_VIEW, field="path"))
 
 
 def movement_standards(*, unit: AdminUnit, year: int) -> list[dict[str, Any]]:
@@ -243,7 +285,7 @@ def movements_table(*, user: Any, unit: AdminUnit, year: int, standard_id: str) 
     unknown standard."""
     require(user, Perm.REVIEW_VIEW, unit.path)
     series = engine.series_of(standard_id)
-    children = [(c.code, c.name, c.path) for c in unit.children.order_by("path")]
+    children = [(c.code, c.name, c.path) for c in sorted(unit.children.all(), key=_name_key)]
     rows = ledger.movement_rows(unit_path=unit.path, children=children, unit_code=unit.code, unit_name=unit.name,
                                 series=series, year=year)
     households = (scope_queryset(Household.objects.filter(unit_path__startswith=unit.path, deleted_at__isnull=True),
@@ -251,6 +293,61 @@ def movements_table(*, user: Any, unit: AdminUnit, year: int, standard_id: str) 
                   .order_by().values_list("unit_path", "area").annotate(n=Count("id")))
     return MovementTable(unit=unit, year=year, standard_id=standard_id, standard_title=engine.standard_title(standard_id),
                          series=series, rows=rows, households=household_counts(unit.path, households))
+
+
+@dataclass(frozen=True)
+class YearStatus:
+    """Whether a year's movements are final: ``recognised`` communes under the unit have a periodic Decision
+    for the year, ``open`` ones a periodic cycle still under review. Figures are provisional until every
+    reviewing commune's list is recognised (and before any is)."""
+
+    year: int
+    recognised: int
+    open: int
+    latest_recognised_year: int | None
+
+    @property
+    def provisional(self) -> bool:
+        return self.recognised == 0 or self.open > 0
+
+
+def movements_year_status(*, user: Any, unit: AdminUnit, year: int) -> YearStatus:
+    require(user, Perm.REVIEW_VIEW, unit.path)
+    from giamngheo.reviews.models import CycleKind, CycleStatus
+
+    decisions = Decision.objects.filter(unit_path__startswith=unit.path, kind="periodic")
+    recognised = decisions.filter(year=year).values("commune_id").distinct().count()
+    still_open = ReviewCycle.objects.filter(unit_path__startswith=unit.path, kind=CycleKind.PERIODIC, year=year,
+                                            status=CycleStatus.OPEN).count()
+    latest = decisions.order_by("-year").values_list("year", flat=True).first()
+    return YearStatus(year=year, recognised=recognised, open=still_open, latest_recognised_year=latest)
+
+
+# The columns of the movements table a reader may open (ledger.POOR_COLUMNS / NEAR_POOR_COLUMNS).
+MOVEMENT_COLUMNS = {"poor": ledger.POOR_COLUMNS, "near_poor": ledger.NEAR_POOR_COLUMNS}
+
+
+def movement_households(*, user: Any, unit: AdminUnit, year: int, standard_id: str, klass: str, area: str,
+                        row_code: str | None, column: str) -> QuerySet[Household]:
+    """The households behind one number of the movements table, as the user may see them (scoped like
+    every read). ``row_code``: a child unit's code, ``""`` for households directly on the unit, None for the
+    total. Raises Http404 for an unknown row, class or column."""
+    require(user, Perm.REVIEW_VIEW, unit.path)
+    if klass not in MOVEMENT_COLUMNS or column not in MOVEMENT_COLUMNS[klass] or area not in ("all", "urban", "rural"):
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+    if row_code is None:
+        row = unit.path
+    elif row_code == "":
+        row = ""
+    else:
+        child = unit.children.filter(code=row_code).first()
+        if child is None:
+            raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+        row = child.path
+    ids = ledger.movement_households(unit_path=unit.path, series=engine.series_of(standard_id), year=year,
+                                     klass=klass, area=area, row=row, move=column)
+    return (scope_queryset(Household.objects.filter(pk__in=ids), user, Perm.REVIEW_VIEW)
+            .select_related("commune", "hamlet").order_by("unit_path", "head_name", "code"))
 
 
 def unit_for_movements(*, user: Any, code: str) -> AdminUnit:

@@ -5,6 +5,7 @@ from giamngheo.reviews.views import case, cycle, dashboard, ledger, movements, p
 app_name = "reviews"
 urlpatterns = [
     path("", dashboard.index, name="index"),
+    path("ho-cua-toi/", dashboard.my_cases, name="my_cases"),
     path("dot/<int:pk>/", cycle.cycle_detail, name="cycle"),
     path("dot/<int:pk>/phan-loai/", cycle.cycle_classify, name="cycle_classify"),
     path("dot/<int:pk>/hop-dan/", cycle.cycle_meeting, name="cycle_meeting"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("giay-chung-nhan/<int:pk>.pdf", printouts.certificate_pdf, name="certificate_pdf"),
     path("bien-dong/", movements.movements, name="movements"),
     path("bien-dong/excel/", movements.movements_export, name="movements_export"),
+    path("bien-dong/<str:code>/ho/", movements.movement_households, name="movement_households"),
     path("ho/<str:code>/so-theo-doi/", ledger.household_ledger, name="household_ledger"),
     path("ho/<str:code>/dua-ra-khoi-danh-sach/", ledger.household_remove, name="household_remove"),
     path("so-theo-doi/<int:pk>/dinh-chinh/", ledger.ledger_correct, name="ledger_correct"),

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import paths_for
@@ -68,4 +69,34 @@ def index(request: HttpRequest) -> HttpResponse:
         "table": table, "states": states, "overdue": overdue, "pending": pending, "form": form,
         "can_open": communes.exists(), "today": today,  # type: ignore[attr-defined]
         "open_state": CaseState.LISTED,
+    })
+
+
+@login_required
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in user starts: a hamlet surveyor on the households to survey, everyone else on the
+    registry."""
+    if selectors.is_surveyor_only(user=request.user):
+        return redirect("reviews:my_cases")
+    return redirect("households:list")
+
+
+@login_required
+@require_GET
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """"Hộ cần rà soát của tôi": the open cycles' cases of the hamlets the user surveys, households still
+    to survey first. The cycle links come first so a phone shows them without scrolling."""
+    cases = selectors.cases_to_survey(user=request.user)
+    if not paths_for(request.user, Perm.REVIEW_SURVEY):
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+    state = request.GET.get("state") or ""
+    counts = {row["state"]: row["n"] for row in cases.order_by().values("state").annotate(n=Count("id"))}
+    cycles = list(selectors.cycle_list(user=request.user).filter(pk__in=cases.order_by().values("cycle_id")))
+    shown = cases.filter(state=state) if state else cases
+    page = Paginator(shown, 50).get_page(request.GET.get("page"))
+    return render(request, "reviews/my_cases.html", {
+        "cycles": cycles, "page": page, "state": state, "to_survey": counts.get(CaseState.LISTED, 0),
+        "counts": [(s.value, s.label, counts[s.value]) for s in ORDER if counts.get(s.value)],
+        "total": sum(counts.values()),
     })
