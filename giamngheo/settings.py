@@ -185,9 +185,20 @@ X_FRAME_OPTIONS = "DENY"
 # can put anything in that header.
 GIAMNGHEO_PROXY_COUNT = env_int("GIAMNGHEO_PROXY_COUNT", 0)
 
-# Lock-out after repeated failed log-ins.
+# Throttling of failed log-ins (accounts/login_throttle.py, docs/security.md "Log-in"), all over a sliding
+# window of LOGIN_LOCKOUT_SECONDS: per username and address, per address, and per username from anywhere.
 LOGIN_MAX_FAILURES = env_int("GIAMNGHEO_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("GIAMNGHEO_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+LOGIN_ADDRESS_MAX_FAILURES = env_int("GIAMNGHEO_LOGIN_ADDRESS_MAX_FAILURES", 50)
+LOGIN_USERNAME_MAX_FAILURES = env_int("GIAMNGHEO_LOGIN_USERNAME_MAX_FAILURES", 4 * LOGIN_MAX_FAILURES)
+if min(LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_SECONDS, LOGIN_ADDRESS_MAX_FAILURES) < 1:
+    raise ImproperlyConfigured("GIAMNGHEO_LOGIN_* limits must be positive")
+if LOGIN_USERNAME_MAX_FAILURES <= LOGIN_MAX_FAILURES:
+    # One address adds at most LOGIN_MAX_FAILURES per window to a username's count; at or below that, a single
+    # stranger could lock an officer out from everywhere, which the per-address limits exist to prevent.
+    raise ImproperlyConfigured(
+        "GIAMNGHEO_LOGIN_USERNAME_MAX_FAILURES must be greater than GIAMNGHEO_LOGIN_MAX_FAILURES"
+    )
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]

@@ -106,3 +106,11 @@ def test_not_found_in_production_is_a_plain_vietnamese_page(client):
     text = response.content.decode()
     assert "Không tìm thấy trang" in text
     assert "urlpatterns" not in text and "URLconf" not in text
+
+
+def test_a_username_limit_one_address_could_reach_alone_is_refused(tmp_path):
+    result = read_settings(
+        tmp_path, GIAMNGHEO_DEBUG="1", GIAMNGHEO_LOGIN_MAX_FAILURES="5", GIAMNGHEO_LOGIN_USERNAME_MAX_FAILURES="5"
+    )
+    assert result.returncode != 0
+    assert "GIAMNGHEO_LOGIN_USERNAME_MAX_FAILURES must be greater" in result.stderr

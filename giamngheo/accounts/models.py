@@ -14,8 +14,6 @@ class User(AbstractUser):
         _("ngôn ngữ"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     is_demo = models.BooleanField(_("tài khoản thử nghiệm"), default=False)
-    failed_logins = models.PositiveIntegerField(default=0, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -66,17 +64,21 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
 
-class LoginThrottle(models.Model):
-    """Failed log-ins for a username that no account holds.
+class LoginFailure(models.Model):
+    """One failed log-in: the username typed — whether or not an account holds it, so the answers never
+    tell which usernames exist — and the client's address (``accounts.login_throttle``). Rows older than
+    the lock-out window are deleted as new failures come in."""
 
-    Known users keep their count on ``User.failed_logins``/``locked_until``; a username nobody holds is
-    counted and locked here the same way, so the answers to a guesser never tell whether an account exists.
-    """
+    username = models.CharField(max_length=150)
+    address = models.CharField(max_length=64)
+    at = models.DateTimeField()
 
-    username = models.CharField(max_length=150, unique=True)
-    failed_logins = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_failure_at = models.DateTimeField(db_index=True)
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "address", "at"], name="login_failure_pair"),
+            models.Index(fields=["address", "at"], name="login_failure_address"),
+            models.Index(fields=["at"], name="login_failure_at"),
+        ]
 
     def __str__(self) -> str:
-        return self.username
+        return f"{self.username} @ {self.address}"

@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy
 
 from giamngheo.accounts import scope
 from giamngheo.accounts.login_policy import may_sign_in
-from giamngheo.accounts.models import LoginThrottle, RoleGrant, User
+from giamngheo.accounts.login_throttle import (
+    Lock,
+    client_address,
+    current_locks,
+    record_failure,
+    record_success,
+)
+from giamngheo.accounts.models import RoleGrant, User
 from giamngheo.accounts.roles import ROLE_UNIT_LEVELS, Perm, Role
 from giamngheo.accounts.selectors import roles_grantable_by
 from giamngheo.accounts.tokens import api_tokens_revoke_all
@@ -41,7 +48,7 @@ register_value_labels("user", "language", dict(settings.LANGUAGES))
 
 
 class LoginLocked(ApplicationError):
-    """Too many failed log-ins for this username: refused without looking at the password."""
+    """Too many failed log-ins (``accounts.login_throttle``): refused without looking at the password."""
 
 
 # ---------------------------------------------------------------------------------------------- log-in
@@ -54,59 +61,20 @@ def _lock_message(locked_until: dt.datetime, now: dt.datetime) -> str:
     ) % {"minutes": minutes}
 
 
-def _failure_record(username: str, now: dt.datetime) -> User | LoginThrottle:
-    """The row that counts failures for ``username``, locked for update: the user's own row if the account
-    exists, otherwise a throttle row, so known and unknown usernames are treated alike."""
-    user = User.objects.select_for_update().filter(username=username).first()
-    if user is not None:
-        return user
-    record, _created = LoginThrottle.objects.select_for_update().get_or_create(
-        username=username, defaults={"last_failure_at": now}
-    )
-    return record
-
-
-def _register_failure(request: HttpRequest, username: str, now: dt.datetime) -> dt.datetime | None:
-    """Count one failed log-in; return the end of the lock if this failure locks the username."""
-    with transaction.atomic():
-        record = _failure_record(username, now)
-        if record.locked_until is not None and record.locked_until <= now:
-            record.failed_logins = 0  # the previous lock has run out: a fresh start
-            record.locked_until = None
-        record.failed_logins += 1
-        locked_until = None
-        if record.failed_logins >= settings.LOGIN_MAX_FAILURES:
-            locked_until = now + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-            record.locked_until = locked_until
-        fields = ["failed_logins", "locked_until"]
-        if isinstance(record, LoginThrottle):
-            record.last_failure_at = now
-            fields.append("last_failure_at")
-        record.save(update_fields=fields)
-        if locked_until is not None:
-            known = isinstance(record, User)
-            log_action(
-                actor=None,
-                action="giamngheo.user.login_locked",
-                object_type="user",
-                object_id=record.pk if known else username,
-                object_repr=username,
-                unit_path=user_home_path(record) if isinstance(record, User) else "",
-                changes={"locked_until": [None, locked_until]},
-                data={"failures": record.failed_logins, "remote_addr": request.META.get("REMOTE_ADDR", "")},
-            )
-        # Throttle rows of long-forgotten guesses are of no further use.
-        LoginThrottle.objects.filter(
-            last_failure_at__lt=now - dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS, days=1)
-        ).delete()
-    return locked_until
-
-
-def _current_lock(username: str, now: dt.datetime) -> dt.datetime | None:
-    until = User.objects.filter(username=username).values_list("locked_until", flat=True).first()
-    if until is None:
-        until = LoginThrottle.objects.filter(username=username).values_list("locked_until", flat=True).first()
-    return until if until is not None and until > now else None
+def _audit_locks(user: User | None, username: str, address: str, locks: list[Lock]) -> None:
+    """One entry per new lock, filed under the user's unit so the commune's and the province's auditors see
+    it; a lock on a username nobody holds is filed nowhere (superusers see it)."""
+    for lock in locks:
+        log_action(
+            actor=None,
+            action="giamngheo.user.login_locked",
+            object_type="user",
+            object_id=user.pk if user is not None else username,
+            object_repr=username,
+            unit_path=user_home_path(user) if user is not None else "",
+            changes={"locked_until": [None, lock.until]},
+            data={"kind": lock.kind, "failures": lock.failures, "remote_addr": address},
+        )
 
 
 def user_authenticate(
@@ -114,24 +82,29 @@ def user_authenticate(
 ) -> User:
     """Check the credentials, sign the user in on ``request`` and return them.
 
-    Refusals raise ``ApplicationError`` with a message for the log-in page. After
-    ``LOGIN_MAX_FAILURES`` consecutive failures the username is locked for ``LOGIN_LOCKOUT_SECONDS``,
-    whether or not an account has that name; the messages never say which. ``now`` is for tests.
+    Refusals raise ``ApplicationError`` with a message for the log-in page. Failures are throttled by
+    ``accounts.login_throttle``: per username *and* client address, per address, and — only when several
+    addresses guess at once — per username. Known and unknown usernames are treated alike and the
+    messages never say which, nor which limit was reached. ``now`` is for tests.
     """
     now = now or timezone.now()
     # No account name is longer than the column; a longer guess is counted under its first 150 characters.
     username = username.strip()[: User._meta.get_field("username").max_length]
     if not username or not password:
         raise ApplicationError(_("Vui lòng nhập tên đăng nhập và mật khẩu."), field="username")
-    locked_until = _current_lock(username, now)
-    if locked_until is not None:
-        raise LoginLocked(_lock_message(locked_until, now))
+    address = client_address(request)
+    locks = current_locks(username, address, now)
+    if locks:
+        raise LoginLocked(_lock_message(max(lock.until for lock in locks), now))
     # Django's backend hashes the password even for an unknown username, so timing does not tell either.
     user = auth.authenticate(request, username=username, password=password)
     if user is None:
-        locked_until = _register_failure(request, username, now)
-        if locked_until is not None:
-            raise LoginLocked(_lock_message(locked_until, now))
+        with transaction.atomic():
+            locks = record_failure(username, address, now)
+            if locks:
+                _audit_locks(User.objects.filter(username=username).first(), username, address, locks)
+        if locks:
+            raise LoginLocked(_lock_message(max(lock.until for lock in locks), now))
         raise ApplicationError(_("Tên đăng nhập hoặc mật khẩu không đúng."), field="password")
     assert isinstance(user, User)
     if not may_sign_in(user):
@@ -141,9 +114,7 @@ def user_authenticate(
                 "(tạo bằng lệnh “giamngheo demo”)."
             )
         )
-    if user.failed_logins or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-        user.failed_logins, user.locked_until = 0, None
+    record_success(username, address)
     auth.login(request, user)
     return user
 
