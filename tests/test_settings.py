@@ -101,11 +101,12 @@ def test_a_server_error_in_production_shows_a_plain_vietnamese_page_without_loca
 @pytest.mark.django_db
 @override_settings(DEBUG=False)
 def test_not_found_in_production_is_a_plain_vietnamese_page(client):
-    response = client.get("/khong-co-trang-nay/")
+    response = client.get("/khong-co-trang-nay-BIMAT/")
     assert response.status_code == 404
     text = response.content.decode()
     assert "Không tìm thấy trang" in text
     assert "urlpatterns" not in text and "URLconf" not in text
+    assert "BIMAT" not in text  # the requested address is not echoed
 
 
 def test_a_username_limit_one_address_could_reach_alone_is_refused(tmp_path):
