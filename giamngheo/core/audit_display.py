@@ -34,14 +34,21 @@ class EntryView:
     changes: list[ChangeRow]
 
 
-def _masked(value: Any, key: str) -> Any:
+def masked_by_key(value: Any, key: str = "") -> Any:
+    """``value`` with every citizen ID masked, found by its key (``citizen_id``, ``head_citizen_id``…) at
+    any depth and whatever its type: a number or a nested object stored where a string belongs is masked
+    just the same (issue 13), never shown in full because masking did not recognise its type."""
+    if _SENSITIVE_KEY in key and value is not None and value != "" and not isinstance(value, bool | list):
+        return mask_citizen_id(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
     if isinstance(value, dict):
-        return {k: _masked(v, k) for k, v in value.items()}
+        return {k: masked_by_key(v, str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_masked(v, key) for v in value]
-    if _SENSITIVE_KEY in key and isinstance(value, str):
-        return mask_citizen_id(value)
+        # A list under a citizen-ID key (e.g. before → after pairs) is masked item by item.
+        return [masked_by_key(v, key) for v in value]
     return value
+
+
+_masked = masked_by_key
 
 
 def display_value(value: Any) -> str:

@@ -8,16 +8,18 @@ a coded answer) means *not answered* and is left out of the record, never writte
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from giamngheo.accounts.scope import mask_citizen_id
 from giamngheo.households.models import Household, Member
-from giamngheo.standards import validate_record
+from giamngheo.standards import RecordError, validate_record
 
 # Record keys stored in a column of the same name. The record's ``id`` is ``Household.code`` /
 # ``Member.member_id``; ``province_code``, ``commune_code`` and ``hamlet`` come from the unit tree.
@@ -38,14 +40,6 @@ RECORD_ORDER = (
 )
 DATE_FACTS = frozenset({"reference_date", "birth_date"})
 
-# Column widths the engine's schema does not limit but the database does.
-_MAX_LENGTHS = {
-    "id": Household._meta.get_field("code").max_length,
-    "hamlet": 200,
-    "members[].id": Member._meta.get_field("member_id").max_length,
-    "members[].name": Member._meta.get_field("name").max_length,
-    "members[].ethnicity": Member._meta.get_field("ethnicity").max_length,
-}
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -116,30 +110,104 @@ def _generic_path(path: str) -> str:
     return re.sub(r"\[\d+\]", "[]", path)
 
 
-def record_errors(record: Any, *, lang: str | None = None) -> dict[str, list[str]]:
+# Engine error codes that say a value has the wrong *shape* (type, allowed values, range, unknown key):
+# a survey draft may be incomplete, but never of the wrong shape (issue 13).
+SHAPE_CODES = frozenset({"type", "unknown_field", "enum", "date", "pattern", "minimum", "maximum", "duplicate",
+                         "empty"})
+
+
+def answer_label(path: str) -> str:
+    """The Vietnamese label an officer sees for a record path: ``members[1].in_education`` → "Đang đi
+    học/đào tạo", ``dwelling.latrine`` → "Nhà tiêu". Unknown keys fall back to the key itself."""
+    name = _generic_path(path).rsplit(".", 1)[-1].removesuffix("[]")
+    if path.startswith("members["):
+        model: Any = Member
+        name = {"id": "member_id"}.get(name, name)
+    else:
+        model = Household
+        name = {"id": "code"}.get(name, name)
+    try:
+        return str(capfirst(model._meta.get_field(name).verbose_name))
+    except Exception:  # noqa: BLE001 — FieldDoesNotExist: a key the registry does not store
+        return name
+
+
+def member_label(record: Any, index: int) -> str:
+    """How the officer knows a member: the name typed on the survey, else its position."""
+    members = record.get("members") if isinstance(record, Mapping) else None
+    if isinstance(members, list) and index < len(members) and isinstance(members[index], Mapping):
+        name = members[index].get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return _("Thành viên thứ %(n)d") % {"n": index + 1}
+
+
+def plain_error(record: Any, error: RecordError) -> tuple[str, str]:
+    """An engine error as an officer reads it: in field labels, never a record key or a code, and placed
+    on the field that must change (``income_basis`` naming an absent ``income`` goes to ``income``)."""
+    path, code = error.path, error.code
+    label = answer_label(path)
+    if code == "required":
+        return path, _("Chưa trả lời «%(label)s».") % {"label": label}
+    if code == "income_basis_absent":
+        basis = record.get("income_basis") if isinstance(record, Mapping) else None
+        target = basis if basis in ("income", "score_a") else path
+        return str(target), _("Chưa trả lời «%(label)s», là căn cứ thu nhập đã chọn.") % {
+            "label": answer_label(str(target))}
+    if code == "income_basis_required":
+        return path, _("Hộ có cả «%(income)s» và «%(score)s»: hãy chọn «%(basis)s».") % {
+            "income": answer_label("income"), "score": answer_label("score_a"), "basis": label}
+    if code in ("birth_date_or_age", "birth_date_and_age"):
+        target = f"{path}.birth_date"
+        if code == "birth_date_or_age":
+            return target, _("Ghi «Ngày sinh» hoặc «Tuổi» của thành viên.")
+        return target, _("Chỉ ghi một trong hai: «Ngày sinh» hoặc «Tuổi».")
+    if code == "birth_after_reference":
+        return path, _("Ngày sinh sau ngày rà soát.")
+    if code == "no_head":
+        return path, _("Hộ chưa có chủ hộ: chọn «Chủ hộ» ở ô «Quan hệ với chủ hộ» của một thành viên.")
+    if code == "min_items":
+        return path, _("Hộ phải có ít nhất một thành viên.")
+    if code == "extra_head":
+        return path, _("Hộ chỉ có một chủ hộ; thành viên này đang được ghi là chủ hộ thứ hai.")
+    if code in ("enum", "duplicate"):
+        return path, _("Lựa chọn không hợp lệ ở «%(label)s».") % {"label": label}
+    if code == "date":
+        return path, _("Ngày không hợp lệ ở «%(label)s».") % {"label": label}
+    if code in ("type", "pattern", "empty", "unknown_field"):
+        return path, _("Giá trị không hợp lệ ở «%(label)s».") % {"label": label}
+    # minimum / maximum and the rest already speak in numbers, not in keys.
+    return path, error.message("vi")
+
+
+def record_errors(record: Any, *, lang: str | None = None, shape_only: bool = False,
+                  plain: bool = False) -> dict[str, list[str]]:
     """Every problem of ``record`` as ``{json_path: [messages]}`` (empty when valid).
 
-    The engine's ``validate_record`` (schema and cross-field rules) plus what the registry adds: values
-    must fit their columns, and one person (citizen ID) appears at most once in a household. Messages
+    The engine's ``validate_record`` (schema, bounds that also fit every column, cross-field rules) plus what
+    the registry adds: one person (citizen ID) appears at most once in a household. Messages
     are in ``lang`` (``vi``/``en``), by default the active language. Nothing here touches the database;
     rules that need it (location, duplicate codes and citizen IDs) are the services'.
+
+    ``shape_only`` keeps only wrong shapes (a draft); ``plain`` words each message for an officer
+    (``plain_error``) instead of the engine's own text, which names record keys.
     """
     lang = lang or _active_lang()
     errors: dict[str, list[str]] = {}
     for error in validate_record(record):
-        errors.setdefault(error.path, []).append(error.message(lang))
+        if shape_only and error.code not in SHAPE_CODES:
+            continue
+        if plain:
+            with translation.override(lang):
+                path, message = plain_error(record, error)
+        else:
+            path, message = error.path, error.message(lang)
+        errors.setdefault(path, []).append(message)
     if not isinstance(record, Mapping):
         return errors
     with translation.override(lang):
-        for path, value in _string_values(record):
-            limit = _MAX_LENGTHS.get(_generic_path(path))
-            if limit is not None and isinstance(value, str) and len(value) > limit:
-                errors.setdefault(path, []).append(
-                    _("Quá dài: tối đa %(limit)d ký tự, hiện có %(length)d ký tự.")
-                    % {"limit": limit, "length": len(value)}
-                )
         seen: dict[str, int] = {}
-        for index, member in _members(record):
+        for index, member in ([] if shape_only else _members(record)):
             citizen_id = member.get("citizen_id")
             if not isinstance(citizen_id, str) or not citizen_id:
                 continue
@@ -160,14 +228,32 @@ def _members(record: Mapping[str, Any]) -> Iterable[tuple[int, Mapping[str, Any]
     return [(i, m) for i, m in enumerate(members) if isinstance(m, Mapping)]
 
 
-def _string_values(record: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
-    for key in ("id", "hamlet"):
-        if key in record:
-            yield key, record[key]
-    for index, member in _members(record):
-        for key in ("id", "name", "ethnicity"):
-            if key in member:
-                yield f"members[{index}].{key}", member[key]
+def draft_without_bad_values(record: Any) -> tuple[dict[str, Any], list[str]]:
+    """A stored survey draft with every value of the wrong shape left out (a draft saved before drafts
+    were checked may hold a number where a citizen ID goes, or an unknown key), and the paths left out:
+    a page shows what can be shown instead of failing on stored data."""
+    if not isinstance(record, dict):
+        return {}, ["$"] if record else []
+    clean: Any = json.loads(json.dumps(record, default=str))
+    dropped: list[str] = []
+    for path in sorted(record_errors(clean, shape_only=True), key=lambda p: [str(x).zfill(9) for x in split_path(p)],
+                       reverse=True):
+        parts = split_path(path)
+        parent: Any = clean
+        for part in parts[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        if parent is None or not parts:
+            continue
+        try:
+            del parent[parts[-1]]
+        except (KeyError, IndexError, TypeError):
+            continue
+        dropped.append(path)
+    return clean, sorted(dropped)
 
 
 def split_path(path: str) -> list[str | int]:

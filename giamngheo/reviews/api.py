@@ -9,7 +9,7 @@ error handlers).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -18,7 +18,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from giamngheo.accounts.roles import Perm
-from giamngheo.accounts.scope import can_see_citizen_id, mask_citizen_id, require, scope_queryset
+from giamngheo.accounts.scope import can_see_citizen_id, require, scope_queryset
+from giamngheo.core.audit_display import masked_by_key
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.models import Household
 from giamngheo.reviews import engine, selectors, services
@@ -30,6 +31,12 @@ from giamngheo.reviews.models import (
 )
 
 router = Router(tags=["review"])
+
+# Every number a client sends is bounded before it reaches a query: SQLite and PostgreSQL store 64-bit
+# integers, and 10**23 in a filter or a list of ids would otherwise answer 500. Dates are bounded by the
+# services (1900–2100, and not after today where a date records something done).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class CycleOut(Schema):
@@ -76,7 +83,7 @@ class CaseDetailOut(CaseOut):
 
 class SurveyIn(Schema):
     record: dict[str, Any]
-    expected_version: int
+    expected_version: int = Field(ge=0, le=MAX_ID)
     complete: bool = False
     causes: list[str] = []
     wishes: list[str] = []
@@ -85,12 +92,12 @@ class SurveyIn(Schema):
 class MeetingIn(Schema):
     unit: str = Field(description="Mã thôn/ấp (hoặc mã xã khi họp chung)")
     held_on: dt.date
-    attendees: int
-    agreeing: int
+    attendees: int = Field(ge=0, le=MAX_ID)
+    agreeing: int = Field(ge=0, le=MAX_ID)
     chair_name: str
     secretary_name: str
     minutes: str = ""
-    case_ids: list[int] | None = None
+    case_ids: list[Id] | None = None
 
 
 class MeetingOut(Schema):
@@ -106,7 +113,7 @@ class PostingIn(Schema):
     place: str
     starts_on: dt.date
     ends_on: dt.date
-    case_ids: list[int] | None = None
+    case_ids: list[Id] | None = None
 
 
 class PostingOut(Schema):
@@ -261,14 +268,13 @@ def _case_out(case: ReviewCase) -> dict[str, Any]:
 
 
 def _masked_record(user: Any, case: ReviewCase) -> dict[str, Any]:
-    record = dict(case.survey_record)
+    """The stored draft as it is (even of a shape written before drafts were checked), citizen IDs masked
+    by key for roles that may not see them."""
+    record = dict(case.survey_record) if isinstance(case.survey_record, dict) else {}
     if can_see_citizen_id(user, case.unit_path):
         return record
-    record["members"] = [
-        {**m, "citizen_id": mask_citizen_id(m["citizen_id"])} if isinstance(m, dict) and m.get("citizen_id") else m
-        for m in record.get("members") or []
-    ]
-    return record
+    masked: dict[str, Any] = masked_by_key(record)
+    return masked
 
 
 def _case_detail(user: Any, case: ReviewCase) -> dict[str, Any]:
@@ -302,7 +308,8 @@ def _request_out(request: RegularRequest, today: dt.date) -> dict[str, Any]:
 
 
 @router.get("/review/cycles", response=list[CycleOut], summary="Các đợt rà soát")
-def cycles_list(request: HttpRequest, year: int | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+def cycles_list(request: HttpRequest, year: Annotated[int, Field(ge=2016, le=2100)] | None = None,
+                kind: str | None = None) -> list[dict[str, Any]]:
     return [_cycle_out(request.user, c) for c in selectors.cycle_list(user=request.user, year=year, kind=kind)[:500]]
 
 
@@ -318,23 +325,23 @@ def cycle_open(request: HttpRequest, body: CycleIn) -> Status[dict[str, Any]]:
 
 
 @router.get("/review/cycles/{cycle_id}", response=CycleOut, summary="Một đợt rà soát")
-def cycle_detail(request: HttpRequest, cycle_id: int) -> dict[str, Any]:
+def cycle_detail(request: HttpRequest, cycle_id: Id) -> dict[str, Any]:
     return _cycle_out(request.user, selectors.cycle_get(user=request.user, pk=cycle_id))
 
 
 @router.get("/review/cycles/{cycle_id}/cases", response=list[CaseOut], summary="Hồ sơ hộ của đợt")
-def cycle_cases(request: HttpRequest, cycle_id: int, state: str | None = None) -> list[dict[str, Any]]:
+def cycle_cases(request: HttpRequest, cycle_id: Id, state: str | None = None) -> list[dict[str, Any]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
     return [_case_out(c) for c in selectors.case_list(user=request.user, cycle=cycle, state=state)]
 
 
 @router.get("/review/cases/{case_id}", response=CaseDetailOut, summary="Một hồ sơ rà soát hộ")
-def case_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def case_detail(request: HttpRequest, case_id: Id) -> dict[str, Any]:
     return _case_detail(request.user, selectors.case_get(user=request.user, pk=case_id))
 
 
 @router.post("/review/cases/{case_id}/survey", response=CaseDetailOut, summary="Lưu phiếu khảo sát (Phiếu B)")
-def case_survey(request: HttpRequest, case_id: int, body: SurveyIn) -> dict[str, Any]:
+def case_survey(request: HttpRequest, case_id: Id, body: SurveyIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     services.review_case_survey(actor=request.user, case=case, record=body.record, expected_version=body.expected_version,
                                 complete=body.complete, causes=body.causes, wishes=body.wishes)
@@ -342,13 +349,13 @@ def case_survey(request: HttpRequest, case_id: int, body: SurveyIn) -> dict[str,
 
 
 @router.post("/review/cases/{case_id}/classify", response=CaseDetailOut, summary="Phân loại hộ")
-def case_classify(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def case_classify(request: HttpRequest, case_id: Id) -> dict[str, Any]:
     services.review_case_classify(actor=request.user, case=selectors.case_get(user=request.user, pk=case_id))
     return _case_detail(request.user, selectors.case_get(user=request.user, pk=case_id))
 
 
 @router.post("/review/cycles/{cycle_id}/meetings", response={201: MeetingOut}, summary="Ghi biên bản họp dân")
-def meeting_record(request: HttpRequest, cycle_id: int, body: MeetingIn) -> Status[dict[str, Any]]:
+def meeting_record(request: HttpRequest, cycle_id: Id, body: MeetingIn) -> Status[dict[str, Any]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
     meeting = services.review_meeting_record(
         actor=request.user, cycle=cycle, unit=_unit_in_cycle(cycle, body.unit), held_on=body.held_on,
@@ -360,7 +367,7 @@ def meeting_record(request: HttpRequest, cycle_id: int, body: MeetingIn) -> Stat
 
 
 @router.post("/review/cycles/{cycle_id}/postings", response={201: PostingOut}, summary="Niêm yết công khai")
-def posting_open(request: HttpRequest, cycle_id: int, body: PostingIn) -> Status[dict[str, Any]]:
+def posting_open(request: HttpRequest, cycle_id: Id, body: PostingIn) -> Status[dict[str, Any]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
     posting = services.review_case_post(
         actor=request.user, cycle=cycle, unit=_unit_in_cycle(cycle, body.unit), place=body.place,
@@ -371,7 +378,7 @@ def posting_open(request: HttpRequest, cycle_id: int, body: PostingIn) -> Status
 
 
 @router.post("/review/cases/{case_id}/complaints", response={201: ComplaintOut}, summary="Tiếp nhận khiếu nại")
-def complaint_file(request: HttpRequest, case_id: int, body: ComplaintIn) -> Status[dict[str, Any]]:
+def complaint_file(request: HttpRequest, case_id: Id, body: ComplaintIn) -> Status[dict[str, Any]]:
     case = selectors.case_get(user=request.user, pk=case_id)
     complaint = services.review_complaint_file(actor=request.user, case=case, received_on=body.received_on,
                                                complainant=body.complainant, content=body.content)
@@ -379,7 +386,7 @@ def complaint_file(request: HttpRequest, case_id: int, body: ComplaintIn) -> Sta
 
 
 @router.post("/review/complaints/{complaint_id}/resolve", response=ComplaintOut, summary="Giải quyết khiếu nại")
-def complaint_resolve(request: HttpRequest, complaint_id: int, body: ComplaintResolveIn) -> dict[str, Any]:
+def complaint_resolve(request: HttpRequest, complaint_id: Id, body: ComplaintResolveIn) -> dict[str, Any]:
     complaint = selectors.complaint_get(user=request.user, pk=complaint_id)
     complaint = services.review_complaint_resolve(actor=request.user, complaint=complaint, outcome=body.outcome,
                                                   resolution=body.resolution, resolved_on=body.resolved_on)
@@ -388,7 +395,7 @@ def complaint_resolve(request: HttpRequest, complaint_id: int, body: ComplaintRe
 
 @router.post("/review/cycles/{cycle_id}/recognise", response={201: DecisionOut},
              summary="Công nhận danh sách (Quyết định Mẫu 02) và khoá đợt")
-def cycle_recognise(request: HttpRequest, cycle_id: int, body: DecisionIn) -> Status[dict[str, Any]]:
+def cycle_recognise(request: HttpRequest, cycle_id: Id, body: DecisionIn) -> Status[dict[str, Any]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
     decision = services.review_cycle_recognise(actor=request.user, cycle=cycle, number=body.number,
                                                signed_on=body.signed_on, signer_name=body.signer_name,
@@ -399,7 +406,7 @@ def cycle_recognise(request: HttpRequest, cycle_id: int, body: DecisionIn) -> St
 
 @router.post("/review/cycles/{cycle_id}/certificates", response={201: list[CertificateOut]},
              summary="Cấp giấy chứng nhận (Mẫu 03)")
-def certificates_issue(request: HttpRequest, cycle_id: int, body: CertificatesIn) -> Status[list[dict[str, Any]]]:
+def certificates_issue(request: HttpRequest, cycle_id: Id, body: CertificatesIn) -> Status[list[dict[str, Any]]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
     issued = services.review_certificates_issue(actor=request.user, cycle=cycle, issued_on=body.issued_on)
     return Status(201, [{"id": c.pk, "number": c.number, "household": c.household.code, "klass": c.klass,
@@ -425,7 +432,7 @@ def request_file(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]
 
 
 @router.post("/review/requests/{request_id}/decide", response=RequestOut, summary="Quyết định đơn đề nghị")
-def request_decide(request: HttpRequest, request_id: int, body: RequestDecideIn) -> dict[str, Any]:
+def request_decide(request: HttpRequest, request_id: Id, body: RequestDecideIn) -> dict[str, Any]:
     regular = selectors.request_get(user=request.user, pk=request_id)
     decided = services.review_request_decide(
         actor=request.user, request=regular, recognise=body.recognise, decided_on=body.decided_on,
@@ -474,7 +481,7 @@ def ledger_history(request: HttpRequest, household: str) -> list[dict[str, Any]]
 
 @router.post("/review/ledger/{entry_id}/corrections", response={201: LedgerEntryOut},
              summary="Đính chính một mục của sổ theo dõi (lãnh đạo xã)")
-def ledger_correct(request: HttpRequest, entry_id: int, body: CorrectionIn) -> Status[dict[str, Any]]:
+def ledger_correct(request: HttpRequest, entry_id: Id, body: CorrectionIn) -> Status[dict[str, Any]]:
     entry = selectors.ledger_entry_get(user=request.user, pk=entry_id)
     correction = services.review_ledger_correct(actor=request.user, entry=entry, klass=body.klass,
                                                 reason=body.reason)

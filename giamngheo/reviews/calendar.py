@@ -1,7 +1,9 @@
 """Review windows and deadlines: the national defaults, overridden per province by ``ReviewCalendar``.
 
 Decision 24/2021: the periodic review runs 1 September – 14 December; the regular review runs monthly
-from the 15th and the chair decides a request within 15 days of receiving it.
+from the 15th and the chair decides a request within 15 days of receiving it; results are posted for
+03 working days (our reading; ``min_posting_days``, Monday to Friday, public holidays not counted as an
+approximation — see ``docs/review.md``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class Calendar:
     regular_opens_day: int = 15
     decision_days: int = 15
     consultation_required: bool = False
+    min_posting_days: int = 3
 
     def periodic_window(self, year: int) -> tuple[dt.date, dt.date]:
         return dt.date(year, *self.periodic_opens), dt.date(year, *self.periodic_closes)
@@ -39,6 +42,12 @@ class Calendar:
     def deadline(self, received_on: dt.date) -> dt.date:
         return received_on + dt.timedelta(days=self.decision_days)
 
+    def survey_window(self, *, kind: str, year: int, month: int) -> tuple[dt.date, dt.date]:
+        """The dates a survey of this cycle may carry: the periodic window, or the monthly cycle's."""
+        if kind == "periodic" or not month:
+            return self.periodic_window(year)
+        return self.regular_window(year, month)
+
 
 DEFAULT = Calendar()
 
@@ -59,6 +68,7 @@ def calendar_for(commune: Any) -> Calendar:
         regular_opens_day=row.regular_opens_day,
         decision_days=row.decision_days,
         consultation_required=row.consultation_required,
+        min_posting_days=row.min_posting_days,
     )
 
 

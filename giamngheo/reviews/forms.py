@@ -8,10 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from giamngheo.core.dates import FlexibleDateField
 from giamngheo.geo.models import AdminUnit
-from giamngheo.households.forms import VietnameseDateField
 from giamngheo.reviews.models import ComplaintOutcome, LedgerClass, RequestChannel, RequestForm
-from giamngheo.reviews.services import CAUSES, WISHES
+from giamngheo.reviews.services import CAUSES, MAX_ATTENDEES, WISHES
 
 CAUSE_LABELS = {
     "capital": _("Thiếu vốn sản xuất, kinh doanh"),
@@ -70,10 +70,10 @@ class AddHouseholdForm(forms.Form):
 class MeetingForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Thôn/ấp họp"), queryset=AdminUnit.objects.none(),
                                   empty_label=_("— Chọn thôn/ấp —"))
-    held_on = VietnameseDateField(label=_("Ngày họp"))
-    attendees = forms.IntegerField(label=_("Số người dự họp"), min_value=0,
+    held_on = FlexibleDateField(label=_("Ngày họp"))
+    attendees = forms.IntegerField(label=_("Số người dự họp"), min_value=0, max_value=MAX_ATTENDEES,
                                    widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    agreeing = forms.IntegerField(label=_("Số người đồng ý"), min_value=0,
+    agreeing = forms.IntegerField(label=_("Số người đồng ý"), min_value=0, max_value=MAX_ATTENDEES,
                                   widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
                                   help_text=_("Kết quả được thông qua khi từ 50% số người dự họp trở lên đồng ý."))
     chair_name = forms.CharField(label=_("Chủ trì (trưởng thôn/ấp)"), max_length=200, required=False)
@@ -91,8 +91,8 @@ class PostingForm(forms.Form):
                                   empty_label=_("— Chọn thôn/ấp —"))
     place = forms.CharField(label=_("Nơi niêm yết"), max_length=200, required=False,
                             initial=_("Nhà văn hoá thôn/ấp và trụ sở UBND xã"))
-    starts_on = VietnameseDateField(label=_("Niêm yết từ ngày"))
-    ends_on = VietnameseDateField(label=_("Đến ngày"))
+    starts_on = FlexibleDateField(label=_("Niêm yết từ ngày"))
+    ends_on = FlexibleDateField(label=_("Đến ngày"))
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,7 +101,7 @@ class PostingForm(forms.Form):
 
 
 class ComplaintForm(forms.Form):
-    received_on = VietnameseDateField(label=_("Ngày nhận khiếu nại"))
+    received_on = FlexibleDateField(label=_("Ngày nhận khiếu nại"))
     complainant = forms.CharField(label=_("Người khiếu nại"), max_length=200, required=False)
     content = forms.CharField(label=_("Nội dung khiếu nại"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -111,31 +111,31 @@ class ComplaintResolveForm(forms.Form):
                                 widget=forms.RadioSelect)
     resolution = forms.CharField(label=_("Nội dung giải quyết"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 3}))
-    resolved_on = VietnameseDateField(label=_("Ngày giải quyết"))
+    resolved_on = FlexibleDateField(label=_("Ngày giải quyết"))
 
 
 class DecisionForm(forms.Form):
     number = forms.CharField(label=_("Số quyết định"), max_length=64, required=False,
                              help_text=_("Ví dụ: 125/QĐ-UBND"))
-    signed_on = VietnameseDateField(label=_("Ngày ký"))
+    signed_on = FlexibleDateField(label=_("Ngày ký"))
     signer_name = forms.CharField(label=_("Người ký"), max_length=200, required=False)
     signer_title = forms.CharField(label=_("Chức vụ"), max_length=200, required=False,
                                    initial=_("Chủ tịch Ủy ban nhân dân"))
 
 
 class CertificatesForm(forms.Form):
-    issued_on = VietnameseDateField(label=_("Ngày cấp giấy chứng nhận"))
+    issued_on = FlexibleDateField(label=_("Ngày cấp giấy chứng nhận"))
 
 
 class ConsultForm(forms.Form):
-    consulted_on = VietnameseDateField(label=_("Ngày có ý kiến"))
+    consulted_on = FlexibleDateField(label=_("Ngày có ý kiến"))
     note = forms.CharField(label=_("Ý kiến của cấp trên"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RequestFileForm(forms.Form):
     household = forms.CharField(label=_("Mã hộ"), max_length=64)
     form = forms.ChoiceField(label=_("Mẫu đơn"), choices=RequestForm.choices, widget=forms.RadioSelect)
-    received_on = VietnameseDateField(label=_("Ngày nhận đơn"))
+    received_on = FlexibleDateField(label=_("Ngày nhận đơn"))
     channel = forms.ChoiceField(label=_("Hình thức nộp"), choices=RequestChannel.choices)
     applicant_name = forms.CharField(label=_("Người đề nghị"), max_length=200, required=False)
     content = forms.CharField(label=_("Nội dung đề nghị"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -146,7 +146,7 @@ class RequestDecideForm(forms.Form):
         label=_("Quyết định"), coerce=lambda v: v == "yes", widget=forms.RadioSelect,
         choices=[("yes", _("Công nhận")), ("no", _("Không công nhận (trả lời bằng văn bản)"))],
     )
-    decided_on = VietnameseDateField(label=_("Ngày quyết định"))
+    decided_on = FlexibleDateField(label=_("Ngày quyết định"))
     number = forms.CharField(label=_("Số quyết định"), max_length=64, required=False)
     signer_name = forms.CharField(label=_("Người ký"), max_length=200, required=False)
     signer_title = forms.CharField(label=_("Chức vụ"), max_length=200, required=False,
@@ -201,7 +201,7 @@ class LedgerCorrectForm(forms.Form):
 
 
 class HouseholdRemoveForm(forms.Form):
-    effective_on = VietnameseDateField(label=_("Ngày đưa ra khỏi danh sách"))
+    effective_on = FlexibleDateField(label=_("Ngày đưa ra khỏi danh sách"))
     reason = forms.CharField(label=_("Lý do"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Bắt buộc. Ví dụ: cả hộ chuyển đi nơi khác, hộ giải thể, chủ hộ sống một mình "
                                          "đã chết."))

@@ -8,6 +8,7 @@ edited; a correction is a new entry that names the one it corrects (``corrects``
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -88,6 +89,10 @@ class ReviewCalendar(models.Model):
     regular_opens_day = models.PositiveSmallIntegerField(_("ngày bắt đầu rà soát thường xuyên hằng tháng"), default=15)
     decision_days = models.PositiveSmallIntegerField(_("số ngày phải quyết định đơn đề nghị"), default=15)
     consultation_required = models.BooleanField(_("phải xin ý kiến cấp trên trước khi công nhận"), default=False)
+    # Decision 24/2021 posts the results for 03 working days (Monday–Friday; holidays not deducted).
+    min_posting_days = models.PositiveSmallIntegerField(
+        _("số ngày làm việc niêm yết tối thiểu"), default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
 
     class Meta:
         verbose_name = _("lịch rà soát của tỉnh")
@@ -385,3 +390,21 @@ class Certificate(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+
+class FormSubmission(models.Model):
+    """One submit of a review form, by its idempotency key (a hidden field, random per rendering): a
+    second identical submit (a double tap, a resend) is answered like the first instead of acting twice.
+    Rows older than two days are purged when a new key is claimed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Where the first submit sent the user; empty while it is still running or when it did not succeed.
+    redirect_to = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="form_submission_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

@@ -85,7 +85,7 @@ def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screensho
     posting = page.locator("#posting")
     posting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
     posting.locator("input[name=starts_on]").fill("12/10/2025")
-    posting.locator("input[name=ends_on]").fill("14/10/2025")
+    posting.locator("input[name=ends_on]").fill("15/10/2025")
     posting.get_by_role("button", name="Niêm yết").click()
     expect(page.locator(".messages")).to_contain_text("Đã niêm yết công khai 1 hộ")
     page.get_by_role("link", name="Danh sách niêm yết").first.click()

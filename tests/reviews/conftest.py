@@ -119,7 +119,7 @@ def reviewed(unit_tree: Any, cast: Cast, make_household: Callable[..., Any]) -> 
         actor=cast.officer, cycle=cycle, unit=unit_tree.hamlet, held_on=dt.date(2025, 10, 1), attendees=30,
         agreeing=25, chair_name="Trưởng ấp Bình", secretary_name="Thư ký Lan", minutes="Thống nhất.")
     posting = services.review_case_post(actor=cast.officer, cycle=cycle, unit=unit_tree.hamlet, place="Nhà văn hoá",
-                                        starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 4))
+                                        starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 6))
     case.refresh_from_db()
     complaint = services.review_complaint_file(actor=cast.officer, case=case, received_on=dt.date(2025, 10, 3),
                                                complainant="Ông B", content="Xin xem lại.")

@@ -43,8 +43,8 @@ def test_a_review_through_the_api(unit_tree, cast, make_household, api_client_fo
     meeting = officer.post(f"/api/v1/review/cycles/{cycle['id']}/meetings", body, content_type="application/json")
     assert meeting.status_code == 201 and meeting.json()["passed"] is True
     posting = officer.post(f"/api/v1/review/cycles/{cycle['id']}/postings",
-                           {"unit": unit_tree.hamlet.code, "place": "Nhà văn hoá", "starts_on": "2025-10-11",
-                            "ends_on": "2025-10-13"}, content_type="application/json")
+                           {"unit": unit_tree.hamlet.code, "place": "Nhà văn hoá", "starts_on": "2025-10-13",
+                            "ends_on": "2025-10-15"}, content_type="application/json")
     assert posting.status_code == 201
     early = approver.post(f"/api/v1/review/cycles/{cycle['id']}/recognise",
                           {"number": "9/QĐ-UBND", "signed_on": "2025-10-12", "signer_name": "A",

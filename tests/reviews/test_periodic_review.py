@@ -129,7 +129,7 @@ def test_village_meeting_below_half_sends_cases_back_to_survey(unit_tree, cast, 
     assert not failed.passed and case.state == CaseState.LISTED and not case.survey_complete
     with pytest.raises(ApplicationError):  # nothing left to post
         services.review_case_post(actor=cast.officer, cycle=cycle, unit=unit_tree.hamlet, place="Nhà văn hoá",
-                                  starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 4))
+                                  starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 6))
 
     case = _survey_and_classify(cast.surveyor, case, "poor")
     # Exactly half is enough ("at least 50%").
@@ -187,7 +187,7 @@ def test_recognised_list_is_locked_for_its_year(unit_tree, cast, make_household)
                                    held_on=dt.date(2025, 10, 1), attendees=10, agreeing=9,
                                    chair_name="A", secretary_name="B")
     services.review_case_post(actor=cast.officer, cycle=cycle, unit=unit_tree.hamlet, place="Nhà văn hoá",
-                              starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 4))
+                              starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 6))
     with pytest.raises(ValidationFailed):  # still within the posting period
         services.review_cycle_recognise(actor=cast.approver, cycle=cycle, number="1/QĐ", signed_on=dt.date(2025, 10, 4),
                                         signer_name="A", signer_title="Chủ tịch")
@@ -215,7 +215,7 @@ def test_complaint_found_right_sends_case_back_to_survey(unit_tree, cast, make_h
                                    held_on=dt.date(2025, 10, 1), attendees=10, agreeing=9,
                                    chair_name="A", secretary_name="B")
     services.review_case_post(actor=cast.officer, cycle=cycle, unit=unit_tree.hamlet, place="Nhà văn hoá",
-                              starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 4))
+                              starts_on=dt.date(2025, 10, 2), ends_on=dt.date(2025, 10, 6))
     complaint = services.review_complaint_file(actor=cast.officer, case=case, received_on=dt.date(2025, 10, 3),
                                                complainant="Ông B", content="Hộ mới xây nhà kiên cố.")
     services.review_complaint_resolve(actor=cast.officer, complaint=complaint, outcome=ComplaintOutcome.RESURVEY,

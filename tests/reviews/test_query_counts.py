@@ -36,7 +36,7 @@ def _review(commune, hamlets, per_hamlet, officer, approver, make_household, yea
         services.review_meeting_record(actor=officer, cycle=cycle, unit=hamlet, held_on=dt.date(year, 10, 1),
                                        attendees=10, agreeing=9, chair_name="A", secretary_name="B", minutes="C")
         services.review_case_post(actor=officer, cycle=cycle, unit=hamlet, place="Nhà văn hoá",
-                                  starts_on=dt.date(year, 10, 2), ends_on=dt.date(year, 10, 4))
+                                  starts_on=dt.date(year, 10, 2), ends_on=dt.date(year, 10, 8))
     services.review_cycle_recognise(actor=approver, cycle=cycle, number=f"{commune.code}/QĐ", signed_on=dt.date(
         year, 10, 10), signer_name="Chủ tịch", signer_title="Chủ tịch UBND")
     services.review_certificates_issue(actor=approver, cycle=cycle, issued_on=dt.date(year, 10, 11))

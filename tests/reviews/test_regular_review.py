@@ -24,7 +24,7 @@ def _through_posting(cast, unit_tree, case, klass, day):
     services.review_meeting_record(actor=cast.officer, cycle=case.cycle, unit=unit_tree.hamlet, held_on=day,
                                    attendees=12, agreeing=10, chair_name="Trưởng ấp", secretary_name="Thư ký")
     services.review_case_post(actor=cast.officer, cycle=case.cycle, unit=unit_tree.hamlet, place="Nhà văn hoá",
-                              starts_on=day, ends_on=day + dt.timedelta(days=2))
+                              starts_on=day, ends_on=day + dt.timedelta(days=4))
     case.refresh_from_db()
     return case
 

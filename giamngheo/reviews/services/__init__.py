@@ -10,10 +10,11 @@ date), so deadlines can be tested with fixed dates. Import from this package, no
 """
 
 from giamngheo.reviews.services._common import CAUSES, CERTIFICATE_SUFFIX, CERTIFIED, RECOGNISABLE, WISHES
-from giamngheo.reviews.services.cases import review_case_classify, review_case_survey
+from giamngheo.reviews.services.cases import missing_answer_errors, review_case_classify, review_case_survey
 from giamngheo.reviews.services.corrections import review_household_remove, review_ledger_correct
 from giamngheo.reviews.services.cycles import review_case_add, review_cycle_consult, review_cycle_open
 from giamngheo.reviews.services.meetings import (
+    MAX_ATTENDEES,
     review_case_post,
     review_complaint_file,
     review_complaint_resolve,
@@ -27,8 +28,8 @@ from giamngheo.reviews.services.recognition import (
 from giamngheo.reviews.services.requests import review_request_decide, review_request_file
 
 __all__ = [
-    "CAUSES", "CERTIFICATE_SUFFIX", "CERTIFIED", "RECOGNISABLE", "WISHES",
-    "certificate_holder",
+    "CAUSES", "CERTIFICATE_SUFFIX", "MAX_ATTENDEES", "CERTIFIED", "RECOGNISABLE", "WISHES",
+    "certificate_holder", "missing_answer_errors",
     "review_case_add", "review_case_classify", "review_case_post", "review_case_survey",
     "review_certificates_issue", "review_complaint_file", "review_complaint_resolve", "review_cycle_consult",
     "review_cycle_open", "review_cycle_recognise", "review_household_remove", "review_ledger_correct",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -13,9 +14,13 @@ from django.utils.translation import gettext as _
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import require
 from giamngheo.core.audit import log_action
+from giamngheo.core.dates import parse_date
 from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
+from giamngheo.core.formatting import format_date
 from giamngheo.households.models import Household
+from giamngheo.households.records import answer_label, member_label, record_errors
 from giamngheo.reviews import engine
+from giamngheo.reviews.calendar import calendar_for
 from giamngheo.reviews.models import ReviewCase
 from giamngheo.reviews.services._common import (
     CAUSES,
@@ -29,6 +34,8 @@ from giamngheo.reviews.services._common import (
     _user,
 )
 from giamngheo.reviews.states import CaseState, check_transition
+
+_MEMBER_INDEX = re.compile(r"^members\[(\d+)\]")
 
 
 def _clean_codes(values: Iterable[str], allowed: Sequence[str], field: str) -> list[str]:
@@ -53,10 +60,13 @@ def review_case_survey(
     wishes: Iterable[str] = (),
     note: str | None = None,
     today: dt.date | None = None,
+    date_confirmed: bool = False,
 ) -> ReviewCase:
-    """Save the Phiếu B answers. A draft is kept whatever it holds; ``complete=True`` validates the whole
-    record (every problem at once, naming its field), moves the case to *surveyed* and writes the facts
-    to the household registry."""
+    """Save the Phiếu B answers. A draft may be incomplete but never of the wrong shape (a number where a
+    citizen ID goes, an unknown key); ``complete=True`` validates the whole record and asks the engine
+    for every answer the cycle's standards need (every problem at once, each on its field, in the
+    officer's words), checks the survey date lies in the cycle's window (unless ``date_confirmed``),
+    moves the case to *surveyed* and writes the facts to the household registry."""
     require(actor, Perm.REVIEW_SURVEY, case.unit_path)
     causes = _clean_codes(causes, CAUSES, "causes")
     wishes = _clean_codes(wishes, WISHES, "wishes")
@@ -75,11 +85,19 @@ def review_case_survey(
         data["id"] = case.household.code
         data.setdefault("reference_date", _today(today).isoformat())
         data["year"] = case.cycle.year
+        shape = record_errors(data, shape_only=True, plain=True)
+        if shape:
+            raise ValidationFailed(
+                _("Phiếu khảo sát có %(count)d ô không hợp lệ; chưa lưu gì. Hãy sửa các ô được đánh dấu.")
+                % {"count": sum(len(v) for v in shape.values())},
+                errors=shape,
+            )
         if complete:
-            errors = engine.record_errors(data)
+            errors = _completion_errors(case, data, date_confirmed=date_confirmed)
             if errors:
                 raise ValidationFailed(
-                    _("Phiếu khảo sát còn %(count)d lỗi; đã giữ nguyên bản nháp. Hãy sửa các ô được đánh dấu.")
+                    _("Phiếu khảo sát còn %(count)d ô cần sửa hoặc trả lời; chưa hoàn thành phiếu. Hãy sửa các ô "
+                      "được đánh dấu rồi bấm lại «Hoàn thành phiếu».")
                     % {"count": sum(len(v) for v in errors.values())},
                     errors=errors,
                 )
@@ -108,6 +126,45 @@ def review_case_survey(
     return case
 
 
+def missing_answer_errors(case: ReviewCase, record: dict[str, Any],
+                          results: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Each answer the cycle's standards read and found unanswered, on its field, named as the officer
+    knows it: "Nguyễn Văn An: chưa trả lời «Đang đi học/đào tạo»"."""
+    errors: dict[str, list[str]] = {}
+    for path in engine.missing_answers(record, results):
+        label = answer_label(path)
+        member = _MEMBER_INDEX.match(path)
+        if member:
+            message = _("%(member)s: chưa trả lời «%(label)s».") % {
+                "member": member_label(record, int(member.group(1))), "label": label}
+        else:
+            message = _("Chưa trả lời «%(label)s».") % {"label": label}
+        errors.setdefault(path, []).append(message)
+    undetermined = [sid for sid, r in results.items() if r["class"] not in RECOGNISABLE]
+    if undetermined and not errors:
+        # The engine could not classify for a reason no single answer explains: say which standard.
+        errors["$"] = [_("Chưa xác định được phân loại theo %(standard)s; hãy kiểm tra lại phiếu.")
+                       % {"standard": engine.standard_title(undetermined[0])}]
+    return errors
+
+
+def _completion_errors(case: ReviewCase, data: dict[str, Any], *, date_confirmed: bool) -> dict[str, list[str]]:
+    errors = record_errors(data, plain=True)
+    if not errors:
+        results = engine.classify(data, [ref["id"] for ref in case.cycle.standards])
+        errors = missing_answer_errors(case, data, results)
+    surveyed = parse_date(str(data.get("reference_date") or ""))
+    if surveyed is not None and not date_confirmed:
+        cycle = case.cycle
+        opens, closes = calendar_for(cycle.commune).survey_window(kind=cycle.kind, year=cycle.year, month=cycle.month)
+        if not opens <= surveyed <= closes:
+            errors.setdefault("reference_date", []).append(
+                _("Ngày rà soát %(date)s nằm ngoài thời gian của đợt (%(opens)s–%(closes)s). Hãy sửa lại, hoặc đánh "
+                  "dấu «Xác nhận ngày rà soát» nếu đúng là ngày này.")
+                % {"date": format_date(surveyed), "opens": format_date(opens), "closes": format_date(closes)})
+    return errors
+
+
 def _write_registry(*, actor: Any, case: ReviewCase, record: dict[str, Any]) -> None:
     """The survey's facts become the household's facts (the registry keeps its own audit entry)."""
     from giamngheo.households.services import household_update
@@ -133,10 +190,11 @@ def review_case_classify(*, actor: Any, case: ReviewCase) -> ReviewCase:
         national = results[case.cycle.national_standard]
         undetermined = [r for r in results.values() if r["class"] not in RECOGNISABLE]
         if undetermined:
-            missing = sorted({code for r in undetermined for code in r.get("unknown") or []})
+            missing = missing_answer_errors(case, case.survey_record, results)
             raise ApplicationError(
-                _("Chưa xác định được phân loại của hộ %(code)s vì thiếu thông tin: %(missing)s. Hãy bổ sung phiếu "
-                  "khảo sát.") % {"code": case.household.code, "missing": ", ".join(missing) or "—"},
+                _("Chưa xác định được phân loại của hộ %(code)s vì phiếu còn thiếu: %(missing)s Hãy bổ sung phiếu "
+                  "khảo sát.") % {"code": case.household.code,
+                                   "missing": " ".join(m for msgs in missing.values() for m in msgs)},
                 field="survey_record",
             )
         case.results = results

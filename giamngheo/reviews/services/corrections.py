@@ -21,6 +21,8 @@ from giamngheo.reviews.models import (
 )
 from giamngheo.reviews.services._common import (
     CERTIFIED,
+    _check_dates,
+    _today,
     _user,
 )
 
@@ -58,7 +60,7 @@ def review_ledger_correct(
 
 
 def review_household_remove(
-    *, actor: Any, household: Household, effective_on: dt.date, reason: str,
+    *, actor: Any, household: Household, effective_on: dt.date, reason: str, today: dt.date | None = None,
 ) -> list[LedgerEntry]:
     """Take a household off the lists because it left the commune, dissolved or its members died: one
     ``removed`` entry per series in which it is currently poor or near-poor (counted as *removed*, never
@@ -66,6 +68,8 @@ def review_household_remove(
     require(actor, Perm.REVIEW_APPROVE, household.unit_path)
     if not reason.strip():
         raise ValidationFailed(_("Ghi lý do đưa hộ ra khỏi danh sách."), errors={"reason": [_("Ghi lý do.")]})
+    _check_dates(_("Ngày đưa ra khỏi danh sách không hợp lệ, chưa lưu gì."),
+                 {"effective_on": (effective_on, _("Ngày đưa ra khỏi danh sách"))}, today=_today(today))
     created: list[LedgerEntry] = []
     with transaction.atomic():
         latest: dict[str, LedgerEntry] = {}

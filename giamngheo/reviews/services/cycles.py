@@ -28,11 +28,16 @@ from giamngheo.reviews.models import (
 )
 from giamngheo.reviews.services._common import (
     _case_repr,
+    _check_dates,
     _lock_cycle,
     _require_open,
+    _today,
     _user,
 )
 from giamngheo.reviews.states import CaseState
+
+# The first standard the system knows is 2016–2020; a year past 2100 is a typing mistake.
+MIN_YEAR, MAX_YEAR = 2016, 2100
 
 
 def review_cycle_open(
@@ -40,6 +45,9 @@ def review_cycle_open(
 ) -> ReviewCycle:
     """Open a periodic cycle (and draw its list) or a monthly regular cycle for one commune."""
     require(actor, Perm.REVIEW_MANAGE, commune.path)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ApplicationError(_("Năm rà soát phải từ %(min)d đến %(max)d.") % {"min": MIN_YEAR, "max": MAX_YEAR},
+                               field="year")
     if commune.level != "commune":
         raise ApplicationError(_("Chỉ mở đợt rà soát cho một xã, phường hoặc đặc khu."), field="commune")
     calendar = calendar_for(commune)
@@ -139,9 +147,12 @@ def review_case_add(
                             note=note)
 
 
-def review_cycle_consult(*, actor: Any, cycle: ReviewCycle, consulted_on: dt.date, note: str) -> ReviewCycle:
+def review_cycle_consult(*, actor: Any, cycle: ReviewCycle, consulted_on: dt.date, note: str,
+                         today: dt.date | None = None) -> ReviewCycle:
     """Record the upper level's opinion (step 5, where the province requires it)."""
     require(actor, Perm.REVIEW_MANAGE, cycle.unit_path)
+    _check_dates(_("Ngày có ý kiến không hợp lệ, chưa lưu gì."),
+                 {"consulted_on": (consulted_on, _("Ngày có ý kiến"))}, today=_today(today))
     with transaction.atomic():
         cycle = _lock_cycle(cycle)
         _require_open(cycle)

@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import require
 from giamngheo.core.audit import log_action
+from giamngheo.core.dates import add_working_days, working_days
 from giamngheo.core.errors import ApplicationError, ValidationFailed
 from giamngheo.core.formatting import format_date
 from giamngheo.geo.models import AdminUnit
+from giamngheo.reviews.calendar import calendar_for
 from giamngheo.reviews.models import (
     Complaint,
     ComplaintOutcome,
@@ -26,13 +28,19 @@ from giamngheo.reviews.models import (
 )
 from giamngheo.reviews.services._common import (
     _case_repr,
+    _check_dates,
+    _date_errors,
     _lock_case,
     _lock_cycle,
     _move,
     _require_open,
+    _today,
     _user,
 )
 from giamngheo.reviews.states import CaseState, check_transition
+
+# A village meeting is a hamlet's households: far fewer people; a larger count is a typing mistake.
+MAX_ATTENDEES = 10_000
 
 
 def _cases_of(cycle: ReviewCycle, unit: AdminUnit, state: str, case_ids: Iterable[int] | None) -> list[ReviewCase]:
@@ -63,14 +71,15 @@ def review_meeting_record(
     secretary_name: str,
     minutes: str = "",
     case_ids: Iterable[int] | None = None,
+    today: dt.date | None = None,
 ) -> VillageMeeting:
     """The village meeting on the classified cases of a hamlet. At least 50% of attendees must agree;
     below that the cases go back to the survey (they are surveyed and met on again)."""
     require(actor, Perm.REVIEW_MANAGE, unit.path)
-    errors: dict[str, list[str]] = {}
-    if attendees <= 0:
-        errors["attendees"] = [_("Số người dự họp phải lớn hơn 0.")]
-    if agreeing < 0 or agreeing > attendees:
+    errors = _date_errors({"held_on": (held_on, _("Ngày họp"))}, today=_today(today))
+    if not 0 < attendees <= MAX_ATTENDEES:
+        errors["attendees"] = [_("Số người dự họp phải từ 1 đến %(max)d.") % {"max": MAX_ATTENDEES}]
+    elif agreeing < 0 or agreeing > attendees:
         errors["agreeing"] = [_("Số người đồng ý phải từ 0 đến số người dự họp (%(n)d).") % {"n": attendees}]
     if not chair_name.strip():
         errors["chair_name"] = [_("Ghi họ tên người chủ trì cuộc họp.")]
@@ -125,12 +134,24 @@ def review_case_post(
     starts_on: dt.date,
     ends_on: dt.date,
     case_ids: Iterable[int] | None = None,
+    today: dt.date | None = None,
 ) -> Posting:
-    """Post the agreed results publicly (village house, commune office) from ``starts_on`` to ``ends_on``."""
+    """Post the agreed results publicly (village house, commune office) from ``starts_on`` to ``ends_on``,
+    for at least the province's minimum number of working days (03 by default). The dates may lie ahead."""
     require(actor, Perm.REVIEW_MANAGE, unit.path)
-    errors: dict[str, list[str]] = {}
-    if ends_on < starts_on:
+    errors = _date_errors({"starts_on": (starts_on, _("Ngày bắt đầu niêm yết")),
+                           "ends_on": (ends_on, _("Ngày kết thúc niêm yết"))},
+                          today=_today(today), may_be_future=frozenset({"starts_on", "ends_on"}))
+    minimum = calendar_for(unit).min_posting_days
+    if not errors and ends_on < starts_on:
         errors["ends_on"] = [_("Ngày kết thúc niêm yết phải từ ngày bắt đầu trở đi.")]
+    elif not errors and working_days(starts_on, ends_on) < minimum:
+        errors["ends_on"] = [
+            _("Thời gian niêm yết phải đủ ít nhất %(min)d ngày làm việc (từ %(start)s đến %(end)s mới có %(n)d "
+              "ngày); niêm yết đến ngày %(earliest)s trở đi.")
+            % {"min": minimum, "start": format_date(starts_on), "end": format_date(ends_on),
+               "n": working_days(starts_on, ends_on), "earliest": format_date(add_working_days(starts_on, minimum))}
+        ]
     if not place.strip():
         errors["place"] = [_("Ghi nơi niêm yết (nhà văn hoá thôn, trụ sở xã…).")]
     if errors:
@@ -157,10 +178,13 @@ def review_case_post(
 
 def review_complaint_file(
     *, actor: Any, case: ReviewCase, received_on: dt.date, complainant: str, content: str,
+    today: dt.date | None = None,
 ) -> Complaint:
-    """A complaint about a posted case: the case waits for a re-check until the complaint is resolved."""
+    """A complaint about a posted case: the case waits for a re-check until the complaint is resolved.
+    Complaints are taken while the case is posted, i.e. until the list is recognised, which cannot happen
+    before the posting period is over."""
     require(actor, Perm.REVIEW_MANAGE, case.unit_path)
-    errors: dict[str, list[str]] = {}
+    errors = _date_errors({"received_on": (received_on, _("Ngày nhận khiếu nại"))}, today=_today(today))
     if not complainant.strip():
         errors["complainant"] = [_("Ghi họ tên người khiếu nại.")]
     if not content.strip():
@@ -186,6 +210,7 @@ def review_complaint_file(
 
 def review_complaint_resolve(
     *, actor: Any, complaint: Complaint, outcome: str, resolution: str, resolved_on: dt.date,
+    today: dt.date | None = None,
 ) -> Complaint:
     """Close a complaint with a written note: the result stands (back to posting) or the household is
     surveyed and met on again."""
@@ -196,6 +221,12 @@ def review_complaint_resolve(
         raise ValidationFailed(
             _("Ghi nội dung giải quyết khiếu nại."), errors={"resolution": [_("Ghi nội dung giải quyết khiếu nại.")]}
         )
+    _check_dates(_("Ngày giải quyết không hợp lệ, chưa lưu gì."),
+                 {"resolved_on": (resolved_on, _("Ngày giải quyết"))}, today=_today(today))
+    if resolved_on < complaint.received_on:
+        raise ValidationFailed(_("Ngày giải quyết không hợp lệ, chưa lưu gì."), errors={"resolved_on": [
+            _("Ngày giải quyết không được trước ngày nhận khiếu nại (%(date)s).")
+            % {"date": format_date(complaint.received_on)}]})
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update(of=("self",)).get(pk=complaint.pk)
         if complaint.status == ComplaintStatus.RESOLVED:

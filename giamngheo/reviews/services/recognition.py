@@ -10,14 +10,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import require
 from giamngheo.core.audit import log_action
+from giamngheo.core.dates import add_working_days
 from giamngheo.core.errors import ApplicationError, ValidationFailed
 from giamngheo.core.formatting import format_date
 from giamngheo.households.models import Household, Relation
 from giamngheo.reviews import engine
+from giamngheo.reviews.calendar import calendar_for
 from giamngheo.reviews.categories import categories_of
 from giamngheo.reviews.models import (
     Certificate,
@@ -33,9 +36,12 @@ from giamngheo.reviews.models import (
 from giamngheo.reviews.services._common import (
     CERTIFICATE_SUFFIX,
     CERTIFIED,
+    _check_dates,
+    _date_errors,
     _lock_cycle,
     _move,
     _require_open,
+    _today,
     _user,
 )
 from giamngheo.reviews.states import CaseState
@@ -71,6 +77,73 @@ def _decision_fields_errors(number: str, signer_name: str, signer_title: str) ->
     return errors
 
 
+# Why a case cannot be recognised yet, by state (a posted case whose posting is not over is its own step).
+_STEPS = (
+    (CaseState.LISTED, lambda n: ngettext("%(count)d hộ chưa khảo sát xong", "%(count)d hộ chưa khảo sát xong", n)),
+    (CaseState.SURVEYED, lambda n: ngettext("%(count)d hộ chưa phân loại", "%(count)d hộ chưa phân loại", n)),
+    (CaseState.CLASSIFIED, lambda n: ngettext("%(count)d hộ chờ họp dân", "%(count)d hộ chờ họp dân", n)),
+    (CaseState.MEETING, lambda n: ngettext("%(count)d hộ chờ niêm yết", "%(count)d hộ chờ niêm yết", n)),
+    (CaseState.COMPLAINT, lambda n: ngettext("%(count)d hộ còn khiếu nại chưa giải quyết",
+                                             "%(count)d hộ còn khiếu nại chưa giải quyết", n)),
+)
+
+
+def _posting_ends(cycle: ReviewCycle) -> dict[int, dt.date]:
+    """The end of each case's latest posting period in the cycle."""
+    ends: dict[int, dt.date] = {}
+    for case_id, ends_on in Posting.cases.through.objects.filter(posting__cycle=cycle).values_list(
+            "reviewcase_id", "posting__ends_on"):
+        if case_id not in ends or ends_on > ends[case_id]:
+            ends[case_id] = ends_on
+    return ends
+
+
+def _require_ready(*, cycle: ReviewCycle, cases: list[ReviewCase], signed_on: dt.date, today: dt.date) -> None:
+    """Refuse recognition unless every case is posted, without an open complaint, and its posting period
+    is over on ``signed_on``; the refusal counts the cases at each step per hamlet and gives the earliest
+    date the decision could be signed."""
+    ends = _posting_ends(cycle)
+    by_hamlet: dict[str, dict[Any, int]] = {}
+    for case in cases:
+        place = case.hamlet.name if case.hamlet is not None else cycle.commune.name
+        if case.state == CaseState.POSTED:
+            end = ends.get(case.pk)
+            if end is None or end < signed_on:
+                continue
+            step: Any = ("posting", end)
+        else:
+            step = case.state
+        counts = by_hamlet.setdefault(place, {})
+        counts[step] = counts.get(step, 0) + 1
+    if not by_hamlet:
+        return
+    minimum = calendar_for(cycle.commune).min_posting_days
+    latest_end = max(ends.values(), default=None)
+    earliest = latest_end + dt.timedelta(days=1) if latest_end is not None else today
+    unposted = any(not isinstance(step, tuple) for counts in by_hamlet.values() for step in counts)
+    if unposted:
+        # The cases still to post need a full posting period starting today at the soonest.
+        earliest = max(earliest, add_working_days(today, minimum) + dt.timedelta(days=1))
+    parts = []
+    for place in sorted(by_hamlet):
+        counts = by_hamlet[place]
+        items = [label(counts[state]) % {"count": counts[state]} for state, label in _STEPS if state in counts]
+        for step, n in sorted(((s, n) for s, n in counts.items() if isinstance(s, tuple)), key=lambda x: x[0][1]):
+            items.append(ngettext("%(count)d hộ đang niêm yết đến %(date)s", "%(count)d hộ đang niêm yết đến %(date)s",
+                                  n) % {"count": n, "date": format_date(step[1])})
+        parts.append(_("%(hamlet)s: %(steps)s") % {"hamlet": place, "steps": ", ".join(items)})
+    details = "; ".join(parts)
+    if unposted:
+        message = _("Chưa thể công nhận: %(details)s. Ngày ký sớm nhất có thể là %(date)s, nếu các hộ còn lại được "
+                    "niêm yết đủ %(days)d ngày làm việc từ hôm nay và không còn khiếu nại.") % {
+            "details": details, "date": format_date(earliest), "days": minimum}
+        raise ApplicationError(message, field="cases", extra={"earliest_signing_date": earliest})
+    message = _("Chưa thể công nhận: %(details)s. Quyết định phải ký sau khi hết thời gian niêm yết, sớm nhất ngày "
+                "%(date)s.") % {"details": details, "date": format_date(earliest)}
+    raise ValidationFailed(message, errors={"signed_on": [
+        _("Ngày ký phải sau ngày kết thúc niêm yết; sớm nhất là ngày %(date)s.") % {"date": format_date(earliest)}]})
+
+
 def review_cycle_recognise(
     *,
     actor: Any,
@@ -79,11 +152,17 @@ def review_cycle_recognise(
     signed_on: dt.date,
     signer_name: str,
     signer_title: str,
+    today: dt.date | None = None,
 ) -> Decision:
     """The chair's Decision (Form 02): every posted case is recognised in one step, one ledger entry per
-    household and standard is written, and the cycle's list is locked for its year."""
+    household and standard is written, and the cycle's list is locked for its year.
+
+    The decision is dated today at the latest, and strictly after the end of every posting period of
+    the cycle: complaints are taken until then, and the posted notice promises it."""
     require(actor, Perm.REVIEW_APPROVE, cycle.unit_path)
+    today = _today(today)
     errors = _decision_fields_errors(number, signer_name, signer_title)
+    errors |= _date_errors({"signed_on": (signed_on, _("Ngày ký quyết định"))}, today=today)
     if errors:
         raise ValidationFailed(_("Quyết định chưa đủ thông tin, chưa lưu gì."), errors=errors)
     with transaction.atomic():
@@ -101,21 +180,7 @@ def review_cycle_recognise(
         cases = list(cycle.cases.select_for_update(of=("self",)).select_related("household", "cycle").order_by("unit_path", "pk"))
         if not cases:
             raise ApplicationError(_("Đợt rà soát chưa có hộ nào."), field="cycle")
-        unfinished = [c for c in cases if c.state != CaseState.POSTED]
-        if unfinished:
-            sample = ", ".join(c.household.code for c in unfinished[:5])
-            raise ApplicationError(
-                _("Còn %(count)d hộ chưa hoàn tất niêm yết hoặc còn khiếu nại (ví dụ: %(sample)s); chưa thể công "
-                  "nhận.") % {"count": len(unfinished), "sample": sample},
-                field="cases",
-            )
-        last_posting_end = Posting.objects.filter(cycle=cycle).aggregate(end=Max("ends_on"))["end"]
-        if last_posting_end is not None and signed_on <= last_posting_end:
-            raise ValidationFailed(
-                _("Quyết định phải ký sau khi hết thời gian niêm yết."),
-                errors={"signed_on": [_("Ngày ký phải sau ngày kết thúc niêm yết (%(date)s).")
-                                      % {"date": format_date(last_posting_end)}]},
-            )
+        _require_ready(cycle=cycle, cases=cases, signed_on=signed_on, today=today)
         try:
             with transaction.atomic():
                 decision = Decision.objects.create(
@@ -190,7 +255,8 @@ def _issue(*, actor: Any, entry: LedgerEntry, case: ReviewCase | None, issued_on
     return certificate
 
 
-def review_certificates_issue(*, actor: Any, cycle: ReviewCycle, issued_on: dt.date) -> list[Certificate]:
+def review_certificates_issue(*, actor: Any, cycle: ReviewCycle, issued_on: dt.date,
+                              today: dt.date | None = None) -> list[Certificate]:
     """Form 03 for every recognised poor or near-poor household of the cycle (national standard), numbered
     in sequence per commune and year: ``1/GCN-HN.HCN``, ``2/GCN-HN.HCN``…"""
     require(actor, Perm.REVIEW_APPROVE, cycle.unit_path)
@@ -199,6 +265,13 @@ def review_certificates_issue(*, actor: Any, cycle: ReviewCycle, issued_on: dt.d
         cycle = _lock_cycle(cycle)
         if not cycle.is_locked:
             raise ApplicationError(_("Chỉ cấp giấy chứng nhận sau khi danh sách đã được công nhận."), field="cycle")
+        _check_dates(_("Ngày cấp giấy chứng nhận không hợp lệ, chưa cấp giấy nào."),
+                     {"issued_on": (issued_on, _("Ngày cấp giấy chứng nhận"))}, today=_today(today))
+        signed = cycle.decisions.aggregate(on=Max("signed_on"))["on"]
+        if signed is not None and issued_on < signed:
+            raise ValidationFailed(_("Ngày cấp giấy chứng nhận không hợp lệ, chưa cấp giấy nào."), errors={"issued_on": [
+                _("Ngày cấp giấy chứng nhận không được trước ngày ký quyết định công nhận (%(date)s).")
+                % {"date": format_date(signed)}]})
         national = cycle.national_standard
         cases = (cycle.cases.select_for_update(of=("self",)).filter(state=CaseState.RECOGNISED)
                  .select_related("household__commune__parent", "household__hamlet", "cycle")

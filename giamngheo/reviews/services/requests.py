@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import require
 from giamngheo.core.audit import log_action
 from giamngheo.core.errors import ApplicationError, ValidationFailed
+from giamngheo.core.formatting import format_date
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.models import Household
 from giamngheo.reviews.calendar import calendar_for
@@ -29,7 +31,10 @@ from giamngheo.reviews.models import (
 )
 from giamngheo.reviews.services._common import (
     CERTIFIED,
+    _check_dates,
+    _date_errors,
     _move,
+    _today,
     _user,
 )
 from giamngheo.reviews.services.cycles import _create_case, review_cycle_open
@@ -63,11 +68,12 @@ def review_request_file(
     channel: str,
     applicant_name: str,
     content: str = "",
+    today: dt.date | None = None,
 ) -> RegularRequest:
     """Receive Form 01 (enter the lists) or Form 04 (leave them). The deadline is the received date plus
     the province's decision days (15 by default); the household is listed in the cycle that handles it."""
     require(actor, Perm.REVIEW_MANAGE, household.unit_path)
-    errors: dict[str, list[str]] = {}
+    errors = _date_errors({"received_on": (received_on, _("Ngày nhận đơn"))}, today=_today(today))
     if form not in RequestForm.values:
         errors["form"] = [_("Chọn Mẫu 01 hoặc Mẫu 04.")]
     if not applicant_name.strip():
@@ -110,12 +116,15 @@ def review_request_decide(
     signer_name: str = "",
     signer_title: str = "",
     refusal_reason: str = "",
+    today: dt.date | None = None,
 ) -> RegularRequest:
     """The chair's answer to a request. Recognising needs the case through survey, meeting and posting;
     it writes the ledger entry (effective from the decision date) and, for a poor or near-poor household,
     the certificate. Refusing needs written reasons. Both are allowed after the deadline (it is flagged,
     never silently dropped)."""
     require(actor, Perm.REVIEW_APPROVE, request.unit_path)
+    _check_dates(_("Ngày quyết định không hợp lệ, chưa lưu gì."),
+                 {"decided_on": (decided_on, _("Ngày quyết định"))}, today=_today(today))
     with transaction.atomic():
         request = RegularRequest.objects.select_for_update(of=("self",)).select_related("commune", "household").get(pk=request.pk)
         if request.status != RequestStatus.RECEIVED:
@@ -125,6 +134,10 @@ def review_request_decide(
                 .order_by("-pk").first())
         if case is None:
             raise ApplicationError(_("Đơn chưa có hồ sơ rà soát."), field="request")
+        if decided_on < request.received_on:
+            raise ValidationFailed(_("Ngày quyết định không hợp lệ, chưa lưu gì."), errors={"decided_on": [
+                _("Ngày quyết định không được trước ngày nhận đơn (%(date)s).")
+                % {"date": format_date(request.received_on)}]})
         late = decided_on > request.deadline
         if recognise:
             errors = _decision_fields_errors(number, signer_name, signer_title)
@@ -136,6 +149,11 @@ def review_request_decide(
                     field="request",
                 )
             check_transition(case.state, CaseState.RECOGNISED)
+            posted_until = case.postings.aggregate(end=Max("ends_on"))["end"]
+            if posted_until is not None and decided_on <= posted_until:
+                raise ValidationFailed(_("Quyết định phải ký sau khi hết thời gian niêm yết."), errors={"decided_on": [
+                    _("Ngày quyết định phải sau ngày kết thúc niêm yết (%(date)s).")
+                    % {"date": format_date(posted_until)}]})
             try:
                 with transaction.atomic():
                     decision = Decision.objects.create(

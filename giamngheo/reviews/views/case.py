@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import allows, can_see_citizen_id, mask_citizen_id, require
+from giamngheo.core.dates import FlexibleDateField
 from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.forms import (
@@ -28,36 +32,103 @@ from giamngheo.households.forms import (
     record_to_initial,
 )
 from giamngheo.households.models import Household
-from giamngheo.households.records import household_to_record
+from giamngheo.households.records import draft_without_bad_values, household_to_record, record_errors
 from giamngheo.reviews import engine, selectors, services
 from giamngheo.reviews.forms import CausesWishesForm, ComplaintForm, ComplaintResolveForm
 from giamngheo.reviews.models import LedgerClass, ReviewCase
 from giamngheo.reviews.states import CaseState, can_move
-from giamngheo.reviews.views.common import attempt, cleaned
+from giamngheo.reviews.views.common import DATABASE_BUSY, attempt, cleaned, database_busy
+from giamngheo.reviews.views.once import once
 
 MEMBERS_PREFIX = "members"
 # The survey does not move the household: code, commune and hamlet stay as the registry has them.
 _FIXED = ("code", "commune", "hamlet", "year")
+# Asked on every survey whatever the standards read: who the members are, and the facts the statistical
+# categories, the certificate and the ledger use.
+_ALWAYS_ASKED = frozenset({"relation", "name", "citizen_id", "sex", "birth_date", "age", "ethnicity", "disability",
+                           "monthly_social_allowance", "meritorious", "reference_date", "area", "income"})
+_DATE_FIELDS = ("reference_date",)
+_MEMBER_DATE_FIELDS = ("birth_date",)
+
+
+def _not_asked(case: ReviewCase) -> frozenset[str]:
+    """Answers no standard of the cycle reads (item 9): the survey does not show them."""
+    return engine.answers_not_needed([ref["id"] for ref in case.cycle.standards]) - _ALWAYS_ASKED
+
+
+def _flexible_dates(form: Any, names: tuple[str, ...]) -> None:
+    """Dates typed as on a phone keypad (02122026, 02.12.2026) are understood (``core.dates``)."""
+    for name in names:
+        if name in form.fields:
+            old = form.fields[name]
+            form.fields[name] = FlexibleDateField(label=old.label, help_text=old.help_text)
+
+
+def _base_record(case: ReviewCase, user: Any, show_ids: bool) -> dict[str, Any]:
+    """The stored draft (values of a wrong shape left out), else the registry's household with today's
+    date as the survey date: last year's date is never offered as this year's."""
+    stored, _dropped = draft_without_bad_values(case.survey_record)
+    if stored:
+        return stored
+    record = household_to_record(_with_members(case.household), show_citizen_ids=show_ids)
+    record["reference_date"] = timezone.localdate().isoformat()
+    return record
 
 
 def _survey_forms(case: ReviewCase, user: Any, data: Any = None) -> tuple[HouseholdForm, Any]:
     household = case.household
     show_ids = can_see_citizen_id(user, case.unit_path)
-    record = case.survey_record or household_to_record(_with_members(household), show_citizen_ids=show_ids)
+    record = _base_record(case, user, show_ids)
     household_initial, members_initial = record_to_initial(record)
     form = HouseholdForm(
         data, initial=household_initial, communes=AdminUnit.objects.filter(pk=household.commune_id),
         hamlets_for=lambda commune: AdminUnit.objects.filter(pk=household.hamlet_id or 0), code_locked=True,
     )
-    for name in _FIXED:
-        del form.fields[name]
-    groups: Any = tuple((title, tuple(n for n in names if n not in _FIXED)) for title, names in form.GROUPS)
+    hidden = _not_asked(case)
+    for name in (*_FIXED, *hidden):
+        form.fields.pop(name, None)
+    if hidden & {"information_devices"}:
+        form.fields.pop("information_devices_unanswered", None)
+    _flexible_dates(form, _DATE_FIELDS)
+    form.fields["date_confirmed"] = forms.BooleanField(
+        label=_("Xác nhận ngày rà soát"), required=False,
+        help_text=_("Đánh dấu khi ngày rà soát đúng là ngày nằm ngoài thời gian của đợt."))
+    groups: Any = tuple(
+        (title, tuple(x for n in names if n in form.fields
+                      for x in ((n, "date_confirmed") if n == "reference_date" else (n,))))
+        for title, names in form.GROUPS)
     form.GROUPS = groups
     # A posted formset carries every member itself; with initial rows, unchanged members would be dropped.
     members = member_formset(data, initial=None if data is not None else members_initial, prefix=MEMBERS_PREFIX,
                              show_citizen_id=show_ids,
                              masked_citizen_ids=None if show_ids else _masked_ids(record))
+    for member_form in [*members.forms, members.empty_form]:
+        for name in hidden:
+            member_form.fields.pop(name, None)
+        _flexible_dates(member_form, _MEMBER_DATE_FIELDS)
     return form, members
+
+
+def _survey_record(case: ReviewCase, user: Any, form: HouseholdForm, members: Any) -> tuple[dict[str, Any], list[int]]:
+    """The record on screen, with the answers the form does not ask carried over from the stored draft
+    or the registry (the survey writes the registry: an answer it did not ask must not be erased)."""
+    record, index = build_record(household_form=form, members=members)
+    hidden = _not_asked(case)
+    if not hidden:
+        return record, index
+    base = _base_record(case, user, can_see_citizen_id(user, case.unit_path))
+    for key in hidden:
+        if key in base:
+            record.setdefault(key, base[key])
+        if key in (base.get("dwelling") or {}):
+            record.setdefault("dwelling", {}).setdefault(key, base["dwelling"][key])
+    stored_members = {m.get("id"): m for m in base.get("members") or [] if isinstance(m, dict)}
+    for member in record.get("members") or []:
+        stored = stored_members.get(member.get("id")) or {}
+        for key in hidden:
+            if key in stored:
+                member.setdefault(key, stored[key])
+    return record, index
 
 
 def _with_members(household: Household) -> Household:
@@ -66,7 +137,8 @@ def _with_members(household: Household) -> Household:
 
 
 def _masked_ids(record: dict[str, Any]) -> dict[str, str]:
-    return {m["id"]: mask_citizen_id(m["citizen_id"]) for m in record.get("members") or [] if m.get("citizen_id")}
+    return {str(m["id"]): mask_citizen_id(str(m["citizen_id"])) for m in record.get("members") or []
+            if isinstance(m, dict) and m.get("id") and m.get("citizen_id")}
 
 
 def _context(request: HttpRequest, case: ReviewCase, **extra: Any) -> dict[str, Any]:
@@ -101,6 +173,7 @@ def _context(request: HttpRequest, case: ReviewCase, **extra: Any) -> dict[str, 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     if request.method == "GET":
@@ -112,18 +185,26 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     parsed = form.is_valid() & members.is_valid() & extra_form.is_valid()
     errors: list[str] = []
     if parsed:
-        record, index = build_record(household_form=form, members=members)
+        record, index = _survey_record(case, request.user, form, members)
         extra = cleaned(extra_form)
+        version = request.POST.get("version", "")
         try:
             services.review_case_survey(
-                actor=request.user, case=case, record=record, expected_version=int(request.POST.get("version", 0)),
+                actor=request.user, case=case, record=record,
+                expected_version=int(version) if version.isdigit() and len(version) < 12 else -1,
                 complete=complete, causes=extra["causes"], wishes=extra["wishes"], note=extra["note"],
+                date_confirmed=bool(cleaned(form).get("date_confirmed")),
             )
         except ValidationFailed as exc:
             errors = [exc.message, *map_record_errors(exc.errors, household_form=form, members=members,
                                                       member_form_index=index)]
         except (ConcurrentEditError, ApplicationError) as exc:
             errors = [exc.message]
+        except OperationalError as exc:
+            if not database_busy(exc):
+                raise
+            # Nothing was saved; the page comes back with everything the surveyor typed.
+            errors = [str(DATABASE_BUSY)]
         else:
             if complete:
                 messages.success(request, _("Đã hoàn thành phiếu khảo sát của hộ %(code)s.") % {"code": case.household.code})
@@ -146,14 +227,18 @@ def case_preview(request: HttpRequest, pk: int) -> HttpResponse:
     form, members = _survey_forms(case, request.user, request.POST)
     form.is_valid()
     members.is_valid()
-    record, _index = build_record(household_form=form, members=members)
+    record, _index = _survey_record(case, request.user, form, members)
     record["id"] = case.household.code
     record["year"] = case.cycle.year
-    problems = engine.record_errors(record)
+    record.setdefault("reference_date", timezone.localdate().isoformat())
+    # In the officer's words, naming each unanswered question (never "Thiếu trường bắt buộc.").
+    problems = record_errors(record, plain=True)
     labels = dict(LedgerClass.choices)
     results = []
     if not problems:
-        for sid, result in engine.classify(record, [ref["id"] for ref in case.cycle.standards]).items():
+        classified = engine.classify(record, [ref["id"] for ref in case.cycle.standards])
+        problems = {path: msgs for path, msgs in services.missing_answer_errors(case, record, classified).items() if path != "$"}
+        for sid, result in classified.items():
             results.append({"standard": engine.standard_title(sid),
                             "class": labels.get(result["class"], _("Chưa xác định được")),
                             "klass": result["class"], "text": result["explanation"]["text"],
@@ -164,6 +249,7 @@ def case_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def case_classify(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     if attempt(request, lambda: services.review_case_classify(actor=request.user, case=case)):
@@ -173,6 +259,7 @@ def case_classify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def case_complaint(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     form = ComplaintForm(request.POST)
@@ -188,6 +275,7 @@ def case_complaint(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, pk=pk)
     form = ComplaintResolveForm(request.POST)

@@ -31,6 +31,7 @@ from giamngheo.reviews.forms import (
 from giamngheo.reviews.models import CycleKind, ReviewCycle
 from giamngheo.reviews.states import ORDER, CaseState
 from giamngheo.reviews.views.common import attempt, cleaned
+from giamngheo.reviews.views.once import once
 
 PAGE_SIZE = 50
 
@@ -47,7 +48,7 @@ def _page(request: HttpRequest, cycle: ReviewCycle, status: int = 200, **forms: 
     hamlet = request.GET.get("hamlet") or ""
     q = request.GET.get("q") or ""
     cases = selectors.case_list(user=user, cycle=cycle, state=state or None,
-                                hamlet_id=int(hamlet) if hamlet.isdigit() else None, q=q or None)
+                                hamlet_id=int(hamlet) if hamlet.isdigit() and len(hamlet) < 19 else None, q=q or None)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.state_counts(user=user, cycle=cycle)
     can_manage = allows(user, Perm.REVIEW_MANAGE, cycle.unit_path)
@@ -84,6 +85,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def cycle_classify(request: HttpRequest, pk: int) -> HttpResponse:
     """Classify every surveyed case the user may survey (a bulk action over the same service)."""
     cycle = selectors.cycle_get(user=request.user, pk=pk)
@@ -105,6 +107,7 @@ def cycle_classify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def cycle_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
     form = MeetingForm(request.POST, units=_units(cycle, request.user, Perm.REVIEW_MANAGE))
@@ -127,6 +130,7 @@ def cycle_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def cycle_posting(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
     form = PostingForm(request.POST, units=_units(cycle, request.user, Perm.REVIEW_MANAGE))
@@ -145,6 +149,7 @@ def cycle_posting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def cycle_consult(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
     form = ConsultForm(request.POST)
@@ -159,6 +164,7 @@ def cycle_consult(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def cycle_recognise(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
     form = DecisionForm(request.POST)
@@ -176,6 +182,7 @@ def cycle_recognise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def cycle_certificates(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = selectors.cycle_get(user=request.user, pk=pk)
     form = CertificatesForm(request.POST)
@@ -192,6 +199,7 @@ def cycle_certificates(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once
 def cycle_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A household the hamlet head proposes: found by its code among the households the user may see."""
     cycle = selectors.cycle_get(user=request.user, pk=pk)

@@ -21,6 +21,7 @@ from giamngheo.reviews import selectors, services
 from giamngheo.reviews.forms import OpenCycleForm
 from giamngheo.reviews.states import ORDER, CaseState
 from giamngheo.reviews.views.common import attempt, cleaned
+from giamngheo.reviews.views.once import once
 
 
 def _managed_communes(user: object) -> object:
@@ -35,6 +36,7 @@ def _managed_communes(user: object) -> object:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def index(request: HttpRequest) -> HttpResponse:
     if not paths_for(request.user, Perm.REVIEW_VIEW):
         raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))

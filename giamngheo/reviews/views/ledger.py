@@ -16,6 +16,7 @@ from giamngheo.accounts.scope import allows
 from giamngheo.reviews import selectors, services
 from giamngheo.reviews.forms import HouseholdRemoveForm, LedgerCorrectForm
 from giamngheo.reviews.views.common import attempt, cleaned
+from giamngheo.reviews.views.once import once
 
 
 def _approver_only(request: HttpRequest, unit_path: str) -> None:
@@ -42,6 +43,7 @@ def household_ledger(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def ledger_correct(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.ledger_entry_get(user=request.user, pk=pk)
     _approver_only(request, entry.unit_path)
@@ -59,6 +61,7 @@ def ledger_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def household_remove(request: HttpRequest, code: str) -> HttpResponse:
     household = selectors.household_for_ledger(user=request.user, code=code)
     _approver_only(request, household.unit_path)

@@ -17,10 +17,12 @@ from giamngheo.reviews import selectors, services
 from giamngheo.reviews.forms import RequestDecideForm, RequestFileForm
 from giamngheo.reviews.models import Certificate
 from giamngheo.reviews.views.common import attempt, cleaned
+from giamngheo.reviews.views.once import once
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def request_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = RequestFileForm(request.POST or None, initial={"received_on": today})
@@ -49,6 +51,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     regular = selectors.request_get(user=request.user, pk=pk)
     form = RequestDecideForm(request.POST or None, initial={"decided_on": timezone.localdate()})
