@@ -70,7 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/dashboard.html", {
         "table": table, "states": states, "overdue": overdue, "pending": pending, "form": form,
         "can_open": communes.exists(), "today": today,  # type: ignore[attr-defined]
-        "open_state": CaseState.LISTED,
+        "open_state": CaseState.LISTED, "can_survey": bool(paths_for(request.user, Perm.REVIEW_SURVEY)),
     })
 
 
