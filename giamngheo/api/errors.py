@@ -8,15 +8,18 @@ Pydantic's English messages are replaced by translated sentences; the raw input 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
 from giamngheo.households.records import split_path
@@ -41,6 +44,27 @@ _PYDANTIC_MESSAGES: dict[str, Any] = {
     "json_invalid": gettext_lazy("Nội dung gửi lên không phải JSON hợp lệ."),
 }
 _FALLBACK = gettext_lazy("Giá trị không hợp lệ.")
+
+
+def parse_json(body: bytes) -> Any:
+    """A request body as JSON, or ``ValidationFailed`` (422 on ``$``) for anything that is not: malformed,
+    not UTF-8, or nested so deep that the parser runs out of stack (RecursionError, not a ValueError)."""
+    try:
+        return json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        message = _("Nội dung gửi lên không phải JSON hợp lệ.")
+        raise ValidationFailed(message, errors={"$": [message]}) from None
+
+
+class JsonParser(Parser):
+    """ninja's parser for schema-typed bodies, with the same limits as ``parse_json``. ninja turns any error
+    raised here into a 400; ``on_unparsable_body`` below gives it a Vietnamese message."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        try:
+            return cast(dict[str, Any], json.loads(request.body))
+        except RecursionError:
+            raise ValueError("nested too deep") from None
 
 
 def detail_item(loc: Iterable[str | int], msg: str, type_: str) -> dict[str, Any]:
@@ -83,6 +107,22 @@ def install_error_handlers(api: NinjaAPI) -> None:
             for error in exc.errors
         ]
         return unprocessable(api, request, items)
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": _("Nội dung gửi lên quá lớn; hãy gửi từng hộ một hoặc chia nhỏ dữ liệu.")}, status=413
+        )
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja raises HttpError(400) when the body does not parse (its cause then says why, in English).
+        too_big = isinstance(exc.__cause__, RequestDataTooBig)
+        if too_big:
+            return on_too_big(request, cast(RequestDataTooBig, exc.__cause__))
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            return api.create_response(request, {"detail": _("Nội dung gửi lên không phải JSON hợp lệ.")}, status=400)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
     @api.exception_handler(AuthenticationError)
     def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -7,7 +7,6 @@ exist. ``{code}`` in a path is the ``id`` the list returns.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -17,6 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import can_see_citizen_id
+from giamngheo.api.errors import parse_json
 from giamngheo.api.paging import PageParams, page_body, page_of
 from giamngheo.api.record_schema import READ_ONLY_KEYS, json_body, record_schema
 from giamngheo.api.schemas import ERRORS
@@ -93,13 +93,8 @@ def household_body(household: Household, user: Any) -> dict[str, Any]:
 
 
 def _read_body(request: HttpRequest) -> Any:
-    try:
-        data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed(
-            _("Nội dung gửi lên không phải JSON hợp lệ."),
-            errors={"$": [_("Nội dung gửi lên không phải JSON hợp lệ.")]},
-        ) from None
+    # ``request.body`` raises RequestDataTooBig over DATA_UPLOAD_MAX_MEMORY_SIZE: api.errors answers 413.
+    data = parse_json(request.body)
     if isinstance(data, dict):
         # Server fields a client got from GET may come back unchanged; they are not the client's to set.
         data = {k: v for k, v in data.items() if k not in READ_ONLY_KEYS}

@@ -1,5 +1,6 @@
-"""Page-number paging for list endpoints: ``page`` ≥ 1, ``page_size`` 1–200; answers
-``{"items", "count", "count_exact", "page", "page_size"}``."""
+"""Page-number paging for list endpoints: ``page`` 1–1,000,000, ``page_size`` 1–200; answers
+``{"items", "count", "count_exact", "page", "page_size"}``. A page past the end is an empty page; a page number
+no list could reach is a 422 on ``page`` (an unbounded one overflowed the database's OFFSET)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from ninja import Field, Schema
 M = TypeVar("M", bound=Model)
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
+# 200 million rows at the largest page size: beyond any registry, far below any integer limit.
+MAX_PAGE = 1_000_000
 
 
 class PageParams(Schema):
-    page: int = Field(1, ge=1, description="Số trang, bắt đầu từ 1.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Số trang, bắt đầu từ 1 (tối đa {MAX_PAGE}).")
     page_size: int = Field(
         DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"Số dòng mỗi trang (tối đa {MAX_PAGE_SIZE})."
     )

@@ -11,7 +11,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from giamngheo.api import auth, households, units
-from giamngheo.api.errors import install_error_handlers
+from giamngheo.api.errors import JsonParser, install_error_handlers
 from giamngheo.reviews import api as reviews_api
 
 
@@ -33,6 +33,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=auth.BearerToken(),
     renderer=ReadableJSONRenderer(),
+    parser=JsonParser(),
 )
 install_error_handlers(api)
 api.add_router("/auth", auth.router)

@@ -7,7 +7,7 @@ messages built in Python, where the active language must be honoured explicitly.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -23,7 +23,13 @@ def format_number(value: float | int | Decimal | None, decimals: int = 0) -> str
     if value is None:
         return "–"
     quant = Decimal(1).scaleb(-decimals) if decimals else Decimal(1)
-    number = Decimal(str(value)).quantize(quant, rounding=ROUND_HALF_UP)
+    number = Decimal(str(value))
+    if not number.is_finite():
+        return str(value)  # inf/nan stored before the record bounds existed: shown as is, never a crash
+    # Enough precision for any magnitude (1e308 has 309 digits; the default context holds 28).
+    with localcontext() as context:
+        context.prec = max(28, number.adjusted() + decimals + 2)
+        number = number.quantize(quant, rounding=ROUND_HALF_UP)
     sign = "-" if number < 0 else ""
     text = f"{abs(number):f}"
     whole, _sep, frac = text.partition(".")

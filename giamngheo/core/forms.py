@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from giamngheo.core.dates import DATE_MAX, DATE_MIN, date_in_bounds
 
 
 class DateInput(forms.DateInput):
@@ -26,7 +29,8 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Hành động"), required=False)
     object_type = forms.ChoiceField(label=_("Loại đối tượng"), required=False)
     object_id = forms.CharField(label=_("Mã đối tượng"), required=False, max_length=64)
-    unit = forms.IntegerField(label=_("Đơn vị"), required=False, widget=forms.Select)
+    unit = forms.IntegerField(label=_("Đơn vị"), required=False, widget=forms.Select, min_value=1,
+                              max_value=2**63 - 1)
 
     def __init__(
         self,
@@ -41,6 +45,23 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].choices = everything + list(actions)  # type: ignore[attr-defined]
         self.fields["object_type"].choices = everything + list(object_types)  # type: ignore[attr-defined]
         self.fields["unit"].widget.choices = [("", _("Mọi đơn vị trong phạm vi"))] + list(units)  # type: ignore[attr-defined]
+
+    def _bounded(self, name: str) -> dt.date | None:
+        # 31/12/9999 or 01/01/0001 parse as dates, then overflow when turned into the day's first instant.
+        value: dt.date | None = self.cleaned_data.get(name)
+        if value is not None and not date_in_bounds(value):
+            raise forms.ValidationError(
+                _("Ngày phải trong khoảng từ %(first)s đến %(last)s.")
+                % {"first": DATE_MIN.strftime("%d/%m/%Y"), "last": DATE_MAX.strftime("%d/%m/%Y")},
+                code="bounds",
+            )
+        return value
+
+    def clean_date_from(self) -> dt.date | None:
+        return self._bounded("date_from")
+
+    def clean_date_to(self) -> dt.date | None:
+        return self._bounded("date_to")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -52,7 +52,8 @@ def _parse_filters(request: HttpRequest, user: Any) -> tuple[AuditFilterForm, Au
     picked: list[AdminUnit] = units_for_picker(user, Perm.AUDIT_VIEW)
     chosen = request.GET.get("unit", "")
     chosen_unit = None
-    if chosen.isdigit():
+    # At most an id's 19 digits: int() of thousands of digits fails, and the form refuses the value anyway.
+    if chosen.isascii() and chosen.isdigit() and len(chosen) <= 19:
         chosen_unit = scope.scope_queryset(
             AdminUnit.objects.select_related("parent"), user, Perm.AUDIT_VIEW, field="path"
         ).filter(pk=int(chosen)).first()

@@ -113,7 +113,7 @@ def _generic_path(path: str) -> str:
 # Engine error codes that say a value has the wrong *shape* (type, allowed values, range, unknown key):
 # a survey draft may be incomplete, but never of the wrong shape (issue 13).
 SHAPE_CODES = frozenset({"type", "unknown_field", "enum", "date", "pattern", "minimum", "maximum", "duplicate",
-                         "empty"})
+                         "empty", "finite", "max_length", "earliest", "latest", "max_items"})
 
 
 def answer_label(path: str) -> str:

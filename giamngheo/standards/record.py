@@ -8,6 +8,7 @@ column set the bulk Parquet reader accepts (``io_parquet.py``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ Kind = Literal["string", "date", "integer", "number", "boolean", "enum", "enum_l
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One field of the record. ``minimum``/``maximum`` bound numbers, ``max_length`` strings,
+    ``earliest``/``latest`` dates: every value has a sane bound (issue 13, class 7; ``docs/standards-engine.md``,
+    "Bounds"), so an absurd one is refused at the door instead of breaking a column, a page or an export."""
+
     name: str
     kind: Kind
     required: bool = False
@@ -28,6 +33,9 @@ class FieldSpec:
     pattern_vi: str = ""
     pattern_en: str = ""
     non_empty: bool = False
+    max_length: int | None = None
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
 
 
 AREAS = ("rural", "urban")
@@ -53,22 +61,35 @@ EDUCATION = (
 )
 SCHOOL = ("appropriate_level", "below_level", "not_attending")
 
+# Bounds (docs/standards-engine.md, "Bounds"). Far beyond any real household, close enough to refuse a typo of
+# three extra zeros or a value that breaks a column: income is VND per person per month (the 2022–2025 lines
+# are 1.5–2 million), Phiếu A scores are in the hundreds, a dwelling of 10,000 m² is a palace.
+MAX_INCOME = 1_000_000_000
+MAX_SCORE_A = 1_000
+MAX_FLOOR_AREA_M2 = 10_000
+MAX_MEMBERS = 100
+EARLIEST_REFERENCE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+EARLIEST_BIRTH = dt.date(1890, 1, 1)
+MAX_CODE_LENGTH = 64  # household and member ids: the columns' width
+MAX_NAME_LENGTH = 200
+
 HOUSEHOLD_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("id", "string", required=True, non_empty=True),
-    FieldSpec("reference_date", "date", required=True),
+    FieldSpec("id", "string", required=True, non_empty=True, max_length=MAX_CODE_LENGTH),
+    FieldSpec("reference_date", "date", required=True, earliest=EARLIEST_REFERENCE, latest=LATEST_DATE),
     FieldSpec("year", "integer", minimum=2016, maximum=2100),
     FieldSpec("area", "enum", required=True, values=AREAS),
     FieldSpec("province_code", "string", pattern=r"[0-9]{2}", pattern_vi="gồm đúng 2 chữ số",
               pattern_en="exactly 2 digits"),
     FieldSpec("commune_code", "string", pattern=r"[0-9]{5}", pattern_vi="gồm đúng 5 chữ số",
               pattern_en="exactly 5 digits"),
-    FieldSpec("hamlet", "string"),
-    FieldSpec("income", "integer", minimum=0),
-    FieldSpec("score_a", "number", minimum=0),
+    FieldSpec("hamlet", "string", max_length=MAX_NAME_LENGTH),
+    FieldSpec("income", "integer", minimum=0, maximum=MAX_INCOME),
+    FieldSpec("score_a", "number", minimum=0, maximum=MAX_SCORE_A),
     FieldSpec("income_basis", "enum", values=("income", "score_a")),
 )
 DWELLING_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("floor_area_m2", "number", minimum=0),
+    FieldSpec("floor_area_m2", "number", minimum=0, maximum=MAX_FLOOR_AREA_M2),
     FieldSpec("walls_durable", "boolean"),
     FieldSpec("frame_durable", "boolean"),
     FieldSpec("roof_durable", "boolean"),
@@ -79,15 +100,15 @@ DWELLING_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("waste", "enum", values=WASTE),
 )
 MEMBER_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("id", "string", required=True, non_empty=True),
+    FieldSpec("id", "string", required=True, non_empty=True, max_length=MAX_CODE_LENGTH),
     FieldSpec("relation", "enum", required=True, values=RELATIONS),
-    FieldSpec("name", "string"),
+    FieldSpec("name", "string", max_length=MAX_NAME_LENGTH),
     FieldSpec("citizen_id", "string", pattern=r"[0-9]{12}", pattern_vi="gồm đúng 12 chữ số",
               pattern_en="exactly 12 digits"),
     FieldSpec("sex", "enum", required=True, values=SEXES),
-    FieldSpec("birth_date", "date"),
+    FieldSpec("birth_date", "date", earliest=EARLIEST_BIRTH, latest=LATEST_DATE),
     FieldSpec("age", "integer", minimum=0, maximum=130),
-    FieldSpec("ethnicity", "string"),
+    FieldSpec("ethnicity", "string", max_length=MAX_CODE_LENGTH),
     FieldSpec("disability", "enum", values=DISABILITY),
     FieldSpec("monthly_social_allowance", "boolean"),
     FieldSpec("meritorious", "boolean"),
@@ -133,16 +154,28 @@ def _join(prefix: str, key: str | int) -> str:
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return f"'{value}'"
+        return f"'{_clip(value)}'"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null"
-    return str(value)
+    if isinstance(value, list | dict):
+        # Never the whole structure: it may be megabytes, or nested deeper than repr() can go.
+        return "[…]" if isinstance(value, list) else "{…}"
+    return _clip(str(value))
 
 
 def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _vi_date(day: dt.date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def _clip(value: str, limit: int = 40) -> str:
+    """An echoed value cut short: a message must not carry back a megabyte someone sent."""
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def parse_date(value: str) -> dt.date | None:
@@ -165,16 +198,28 @@ def _check_value(spec: FieldSpec, value: Any, path: str) -> list[RecordError]:
     if kind == "string":
         if spec.non_empty and value == "":
             return [RecordError(path, "empty", "Không được để trống.", "Must not be empty.")]
+        if spec.max_length is not None and len(value) > spec.max_length:
+            return [RecordError(path, "max_length",
+                                f"Quá dài: tối đa {spec.max_length} ký tự, hiện có {len(value)} ký tự.",
+                                f"Too long: at most {spec.max_length} characters, this has {len(value)}.")]
         if spec.pattern and not re.fullmatch(spec.pattern, value):
             return [RecordError(path, "pattern", f"Giá trị {_show(value)} không hợp lệ: phải {spec.pattern_vi}.",
                                 f"Value {_show(value)} is invalid: must be {spec.pattern_en}.")]
         return []
     if kind == "date":
-        if parse_date(value) is None:
-            return [RecordError(path, "date", f"Ngày {_show(value)} không hợp lệ: phải là ngày có thật, viết theo dạng "
-                                "YYYY-MM-DD (ví dụ 2025-10-01).",
+        day = parse_date(value)
+        if day is None:
+            return [RecordError(path, "date", f"Ngày {_show(value)} không hợp lệ: phải là ngày có thật, viết "
+                                "theo dạng YYYY-MM-DD (ví dụ 2025-10-01).",
                                 f"Date {_show(value)} is invalid: must be a real date written YYYY-MM-DD "
                                 "(e.g. 2025-10-01).")]
+        if spec.earliest is not None and day < spec.earliest:
+            return [RecordError(path, "earliest", f"Ngày {_vi_date(day)} quá sớm: không được trước "
+                                f"{_vi_date(spec.earliest)}.",
+                                f"Date {day.isoformat()} is too early: must not be before {spec.earliest.isoformat()}.")]
+        if spec.latest is not None and day > spec.latest:
+            return [RecordError(path, "latest", f"Ngày {_vi_date(day)} quá xa: không được sau {_vi_date(spec.latest)}.",
+                                f"Date {day.isoformat()} is too late: must not be after {spec.latest.isoformat()}.")]
         return []
     if kind == "enum":
         return [] if value in spec.values else [_enum_error(spec, value, path)]
@@ -186,6 +231,9 @@ def _check_value(spec: FieldSpec, value: Any, path: str) -> list[RecordError]:
         if isinstance(value, bool) or not isinstance(value, int | float):
             word_vi, word_en = ("số nguyên", "an integer") if kind == "integer" else ("một số", "a number")
             return [RecordError(path, "type", f"Phải là {word_vi}.", f"Must be {word_en}.")]
+        if isinstance(value, float) and not math.isfinite(value):
+            # JSON parsers accept NaN and Infinity; no comparison below would catch NaN.
+            return [RecordError(path, "finite", "Phải là một số hữu hạn.", "Must be a finite number.")]
         if kind == "integer" and isinstance(value, float) and not value.is_integer():
             return [RecordError(path, "type", "Phải là số nguyên.", "Must be an integer.")]
         if spec.minimum is not None and value < spec.minimum:
@@ -263,6 +311,8 @@ def validate_record(data: Any) -> list[RecordError]:
                                   f"income_basis là {_show(basis)} nhưng hồ sơ không có trường {basis}.",
                                   f"income_basis is {_show(basis)} but the record has no {basis} field."))
     reference = parse_date(data["reference_date"]) if isinstance(data.get("reference_date"), str) else None
+    if reference is not None and not EARLIEST_REFERENCE <= reference <= LATEST_DATE:
+        reference = None  # already reported; comparing birth dates with it would only add noise
     if "members" not in data:
         errors.append(RecordError("members", "required", "Thiếu trường bắt buộc.", "Required field is missing."))
         return errors
@@ -273,6 +323,11 @@ def validate_record(data: Any) -> list[RecordError]:
     if not members:
         errors.append(RecordError("members", "min_items", "Hộ phải có ít nhất một thành viên.",
                                   "A household must have at least one member."))
+        return errors
+    if len(members) > MAX_MEMBERS:
+        errors.append(RecordError("members", "max_items",
+                                  f"Hộ có {len(members)} thành viên: tối đa {MAX_MEMBERS} thành viên một hộ.",
+                                  f"The household has {len(members)} members: at most {MAX_MEMBERS} per household."))
         return errors
     heads = 0
     seen_ids: set[str] = set()

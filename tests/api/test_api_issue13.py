@@ -43,3 +43,100 @@ def test_a_code_starting_like_a_formula_is_refused(problems, api_client_for, own
     found = problems(api_client_for(owner).post(LIST, record, content_type="application/json"))
     assert "công thức" in found[("body", "id")]
     assert not Household.objects.exists()
+
+
+# --- class 7: absurd values, parameters and bodies ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("change, loc", [
+    ({"income": 10**30}, ("body", "income")),
+    ({"income": 1_000_000_001}, ("body", "income")),
+    ({"score_a": 1e308, "income_basis": "score_a"}, ("body", "score_a")),
+    ({"dwelling": {"floor_area_m2": 1e308}}, ("body", "dwelling", "floor_area_m2")),
+    ({"reference_date": "9999-12-31"}, ("body", "reference_date")),
+    ({"reference_date": "0001-01-01"}, ("body", "reference_date")),
+])
+def test_absurd_values_are_422_on_their_field(problems, api_client_for, owner, new_record, change, loc):
+    found = problems(api_client_for(owner).post(LIST, new_record(**change), content_type="application/json"))
+    assert loc in found and found[loc].startswith(("Phải", "Ngày"))
+    assert not Household.objects.exists()
+
+
+@pytest.mark.parametrize("text", ['{"dwelling": {"floor_area_m2": Infinity}}', '{"dwelling": {"floor_area_m2": NaN}}',
+                                  '{"income": -Infinity}'])
+def test_non_finite_json_numbers_are_422(problems, api_client_for, owner, new_record, text):
+    import json
+
+    body = {**new_record(), **json.loads(text)}
+    response = api_client_for(owner).post(LIST, json.dumps(body), content_type="application/json")
+    assert problems(response)
+    assert not Household.objects.exists()
+
+
+def test_absurd_values_in_an_update_are_422(problems, api_client_for, owner, household):
+    client = api_client_for(owner)
+    body = client.get(f"{LIST}/A-001").json()
+    body["dwelling"]["floor_area_m2"] = 1e308
+    body["members"][1]["birth_date"] = "0001-01-01"
+    found = problems(client.put(f"{LIST}/A-001", body, content_type="application/json"))
+    assert ("body", "dwelling", "floor_area_m2") in found and ("body", "members", 1, "birth_date") in found
+
+
+@pytest.mark.parametrize("params, loc", [
+    ({"page": 10**30}, ("query", "page")),
+    ({"page": "9" * 5000}, ("query", "page")),
+    ({"page_size": 10**23}, ("query", "page_size")),
+])
+def test_absurd_list_parameters_are_422(problems, api_client_for, owner, household, params, loc):
+    for url in (LIST, "/api/v1/units"):
+        found = problems(api_client_for(owner).get(url, params))
+        assert loc in found
+
+
+def test_a_page_beyond_the_end_is_an_empty_page(api_client_for, owner, household):
+    body = api_client_for(owner).get(LIST, {"page": 1_000_000}).json()
+    assert body["items"] == [] and body["count"] == 1
+
+
+@pytest.mark.parametrize("url", [f"{LIST}/{'9' * 30}", f"{LIST}/{'9' * 5000}", "/api/v1/review/cases/" + "9" * 23])
+def test_absurd_ids_in_paths_are_4xx(api_client_for, owner, household, url):
+    assert 400 <= api_client_for(owner).get(url).status_code < 500
+
+
+def test_json_nested_too_deep_is_4xx(api_client_for, owner, household):
+    client = api_client_for(owner)
+    deep = "[" * 100_000 + "]" * 100_000
+    for method, url in (("post", LIST), ("put", f"{LIST}/A-001"), ("post", "/api/v1/review/cycles")):
+        response = getattr(client, method)(url, deep, content_type="application/json")
+        assert 400 <= response.status_code < 500, (url, response.status_code)
+        assert "detail" in response.json()
+    nested = '{"area": ' + "[" * 900 + "]" * 900 + "}"
+    response = client.post(LIST, nested, content_type="application/json")
+    assert response.status_code == 422
+
+
+def test_a_body_over_the_size_limit_is_4xx(api_client_for, owner, household, settings, new_record):
+    import json
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    big = json.dumps({**new_record(id="BIG"), "hamlet": "x" * 20_000})
+    client = api_client_for(owner)
+    for method, url in (("post", LIST), ("put", f"{LIST}/A-001"), ("post", "/api/v1/review/cycles")):
+        response = getattr(client, method)(url, big, content_type="application/json")
+        assert response.status_code == 413, (url, response.status_code)
+        assert "detail" in response.json()
+    assert not Household.objects.filter(code="BIG").exists()
+
+
+def test_a_household_stored_with_absurd_values_still_answers(api_client_for, owner, household):
+    """Stored before the bounds existed: the record reads back, and the classification says why it has none."""
+    Household.objects.filter(pk=household.pk).update(floor_area_m2=1e308, score_a=float("inf"),
+                                                     income=5 * 10**18)
+    client = api_client_for(owner)
+    response = client.get(f"{LIST}/A-001")
+    assert response.status_code == 200
+    assert client.get(LIST).status_code == 200
+    response = client.get(f"{LIST}/A-001/classification")
+    assert response.status_code == 200
+    [view] = response.json()
+    assert view["class"] is None and any("floor_area_m2" in p for p in view["problems"])

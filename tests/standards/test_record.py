@@ -75,3 +75,66 @@ def test_integral_float_is_an_integer_as_in_json_schema() -> None:
 def test_all_problems_of_a_record_are_reported_together() -> None:
     record = household(area="town", members=[member(sex="x", birth_date=None)])
     assert paths(record) == [("area", "enum"), ("members[0].sex", "enum"), ("members[0]", "birth_date_or_age")]
+
+
+# --- bounds (issue 13, class 7): every number and date has a sane bound, kept as FieldSpec data ---------------
+
+
+@pytest.mark.parametrize(("record", "expected"), [
+    (household(income=10**30), [("income", "maximum")]),
+    (household(income=1_000_000_001), [("income", "maximum")]),
+    (household(score_a=1_000.5, income_basis="score_a"), [("score_a", "maximum")]),
+    (household(dwelling={"floor_area_m2": 1e308}), [("dwelling.floor_area_m2", "maximum")]),
+    (household(dwelling={"floor_area_m2": 10_000.01}), [("dwelling.floor_area_m2", "maximum")]),
+    (household(dwelling={"floor_area_m2": float("inf")}), [("dwelling.floor_area_m2", "finite")]),
+    (household(dwelling={"floor_area_m2": float("-inf")}), [("dwelling.floor_area_m2", "finite")]),
+    (household(dwelling={"floor_area_m2": float("nan")}), [("dwelling.floor_area_m2", "finite")]),
+    (household(income=float("nan")), [("income", "finite")]),
+    (household(members=[member(birth_date=None, age=10**23)]), [("members[0].age", "maximum")]),
+    (household(reference_date="9999-12-31"), [("reference_date", "latest")]),
+    (household(reference_date="0001-01-01"), [("reference_date", "earliest")]),
+    (household(reference_date="1999-12-31"), [("reference_date", "earliest")]),
+    (household(members=[member(birth_date="1889-12-31")]), [("members[0].birth_date", "earliest")]),
+    (household(members=[member(birth_date="0001-01-01")]), [("members[0].birth_date", "earliest")]),
+    (household(id="x" * 65), [("id", "max_length")]),
+    (household(hamlet="x" * 201), [("hamlet", "max_length")]),
+    (household(members=[member(name="x" * 201)]), [("members[0].name", "max_length")]),
+    (household(members=[member(id="x" * 65)]), [("members[0].id", "max_length")]),
+    (household(members=[member(ethnicity="x" * 65)]), [("members[0].ethnicity", "max_length")]),
+    (household(members=[member()] + [member(id=f"C{i}", relation="child") for i in range(100)]),
+     [("members", "max_items")]),
+])
+def test_absurd_values_are_refused_at_their_path(record: Any, expected: list[tuple[str, str]]) -> None:
+    assert paths(record) == expected
+
+
+@pytest.mark.parametrize("record", [
+    household(income=1_000_000_000),
+    household(score_a=1_000, income_basis="score_a"),
+    household(dwelling={"floor_area_m2": 10_000}),
+    household(reference_date="2000-01-01", year=2016),
+    household(reference_date="2100-12-31", year=2100),
+    household(members=[member(birth_date="1890-01-01")]),
+    household(members=[member()] + [member(id=f"C{i}", relation="child") for i in range(99)]),
+])
+def test_the_bounds_themselves_are_allowed(record: Any) -> None:
+    assert validate_record(record) == []
+
+
+def test_bounds_are_field_spec_data_and_messages_name_the_bound() -> None:
+    from giamngheo.standards.record import DWELLING_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
+
+    specs = {spec.name: spec for spec in HOUSEHOLD_FIELDS + DWELLING_FIELDS}
+    assert (specs["income"].maximum, specs["score_a"].maximum, specs["floor_area_m2"].maximum) == (
+        1_000_000_000, 1_000, 10_000)
+    assert all(spec.maximum is not None for spec in HOUSEHOLD_FIELDS + DWELLING_FIELDS + MEMBER_FIELDS
+               if spec.kind in ("integer", "number"))
+    assert all(spec.earliest is not None and spec.latest is not None
+               for spec in HOUSEHOLD_FIELDS + MEMBER_FIELDS if spec.kind == "date")
+    assert all(spec.max_length is not None or spec.pattern is not None
+               for spec in HOUSEHOLD_FIELDS + MEMBER_FIELDS if spec.kind == "string")
+    (error,) = validate_record(household(reference_date="9999-12-31"))
+    assert error.message("vi") == "Ngày 31/12/9999 quá xa: không được sau 31/12/2100."
+    assert error.message("en") == "Date 9999-12-31 is too late: must not be after 2100-12-31."
+    (error,) = validate_record(household(income=10**30))
+    assert error.message("vi") == "Phải nhỏ hơn hoặc bằng 1000000000."

@@ -28,13 +28,25 @@ def _encode(row: Model) -> str:
     return f"{row.pk}:{row.unit_path}"  # type: ignore[attr-defined]
 
 
+# A database id has at most 19 digits (bigint); longer digit strings are no cursor (and int() refuses past 4300).
+MAX_ID_DIGITS = 19
+
+
+def small_int(text: str | None, *, digits: int = MAX_ID_DIGITS) -> int | None:
+    """A query-string number, or None when it is not one or has more digits than any id or position has."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > digits:
+        return None
+    return int(text)
+
+
 def _decode(cursor: str | None) -> tuple[int, str] | None:
     if not cursor:
         return None
     pk, _sep, path = cursor.partition(":")
-    if not pk.isdigit() or not path:
+    number = small_int(pk)
+    if number is None or not path or len(path) > 255:
         return None
-    return int(pk), path
+    return number, path
 
 
 def keyset_page(qs: QuerySet[M], *, after: str | None, before: str | None, start: int, size: int) -> Page[M]:

@@ -17,7 +17,7 @@ from giamngheo.accounts.roles import Perm
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households import selectors
 from giamngheo.households.templatetags.household_tags import class_label
-from giamngheo.households.views.paging import keyset_page
+from giamngheo.households.views.paging import keyset_page, small_int
 from giamngheo.households.views.units import communes_for, hamlets_for
 
 PAGE_SIZE = 50
@@ -44,7 +44,8 @@ class ListFilterForm(forms.Form):
             "hx-target": "#id_hamlet", "hx-include": "this", "hx-swap": "innerHTML",
         })
         raw = data.get("commune")
-        commune = communes.filter(pk=raw).first() if raw and str(raw).isdigit() else None
+        number = small_int(str(raw)) if raw else None
+        commune = communes.filter(pk=number).first() if number is not None else None
         hamlet_field: Any = self.fields["hamlet"]
         hamlet_field.queryset = hamlets_for(user, Perm.HOUSEHOLD_VIEW, commune)
         klass_field: Any = self.fields["klass"]
@@ -83,7 +84,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         households,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
-        start=int(start) if start.isdigit() else 1,
+        start=small_int(start, digits=9) or 1,
         size=PAGE_SIZE,
     )
     context = {
@@ -109,7 +110,8 @@ def hamlet_options(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("commune", "")
     commune = None
     if raw:
-        commune = communes_for(request.user, perm).filter(pk=raw).first() if raw.isdigit() else None
+        number = small_int(raw)
+        commune = communes_for(request.user, perm).filter(pk=number).first() if number is not None else None
         if commune is None:
             raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
     blank = _("Tất cả thôn/ấp") if purpose == "filter" else _("— Không ghi thôn/ấp —")
