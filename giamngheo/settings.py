@@ -70,6 +70,9 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 ALLOWED_HOSTS = [h for h in os.environ.get("GIAMNGHEO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# Largest request body read into memory (file uploads aside): a household of 100 members is ~100 KB of JSON or form
+# fields, so 1 MiB leaves room and refuses a flood; larger bodies answer 413 (API) or 400, never 500 (issue 13).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 INSTALLED_APPS = [
     "django.contrib.auth",

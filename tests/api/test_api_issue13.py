@@ -140,3 +140,12 @@ def test_a_household_stored_with_absurd_values_still_answers(api_client_for, own
     assert response.status_code == 200
     [view] = response.json()
     assert view["class"] is None and any("floor_area_m2" in p for p in view["problems"])
+
+
+def test_the_configured_size_limit_refuses_a_body_of_megabytes(api_client_for, owner, new_record):
+    import json
+
+    big = json.dumps({**new_record(id="BIG"), "members": [{"id": "x" * 1000}] * 1600})  # ~1.6 MB
+    response = api_client_for(owner).post(LIST, big, content_type="application/json")
+    assert response.status_code == 413
+    assert not Household.objects.filter(code="BIG").exists()
