@@ -7,6 +7,7 @@ household parse answers the same way; the review adds causes of poverty and wish
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -167,6 +168,7 @@ def _context(request: HttpRequest, case: ReviewCase, **extra: Any) -> dict[str, 
         "complaints": case.complaints.order_by("-received_on"),
         "ledger": selectors.ledger_history(user=user, household_id=case.household_id),
         "errors": extra.pop("errors", []),
+        "idempotency_key": secrets.token_urlsafe(16),
         **extra,
     }
 
