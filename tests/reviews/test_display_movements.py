@@ -118,3 +118,22 @@ def test_drill_down_is_scoped_and_masks_citizen_ids(unit_tree, cast, make_user, 
     assert "*********111" in page
     assert client_for(cast.officer).get(url, {**query, "column": "nonsense"}).status_code == 404
     assert client_for(cast.officer).get(url, {**query, "row": "no-such-unit"}).status_code == 404
+
+
+def test_the_drill_down_costs_the_same_queries_for_more_households(unit_tree, cast, client_for, make_household):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(cast.officer)
+    url = reverse("reviews:movement_households", args=[unit_tree.commune.code])
+    query = {"year": 2025, "standard": "2022-2025", "klass": "poor", "column": "end"}
+
+    def cost(n: int, start: int) -> int:
+        for i in range(start, start + n):
+            put(make_household(unit_tree.hamlet, code=f"Q{i}"), 2025, "poor")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, query).status_code == 200
+        return len(queries)
+
+    small = cost(2, 0)
+    assert cost(20, 2) <= small

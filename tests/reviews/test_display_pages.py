@@ -82,3 +82,22 @@ def test_my_cases_lists_households_still_to_survey_first(unit_tree, cast, make_h
     html = client_for(cast.surveyor).get(reverse("reviews:my_cases")).content.decode()
     # H0 and H9 wait for a survey; H1 (surveyed and classified) comes after them, though its code sorts first.
     assert html.index(">H0<") < html.index(">H1<") and html.index(">H9<") < html.index(">H1<")
+
+
+def test_my_cases_costs_the_same_queries_for_more_households(unit_tree, cast, make_household, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cycle = _cycle(unit_tree, cast, make_household)
+    client = client_for(cast.surveyor)
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("reviews:my_cases")).status_code == 200
+        return len(queries)
+
+    small = cost()
+    for i in range(15):
+        services.review_case_add(actor=cast.surveyor, cycle=cycle,
+                                 household=make_household(unit_tree.hamlet, code=f"M{i}"), note="")
+    assert cost() <= small
