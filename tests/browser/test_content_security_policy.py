@@ -75,7 +75,7 @@ def test_review_case_live_classification_works_without_csp_violations(page_as, u
     page.fill("input[name=floor_area_m2]", "20")
     page.check("input[name='walls_durable'][value='no']")
     # The live result is an HTMX fragment refreshed as the answers change.
-    page.wait_for_function("document.querySelector('#live-result').innerText.trim().length > 0")
+    expect(page.locator("#live-result")).not_to_be_empty()
     page.locator("#add-member").click()
     expect(page.locator("#member-forms .member-card")).to_have_count(2)
     page.wait_for_load_state("networkidle")
