@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from giamngheo.standards.record import DWELLING_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, FieldSpec
+from giamngheo.standards.record import (
+    DWELLING_FIELDS,
+    HOUSEHOLD_FIELDS,
+    MAX_MEMBERS,
+    MEMBER_FIELDS,
+    FieldSpec,
+)
 
 SERVER_FIELDS: dict[str, dict[str, Any]] = {
     "version": {"type": "integer", "readOnly": True,
@@ -39,6 +45,12 @@ def _property(spec: FieldSpec) -> dict[str, Any]:
         schema["minimum"] = spec.minimum
     if spec.maximum is not None:
         schema["maximum"] = spec.maximum
+    if spec.max_length is not None:
+        schema["maxLength"] = spec.max_length
+    if spec.earliest is not None and spec.latest is not None:
+        schema["description"] = f"Từ {spec.earliest.isoformat()} đến {spec.latest.isoformat()}."
+    elif spec.earliest is not None:
+        schema["description"] = f"Không trước {spec.earliest.isoformat()}."
     return schema
 
 
@@ -58,7 +70,7 @@ def record_schema(*, with_server_fields: bool) -> dict[str, Any]:
     schema = _object(
         HOUSEHOLD_FIELDS,
         dwelling=_object(DWELLING_FIELDS),
-        members={"type": "array", "minItems": 1, "items": member},
+        members={"type": "array", "minItems": 1, "maxItems": MAX_MEMBERS, "items": member},
     )
     schema["required"] = [*schema["required"], "members"]
     if with_server_fields:

@@ -149,3 +149,15 @@ def test_the_configured_size_limit_refuses_a_body_of_megabytes(api_client_for, o
     response = api_client_for(owner).post(LIST, big, content_type="application/json")
     assert response.status_code == 413
     assert not Household.objects.filter(code="BIG").exists()
+
+
+def test_the_openapi_document_states_the_bounds():
+    from django.test import Client
+
+    schema = Client().get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/households"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["income"]["maximum"] == 1_000_000_000
+    assert body["properties"]["dwelling"]["properties"]["floor_area_m2"]["maximum"] == 10_000
+    assert body["properties"]["members"]["maxItems"] == 100
+    assert body["properties"]["id"]["maxLength"] == 64
+    assert "2100-12-31" in body["properties"]["reference_date"]["description"]
