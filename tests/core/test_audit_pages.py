@@ -59,7 +59,7 @@ def test_changes_show_before_and_after(trail, unit_tree, make_user, client_for):
 def test_coded_values_read_as_labels(unit_tree, make_user, client_for):
     from giamngheo.accounts.services import role_grant
 
-    manager = make_user(Role.PROVINCE_OFFICER, unit_tree.province)
+    manager = make_user(Role.SYSTEM_ADMIN, unit_tree.province)  # commune roles are the system admin's to grant
     role_grant(actor=manager, user=make_user(), role=Role.COMMUNE_APPROVER, unit=unit_tree.commune)
     text = client_for(manager).get(reverse("core:audit_list")).text
     assert "Lãnh đạo xã (phê duyệt)" in text and ">commune_approver<" not in text
