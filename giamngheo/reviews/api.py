@@ -94,8 +94,8 @@ class MeetingIn(Schema):
     held_on: dt.date
     attendees: int = Field(ge=0, le=MAX_ID)
     agreeing: int = Field(ge=0, le=MAX_ID)
-    chair_name: str
-    secretary_name: str
+    chair_name: str = Field(max_length=200)
+    secretary_name: str = Field(max_length=200)
     minutes: str = ""
     case_ids: list[Id] | None = None
 
@@ -109,8 +109,8 @@ class MeetingOut(Schema):
 
 
 class PostingIn(Schema):
-    unit: str
-    place: str
+    unit: str = Field(max_length=64)
+    place: str = Field(max_length=200)
     starts_on: dt.date
     ends_on: dt.date
     case_ids: list[Id] | None = None
@@ -125,7 +125,7 @@ class PostingOut(Schema):
 
 class ComplaintIn(Schema):
     received_on: dt.date
-    complainant: str
+    complainant: str = Field(max_length=200)
     content: str
 
 
@@ -143,10 +143,10 @@ class ComplaintOut(Schema):
 
 
 class DecisionIn(Schema):
-    number: str
+    number: str = Field(max_length=64)
     signed_on: dt.date
-    signer_name: str
-    signer_title: str
+    signer_name: str = Field(max_length=200)
+    signer_title: str = Field(max_length=200)
 
 
 class DecisionOut(Schema):
@@ -173,16 +173,16 @@ class RequestIn(Schema):
     form: str = Field(pattern="^(01|04)$")
     received_on: dt.date
     channel: str = Field(pattern="^(in_person|post|online)$")
-    applicant_name: str
+    applicant_name: str = Field(max_length=200)
     content: str = ""
 
 
 class RequestDecideIn(Schema):
     recognise: bool
     decided_on: dt.date
-    number: str = ""
-    signer_name: str = ""
-    signer_title: str = ""
+    number: str = Field("", max_length=64)
+    signer_name: str = Field("", max_length=200)
+    signer_title: str = Field("", max_length=200)
     refusal_reason: str = ""
 
 

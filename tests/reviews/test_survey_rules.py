@@ -278,3 +278,41 @@ def test_meeting_counts_are_bounded_in_the_service_and_the_form(unit_tree, cast,
         "unit": unit_tree.hamlet.pk, "held_on": "01/10/2025", "attendees": str(10**23), "agreeing": "1",
         "chair_name": "A", "secretary_name": "B"})
     assert response.status_code == 422 and response.context["meeting_form"].errors["attendees"]
+
+
+# ---------------------------------------------------------------- item 2: a lock that outlasts the timeout
+
+
+def test_a_database_still_locked_shows_a_vietnamese_message_and_keeps_the_input(case, cast, client_for,
+                                                                               monkeypatch):
+    from django.db import OperationalError
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "review_case_survey", locked)
+    data = _survey_post(case, {"income": "1.234.000"})
+    response = client_for(cast.surveyor).post(reverse("reviews:case", args=[case.pk]), data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Hệ thống đang bận ghi dữ liệu khác" in page and "1.234.000" in page
+
+
+# ---------------------------------------------------------------- item 9: only what the cycle's standards read
+
+
+def test_the_survey_asks_only_what_the_cycles_standards_read(case, cast, client_for):
+    from giamngheo.households.models import Member
+
+    Member.objects.filter(household=case.household).update(uses_phone=True)
+    client = client_for(cast.surveyor)
+    page = client.get(reverse("reviews:case", args=[case.pk]))
+    # 2022–2025 reads neither the phone subscription nor the loudspeaker (2016–2020 questions).
+    assert "hears_loudspeaker" not in page.context["form"].fields
+    assert "uses_phone" not in page.context["members"].forms[0].fields
+    assert "Chỉ dùng cho chuẩn 2016–2020" not in page.content.decode()
+    response = client.post(reverse("reviews:case", args=[case.pk]), _survey_post(case))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    # What the form did not ask is carried over, not erased.
+    assert case.survey_record["members"][0]["uses_phone"] is True

@@ -103,10 +103,17 @@ def _survey_forms(case: ReviewCase, user: Any, data: Any = None) -> tuple[Househ
     members = member_formset(data, initial=None if data is not None else members_initial, prefix=MEMBERS_PREFIX,
                              show_citizen_id=show_ids,
                              masked_citizen_ids=None if show_ids else _masked_ids(record))
-    for member_form in [*members.forms, members.empty_form]:
-        for name in hidden:
-            member_form.fields.pop(name, None)
-        _flexible_dates(member_form, _MEMBER_DATE_FIELDS)
+    # Every member card, the empty one the page copies for a new member included, asks the same questions.
+    base_form = members.form
+
+    class AskedMemberForm(base_form):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            for name in hidden:
+                self.fields.pop(name, None)
+            _flexible_dates(self, _MEMBER_DATE_FIELDS)
+
+    members.form = AskedMemberForm
     return form, members
 
 
