@@ -114,7 +114,10 @@ class HouseholdFilters(Schema):
     commune: str | None = Field(None, pattern=r"^[0-9]{5}$", description="Mã xã/phường (5 chữ số).")
     hamlet: str | None = Field(None, max_length=20, description="Mã thôn/ấp (như GET /units?level=hamlet trả về).")
     q: str | None = Field(
-        None, max_length=200, description="Tìm theo mã hộ, tên, thôn/ấp, số định danh; không phân biệt dấu."
+        None, max_length=200, description=(
+            "Tìm theo mã hộ, tên, thôn/ấp, không phân biệt dấu; theo số định danh (cả số hoặc một phần) chỉ "
+            "trong địa bàn bạn được xem số định danh."
+        ),
     )
     klass: ClassCode | None = Field(None, alias="class", description="Phân loại hiện tại.")
 

@@ -50,9 +50,12 @@ class ListFilterForm(forms.Form):
         hamlet_field.queryset = hamlets_for(user, Perm.HOUSEHOLD_VIEW, commune)
         klass_field: Any = self.fields["klass"]
         klass_field.choices = [("", _("Tất cả"))] + [(c, class_label(c)) for c in CLASS_CODES]
-        self.fields["q"].widget.attrs.update(
-            {"placeholder": _("Tên, mã hộ hoặc số định danh — gõ không dấu cũng được"), "type": "search"}
+        # Only a user who sees citizen IDs somewhere may search by them (households.search).
+        hint = (
+            _("Tên, mã hộ hoặc số định danh — gõ không dấu cũng được")
+            if scope.paths_for(user, Perm.CITIZEN_ID_VIEW) else _("Tên, mã hộ hoặc thôn/ấp — gõ không dấu cũng được")
         )
+        self.fields["q"].widget.attrs.update({"placeholder": hint, "type": "search"})
 
     def value(self, name: str) -> Any:
         """The cleaned value, or None when the given one was not valid."""
