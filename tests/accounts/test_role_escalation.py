@@ -138,3 +138,15 @@ def test_the_users_page_offers_only_roles_the_manager_may_grant(province_officer
     page = client_for(province_officer).get(reverse("accounts:users")).text
     assert 'value="province_viewer"' in page
     assert 'value="commune_officer"' not in page and 'value="system_admin"' not in page
+
+
+def test_the_users_page_shows_revoke_and_deactivate_only_where_the_manager_may(
+    province_officer, make_user, unit_tree, client_for
+):
+    officer = make_user(Role.COMMUNE_OFFICER, unit_tree.commune, username="canbo")
+    viewer = make_user(Role.PROVINCE_VIEWER, unit_tree.province, username="nguoixem")
+    page = client_for(province_officer).get(reverse("accounts:users")).text
+    assert reverse("accounts:grant_revoke", args=[viewer.grants.get().pk]) in page
+    assert reverse("accounts:user_deactivate", args=[viewer.pk]) in page
+    assert reverse("accounts:grant_revoke", args=[officer.grants.get().pk]) not in page
+    assert reverse("accounts:user_deactivate", args=[officer.pk]) not in page

@@ -23,6 +23,7 @@ from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.selectors import (
     grant_get_managed,
     roles_grantable_anywhere,
+    roles_grantable_by,
     unit_get_for,
     units_for_picker,
     user_get_managed,
@@ -54,11 +55,22 @@ def _grant_form(actor: User, user_id: int, units: list[AdminUnit] | None = None,
     return GrantForm(data, units=units or [], roles=roles_grantable_anywhere(actor), auto_id=f"id_user{user_id}_%s")
 
 
+def _mark_actions(actor: User, managed: User) -> User:
+    """Which buttons the row shows: a revoke button on each role the actor may revoke, the (de)activation
+    button when it may revoke them all. Only a display choice: the services check again."""
+    for grant in managed.scoped_grants:  # type: ignore[attr-defined]
+        grant.can_revoke = managed.pk != actor.pk and grant.role in roles_grantable_by(actor, grant.unit_path)
+    managed.can_switch = managed.pk != actor.pk and all(  # type: ignore[attr-defined]
+        grant.can_revoke for grant in managed.scoped_grants  # type: ignore[attr-defined]
+    )
+    return managed
+
+
 def _row(
     request: HttpRequest, actor: User, user_id: int, form: GrantForm | None = None, row_error: str = ""
 ) -> HttpResponse:
     try:
-        managed = user_get_managed(actor, user_id)
+        managed: User | None = _mark_actions(actor, user_get_managed(actor, user_id))
     except Http404:
         managed = None  # the last in-scope role was just revoked: the row goes away
     grant_form = form or _grant_form(actor, user_id)
@@ -73,7 +85,7 @@ def _page(request: HttpRequest, actor: User, **extra: Any) -> HttpResponse:
     units = units_for_picker(actor, Perm.USER_MANAGE)
     context = {
         "page": page,
-        "rows": [(managed, _grant_form(actor, managed.pk)) for managed in page.object_list],
+        "rows": [(_mark_actions(actor, managed), _grant_form(actor, managed.pk)) for managed in page.object_list],
         "search": search,
         "create_form": UserCreateForm(units=units, roles=roles_grantable_anywhere(actor), auto_id="id_new_%s"),
         "now": timezone.now(),
