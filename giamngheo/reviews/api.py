@@ -85,6 +85,7 @@ class SurveyIn(Schema):
     record: dict[str, Any]
     expected_version: int = Field(ge=0, le=MAX_ID)
     complete: bool = False
+    date_confirmed: bool = Field(False, description="Ngày rà soát nằm ngoài thời gian của đợt là đúng (đã xác nhận)")
     causes: list[str] = []
     wishes: list[str] = []
 
@@ -344,7 +345,8 @@ def case_detail(request: HttpRequest, case_id: Id) -> dict[str, Any]:
 def case_survey(request: HttpRequest, case_id: Id, body: SurveyIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     services.review_case_survey(actor=request.user, case=case, record=body.record, expected_version=body.expected_version,
-                                complete=body.complete, causes=body.causes, wishes=body.wishes)
+                                complete=body.complete, causes=body.causes, wishes=body.wishes,
+                                date_confirmed=body.date_confirmed)
     return _case_detail(request.user, selectors.case_get(user=request.user, pk=case_id))
 
 
