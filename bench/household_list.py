@@ -8,8 +8,9 @@ commune with five hamlets, realistic Vietnamese names and a class mix; then time
 and as a province officer, what one list request costs: ``household_list`` (the selector every page and
 the API use) + one page of 50 + the count, through ``api.paging.page_of``. It also times the planner's
 row estimate, the alternative to an exact count. Prints the median of several runs per scenario.
-The run empties the registry first: point it at a database of its own. Members are not generated: the list never reads them (the search reads ``search_text``, which holds their
-folded names and citizen IDs).
+The run empties the registry first: point it at a database of its own. Members are generated with a name and a
+citizen ID only: the list reads ``search_text`` (folded code, hamlet and member names) and, for a search by
+citizen ID by a user who may see IDs, ``households_member.citizen_id`` (issue 13: IDs left ``search_text``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,7 +42,8 @@ from giamngheo.accounts.roles import Role  # noqa: E402
 from giamngheo.api.paging import PageParams, page_of  # noqa: E402
 from giamngheo.core.text import fold  # noqa: E402
 from giamngheo.geo.models import AdminUnit  # noqa: E402
-from giamngheo.households.models import Household  # noqa: E402
+from giamngheo.households.models import Household, Member  # noqa: E402
+from giamngheo.households.search import search_text_for  # noqa: E402
 from giamngheo.households.selectors import household_list, household_list_count  # noqa: E402
 
 FAMILY = ["Nguyễn"] * 8 + ["Trần"] * 3 + ["Lê"] * 2 + [
@@ -55,11 +58,16 @@ GIVEN = [
 HAMLET_NAMES = ["Ấp Bình Minh", "Ấp Đồng Tâm", "Ấp Tân Lập", "Ấp Phú Hòa", "Ấp Long Thạnh"]
 CLASSES = ["poor"] * 5 + ["near_poor"] * 7 + ["average"] * 10 + ["none"] * 75 + ["undetermined"] * 3
 COLUMNS = (
-    "created_at", "updated_at", "code", "commune_id", "hamlet_id", "unit_path", "reference_date", "year", "area",
+    "id", "created_at", "updated_at", "code", "commune_id", "hamlet_id", "unit_path", "reference_date", "year", "area",
     "income", "income_basis", "floor_area_m2", "water_source", "latrine", "waste", "head_name", "search_text",
     "member_count", "current_class", "current_standard", "version", "deleted_at",
 )
+MEMBER_COLUMNS = (
+    "household_id", "position", "member_id", "relation", "name", "citizen_id", "sex", "ethnicity", "disability",
+    "employment", "nutrition", "education_completed", "school",
+)
 TRIGRAM_INDEX = "household_search_trgm_idx"
+MEMBER_TRIGRAM_INDEX = "member_citizen_id_trgm_idx"
 
 
 def person(rng: random.Random) -> str:
@@ -72,7 +80,7 @@ def clear() -> None:
     """Remove what an earlier run made (the bench wants a database of its own: it empties the registry)."""
     User.objects.filter(username__startswith="bench-").delete()
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE households_household CASCADE")
+        cursor.execute("TRUNCATE households_household RESTART IDENTITY CASCADE")
     for level in ("hamlet", "commune", "province"):
         AdminUnit.objects.filter(source="bench", level=level).delete()
 
@@ -107,8 +115,11 @@ def fill(total: int, units: list[tuple[AdminUnit, list[AdminUnit]]], seed: int) 
     now = timezone.now()
     reference = dt.date(2025, 10, 1)
     per_commune = total // len(units)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")  # built once after the load: much faster
+    # Members go to a file first (one COPY at a time per connection; millions of tuples would not fit in memory).
+    member_count = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as members, connection.cursor() as cursor:
+        for index_name in (TRIGRAM_INDEX, MEMBER_TRIGRAM_INDEX):
+            cursor.execute(f"DROP INDEX IF EXISTS {index_name}")  # built once after the load: much faster
         raw = cursor.cursor  # psycopg 3
         with raw.copy(f"COPY households_household ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             serial = 0
@@ -121,21 +132,40 @@ def fill(total: int, units: list[tuple[AdminUnit, list[AdminUnit]]], seed: int) 
                     names = [person(rng) for _ in range(rng.randint(1, 6))]
                     ids = [f"0{commune.code}{rng.randrange(10**6):06d}" for _ in names]
                     klass = rng.choice(CLASSES)
-                    search = fold(" ".join([code, hamlet.name if hamlet else "", *names, *ids]))
+                    search = search_text_for(code=code, hamlet_name=hamlet.name if hamlet else None,
+                                             member_names=names)
                     copy.write_row((
-                        now, now, code, commune.pk, hamlet.pk if hamlet else None,
+                        serial, now, now, code, commune.pk, hamlet.pk if hamlet else None,
                         hamlet.path if hamlet else commune.path, reference, 2025, "rural",
                         rng.randrange(500_000, 6_000_000), "", round(rng.uniform(6, 120), 1), "", "", "",
                         names[0], search, len(names), klass, "2022-2025", 1,
                         now if rng.random() < 0.01 else None,
                     ))
+                    for position, (name, citizen_id) in enumerate(zip(names, ids, strict=True)):
+                        relation = "head" if position == 0 else "other"
+                        members.write(f"{serial}\t{position}\t{position + 1}\t{relation}\t{name}\t{citizen_id}"
+                                      "\tmale\t\t\t\t\t\t\n")
+                        member_count += 1
                 if index % 10 == 9:
                     print(f"  … {serial:,} households", flush=True)
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('households_household', 'id'), (SELECT max(id) FROM "
+            "households_household))"
+        )
+        members.seek(0)
+        with raw.copy(f"COPY households_member ({', '.join(MEMBER_COLUMNS)}) FROM STDIN") as copy:
+            while chunk := members.read(1 << 20):
+                copy.write(chunk)
+        print(f"  … {member_count:,} members", flush=True)
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute(
             f"CREATE INDEX {TRIGRAM_INDEX} ON households_household USING gin (search_text gin_trgm_ops)"
         )
+        cursor.execute(
+            f"CREATE INDEX {MEMBER_TRIGRAM_INDEX} ON households_member USING gin (citizen_id gin_trgm_ops)"
+        )
         cursor.execute("ANALYZE households_household")
+        cursor.execute("ANALYZE households_member")
 
 
 def officer(username: str, role: str, unit: AdminUnit) -> User:
@@ -164,18 +194,27 @@ def timed(function, runs: int) -> tuple[float, object]:  # type: ignore[no-untyp
 
 
 def measure(users: dict[str, User], runs: int) -> list[dict[str, object]]:
+    # A real ID of commune 86001 (every user below has that commune in scope).
+    full_id = (Member.objects.filter(household__unit_path__startswith="/86/86001/").order_by("pk")
+               .values_list("citizen_id", flat=True)[1234])
     scenarios = [
         ("no filter, page 1", {}, 1),
         ("no filter, page 100", {}, 100),
         ("q='nguyen van'", {"q": "nguyen van"}, 1),
         ("q='thach kim oanh'", {"q": "thach kim oanh"}, 1),
         ("q=citizen-id digits", {"q": "086001123"}, 1),
+        ("q=full citizen ID", {"q": full_id}, 1),
+        ("q=ID's last 6 digits", {"q": full_id[-6:]}, 1),
+        ("q=code + ID digits", {"q": f"86001 {full_id[-4:]}"}, 1),
         ("class=poor", {"klass": "poor"}, 1),
         ("class=poor, page 20", {"klass": "poor"}, 20),
     ]
+    id_scenarios = {label for label, _f, _p in scenarios if "ID" in label or "citizen" in label}
     rows = []
     for who, user in users.items():
         for label, filters, page in scenarios:
+            if who == "province admin" and label not in id_scenarios:
+                continue  # the same plans as the province officer's, except for IDs
             params = PageParams(page=page, page_size=50)
 
             def listed(u=user, f=filters):  # type: ignore[no-untyped-def]
@@ -217,6 +256,8 @@ def main() -> int:
     users = {
         "commune officer": officer("bench-xa", Role.COMMUNE_OFFICER, commune),
         "province officer": officer("bench-tinh", Role.PROVINCE_OFFICER, province),
+        # Sees citizen IDs of the whole province: the widest ID search (trigram index on members).
+        "province admin": officer("bench-admin", Role.SYSTEM_ADMIN, province),
     }
     total = Household.objects.count()
     print(f"\n{total:,} households; median of {args.runs} runs; pages of 50")

@@ -38,23 +38,37 @@ def _could_be_in_a_citizen_id(word: str) -> bool:
     return word.isascii() and word.isdigit()
 
 
-def household_search_q(*, user: Any, q: str | None, prefix: str = "", text_field: str = "search_text") -> Q:
+def household_search_q(
+    *, user: Any, q: str | None, prefix: str = "", text_field: str = "search_text", small_scope: bool = False
+) -> Q:
     """A filter on households (``prefix`` reaches them from another model, e.g. ``household__``) that keeps
     those matching every word of ``q``: in the searchable text, or — for a word of digits, in units where
-    ``user`` may see citizen IDs — as part of a member's citizen ID. ``text_field`` names the text column
-    or an alias of it (the selector hides the trigram index from the planner for small scopes)."""
-    from giamngheo.households.models import Member
+    ``user`` may see citizen IDs — as part of a member's citizen ID.
+
+    ``text_field`` names the text column or an alias of it. ``small_scope`` (a commune or less, where the
+    selector hides the trigram index from the planner) checks an ID word row by row; otherwise the word's
+    matches come from the two trigram indexes at once (``id IN (text matches UNION ID holders)``), since an OR
+    of the two would make PostgreSQL test every household of a province (measured in
+    docs/performance-registry.md)."""
+    from giamngheo.households.models import Household, Member
 
     id_paths = paths_for(user, Perm.CITIZEN_ID_VIEW)
-    id_scope = Q()
-    if id_paths != ["/"]:
-        for path in id_paths:
-            id_scope |= Q(**{f"{prefix}unit_path__startswith": path})
     where = Q()
     for word in search_words(q):
-        match = Q(**{f"{prefix}{text_field}__contains": word})
-        if id_paths and _could_be_in_a_citizen_id(word):
-            holders = Member.objects.filter(citizen_id__contains=word).values("household_id")
-            match |= id_scope & Q(**{f"{prefix}id__in": holders})
-        where &= match
+        by_text = Q(**{f"{prefix}{text_field}__contains": word})
+        if not (id_paths and _could_be_in_a_citizen_id(word)):
+            where &= by_text
+            continue
+        holders = Member.objects.filter(citizen_id__contains=word)
+        if id_paths != ["/"]:
+            seen = Q()
+            for path in id_paths:
+                seen |= Q(household__unit_path__startswith=path)
+            holders = holders.filter(seen)
+        holder_ids = holders.order_by().values("household_id")
+        if small_scope:
+            where &= by_text | Q(**{f"{prefix}id__in": holder_ids})
+        else:
+            text_ids = Household.objects.filter(search_text__contains=word).order_by().values("id")
+            where &= Q(**{f"{prefix}id__in": text_ids.union(holder_ids)})
     return where

@@ -87,7 +87,7 @@ def household_list(
         # whose bitmaps for common words ("nguyen", "van") span the whole country: hide the column from
         # the planner. Wider scopes keep the index, which rare words need (docs/performance-registry.md).
         households = households.alias(_search=Concat("search_text", Value(""), output_field=TextField()))
-        households = households.filter(household_search_q(user=user, q=q, text_field="_search"))
+        households = households.filter(household_search_q(user=user, q=q, text_field="_search", small_scope=True))
     elif words:
         households = households.filter(household_search_q(user=user, q=q))
     if klass:
