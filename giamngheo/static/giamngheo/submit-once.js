@@ -66,15 +66,20 @@
         b.setAttribute("aria-busy", "true");
       });
     }, 0);
+    // No new page after a while (a lost connection, a download): let the user try again — the same key
+    // still makes a resend harmless.
+    window.setTimeout(function () { release(form); }, 20000);
   }, true);
+
+  function release(form) {
+    delete form.dataset.submitting;
+    form.querySelectorAll("[aria-busy]").forEach(function (b) { b.disabled = false; b.removeAttribute("aria-busy"); });
+  }
 
   // Back to a page kept by the browser: its forms may be sent again.
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) { return; }
-    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
-      delete form.dataset.submitting;
-      form.querySelectorAll("[aria-busy]").forEach(function (b) { b.disabled = false; b.removeAttribute("aria-busy"); });
-    });
+    document.querySelectorAll("form[data-submitting]").forEach(release);
   });
 
   // ---------------------------------------------------------------- survey answers kept on the device
