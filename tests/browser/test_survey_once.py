@@ -40,7 +40,7 @@ def test_double_tap_saves_once_and_an_expired_session_keeps_the_answers(unit_tre
     page.goto(url)
     page.fill("input[name=income]", "1.200.000")
     page.locator("button[name=action][value=draft]").dblclick()
-    expect(page.locator(".messages")).to_contain_text("Đã lưu nháp phiếu khảo sát")
+    expect(page.locator(".messages")).to_contain_text("Đã lưu nháp phiếu khảo sát", timeout=15_000)
     expect(page.locator(".messages")).not_to_contain_text("người khác")
     assert AuditEntry.objects.filter(action="giamngheo.review.case_draft_saved", object_id=str(case.pk)).count() == 1
 
@@ -48,8 +48,8 @@ def test_double_tap_saves_once_and_an_expired_session_keeps_the_answers(unit_tre
     page.fill("input[name=income]", "1.350.000")
     Session.objects.all().delete()
     page.locator("button[name=action][value=draft]").click()
-    expect(page).to_have_url(re.compile("dang-nhap"))
+    expect(page).to_have_url(re.compile("dang-nhap"), timeout=15_000)
     page_as(surveyor)
     page.goto(url)
-    expect(page.locator("#draft-restored")).to_be_visible()
+    expect(page.locator("#draft-restored")).to_be_visible(timeout=15_000)
     expect(page.locator("input[name=income]")).to_have_value("1.350.000")
