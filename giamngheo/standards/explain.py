@@ -11,7 +11,17 @@ from typing import Any
 
 from giamngheo.standards.definition import ClassRule, Indicator, ScoreForm, Standard
 from giamngheo.standards.rules import RULE_KINDS
-from giamngheo.standards.vocabulary import CLASSES, FIELDS, SERVICES, TAGS, format_number, pick, value_label
+from giamngheo.standards.vocabulary import (
+    CLASSES,
+    HOUSEHOLD_SPECS,
+    MEMBER_SPECS,
+    SERVICES,
+    TAGS,
+    answer,
+    code_label,
+    format_number,
+    pick,
+)
 
 
 def _sentence(text: str) -> str:
@@ -24,9 +34,10 @@ def _money(value: int | None, lang: str) -> str:
 
 def _params_for_text(indicator: Indicator, lang: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    field = indicator.params.get("field", "")
     for name, value in indicator.params.items():
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            values[name] = ", ".join(value_label("", v, lang) for v in value)
+            values[name] = ", ".join(code_label(field, v, lang) for v in value)
         elif isinstance(value, float) and value.is_integer() and name != "ratio_above":
             values[name] = int(value)
         else:
@@ -71,7 +82,7 @@ def decision_text(row: dict[str, Any], standard: Standard, lang: str) -> str:
     """Why the household got its class: the band its income (or score A) falls in, and the deprivation rule."""
     band, klass, area = row["_band"], row["class"], row.get("area")
     label = pick(CLASSES[klass], lang)
-    area_text = value_label("area", area, lang) if area else ""
+    area_text = code_label("area", area, lang) if area else ""
     lines = getattr(standard.lines, area) if area in ("rural", "urban") else None
     deprivations = _deprivation_phrase(row, standard, lang)
     if band == "missing":
@@ -144,9 +155,9 @@ def decision_text(row: dict[str, Any], standard: Standard, lang: str) -> str:
 def _member_entry(member: dict[str, Any], fields: list[str], status: str, lang: str) -> dict[str, Any]:
     answers = {}
     for field in fields:
+        # The rule reads the working age the executor settled (stated, or computed from age and sex).
         value = member.get("_working_age") if field == "working_age" else member.get(field)
-        answers[field] = {"label": pick(FIELDS[field], lang), "value": value,
-                          "text": value_label(field, value, lang)}
+        answers[field] = answer(MEMBER_SPECS[field], value, lang)
     return {"id": member["id"], "name": member.get("name"), "age": member.get("_age"), "status": status,
             "answers": answers}
 
@@ -178,8 +189,7 @@ def _indicator_entry(indicator: Indicator, row: dict[str, Any], members: list[di
         ]
     else:
         for field in kind.household_fields(params):
-            entry["answers"][field] = {"label": pick(FIELDS[field], lang), "value": row.get(field),
-                                       "text": value_label(field, row.get(field), lang)}
+            entry["answers"][field] = answer(HOUSEHOLD_SPECS[field], row.get(field), lang)
         if kind.name == "area_per_person":
             entry["answers"]["members"] = {"label": pick(("số thành viên", "members"), lang),
                                            "value": row["_n_members"],

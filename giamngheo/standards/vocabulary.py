@@ -1,15 +1,36 @@
-"""Vietnamese and English labels of record fields, answer values, classes and confidence tags.
+"""Vietnamese and English labels of record fields, answer values, classes and confidence tags, and the answer
+formatters.
 
-Used by explanations (for the web page and the printed sheet read at the village meeting) and by the docs.
+Used by explanations (for the web page and the printed sheet read at the village meeting) and by the docs. An
+answer is put into words by the formatter of its field's kind in the record definition (``FieldSpec.kind`` in
+``record.py``), never by looking at the Python type of the value: a date, a number and a code each have their own
+formatter in both languages, and a field of a new kind fails the test of this table, not a village meeting.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
+
+from giamngheo.standards import record as rec
 
 Label = tuple[str, str]  # (Vietnamese, English)
 
 FIELDS: dict[str, Label] = {
+    # household
+    "id": ("mã", "id"),
+    "reference_date": ("ngày rà soát", "reference date"),
+    "year": ("năm rà soát", "review year"),
+    "area": ("khu vực", "area"),
+    "province_code": ("mã tỉnh", "province code"),
+    "commune_code": ("mã xã", "commune code"),
+    "hamlet": ("thôn/ấp", "hamlet"),
+    "income": ("thu nhập bình quân đầu người", "per-capita income"),
+    "score_a": ("điểm A", "score A"),
+    "income_basis": ("căn cứ phân loại", "basis of the classification"),
+    # dwelling
     "floor_area_m2": ("diện tích nhà ở", "floor area"),
     "walls_durable": ("tường bền chắc", "durable walls"),
     "frame_durable": ("khung cột bền chắc", "durable frame/columns"),
@@ -19,6 +40,14 @@ FIELDS: dict[str, Label] = {
     "information_devices": ("phương tiện thông tin của hộ", "information devices"),
     "hears_loudspeaker": ("nghe được loa truyền thanh xã/thôn", "hears the commune/village loudspeaker"),
     "waste": ("xử lý rác thải sinh hoạt", "household waste"),
+    # members
+    "relation": ("quan hệ với chủ hộ", "relation to the head"),
+    "name": ("họ và tên", "name"),
+    "citizen_id": ("số định danh cá nhân", "personal identification number"),
+    "sex": ("giới tính", "sex"),
+    "age": ("tuổi", "age"),
+    "ethnicity": ("dân tộc", "ethnicity"),
+    "meritorious": ("người có công với cách mạng", "person with meritorious services"),
     "birth_date": ("ngày sinh", "birth date"),
     "working_age": ("trong độ tuổi lao động", "of working age"),
     "employment": ("việc làm", "employment"),
@@ -94,6 +123,18 @@ VALUES: dict[str, Label] = {
     # areas
     "rural": ("nông thôn", "rural"),
     "urban": ("thành thị", "urban"),
+    # relations
+    "head": ("chủ hộ", "head"),
+    "spouse": ("vợ/chồng", "spouse"),
+    "child": ("con", "child"),
+    "parent": ("cha/mẹ", "parent"),
+    "grandchild": ("cháu", "grandchild"),
+    "grandparent": ("ông/bà", "grandparent"),
+    "sibling": ("anh/chị/em", "sibling"),
+    "other_relative": ("họ hàng khác", "other relative"),
+    # sexes
+    "male": ("nam", "male"),
+    "female": ("nữ", "female"),
 }
 
 # Values whose label depends on the field (the same code means different things).
@@ -103,7 +144,17 @@ FIELD_VALUES: dict[tuple[str, str], Label] = {
     ("latrine", "none"): ("không có nhà tiêu", "no latrine"),
     ("education_completed", "none"): ("chưa tốt nghiệp cấp học nào", "none"),
     ("disability", "none"): ("không khuyết tật", "none"),
+    ("relation", "other"): ("người khác, không có quan hệ họ hàng", "other, not related"),
+    ("income_basis", "income"): ("thu nhập", "income"),
+    ("income_basis", "score_a"): ("điểm A", "score A"),
 }
+# Units written after a number answer.
+UNITS: dict[str, Label] = {
+    "floor_area_m2": ("m²", "m²"),
+    "income": ("đồng/người/tháng", "VND per person a month"),
+}
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
 
 CLASSES: dict[str, Label] = {
     "poor": ("hộ nghèo", "poor"),
@@ -134,30 +185,84 @@ def pick(label: Label, lang: str) -> str:
     return label[1] if lang == "en" else label[0]
 
 
-def value_label(field: str, value: Any, lang: str) -> str:
-    """An answer as words: booleans as yes/no, missing as "not answered", codes by their label."""
+def code_label(field: str, code: str, lang: str) -> str:
+    """A coded answer in words; the field decides codes such as ``other`` and ``none``. Unknown codes as they are."""
+    label = FIELD_VALUES.get((field, code)) or VALUES.get(code)
+    return pick(label, lang) if label else code
+
+
+def _date_text(spec: rec.FieldSpec, value: Any, lang: str) -> str:
+    # Executor rows hold dates; a record holds them as text. Either way the same day is written out.
+    day = value if isinstance(value, dt.date) else rec.parse_date(str(value))
+    if day is None:
+        return str(value)
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}" if lang == "en" else day.strftime("%d/%m/%Y")
+
+
+def _number_text(spec: rec.FieldSpec, value: Any, lang: str) -> str:
+    text = format_number(value, lang)
+    unit = UNITS.get(spec.name)
+    return f"{text} {pick(unit, lang)}" if unit else text
+
+
+def _boolean_text(spec: rec.FieldSpec, value: Any, lang: str) -> str:
+    return pick(("có", "yes") if value else ("không", "no"), lang)
+
+
+def _enum_text(spec: rec.FieldSpec, value: Any, lang: str) -> str:
+    return code_label(spec.name, str(value), lang)
+
+
+def _enum_list_text(spec: rec.FieldSpec, value: Any, lang: str) -> str:
+    if not value:
+        return pick(("không có", "none"), lang)
+    return ", ".join(code_label(spec.name, str(item), lang) for item in value)
+
+
+def _string_text(spec: rec.FieldSpec, value: Any, lang: str) -> str:
+    return str(value)
+
+
+AnswerFormatter = Callable[[rec.FieldSpec, Any, str], str]
+# One formatter per field kind of the record definition (tests/standards/test_vocabulary.py checks that every kind
+# has one and every field a label).
+FORMATTERS: dict[rec.Kind, AnswerFormatter] = {
+    "string": _string_text,
+    "date": _date_text,
+    "integer": _number_text,
+    "number": _number_text,
+    "boolean": _boolean_text,
+    "enum": _enum_text,
+    "enum_list": _enum_list_text,
+}
+HOUSEHOLD_SPECS: dict[str, rec.FieldSpec] = {f.name: f for f in (*rec.HOUSEHOLD_FIELDS, *rec.DWELLING_FIELDS)}
+MEMBER_SPECS: dict[str, rec.FieldSpec] = {f.name: f for f in rec.MEMBER_FIELDS}
+
+
+def answer_text(spec: rec.FieldSpec, value: Any, lang: str) -> str:
+    """An answer in words, by the formatter of its field's kind; a missing answer is "not answered"."""
     if value is None:
         return pick(("chưa trả lời", "not answered"), lang)
-    if isinstance(value, bool):
-        return pick(("có", "yes") if value else ("không", "no"), lang)
-    if isinstance(value, list):
-        if not value:
-            return pick(("không có", "none"), lang)
-        return ", ".join(value_label(field, item, lang) for item in value)
-    if isinstance(value, str):
-        label = FIELD_VALUES.get((field, value)) or VALUES.get(value)
-        return pick(label, lang) if label else value
-    if field == "floor_area_m2":
-        return f"{format_number(value, lang)} m²"
-    return format_number(value, lang)
+    return FORMATTERS[spec.kind](spec, value, lang)
+
+
+def answer(spec: rec.FieldSpec, value: Any, lang: str) -> dict[str, Any]:
+    """An answer as explanations show it: the field's label, the value as the record writes it (dates as
+    ``YYYY-MM-DD``, so an explanation is plain JSON) and the value in words."""
+    shown = value.isoformat() if spec.kind == "date" and isinstance(value, dt.date) else value
+    return {"label": pick(FIELDS[spec.name], lang), "value": shown, "text": answer_text(spec, value, lang)}
 
 
 def format_number(value: float, lang: str) -> str:
-    """1500000 → "1.500.000" (vi) or "1,500,000" (en); 6.5 → "6,5" (vi) or "6.5" (en)."""
-    if float(value).is_integer():
+    """1500000 → "1.500.000" (vi) or "1,500,000" (en); 6.5 → "6,5" (vi) or "6.5" (en).
+
+    Every digit the record holds is written (140.004 is not shown as 140, which would contradict a cut of 140);
+    a float is written with its shortest exact decimal form, never in exponent notation.
+    """
+    if isinstance(value, float) and value.is_integer() or isinstance(value, int):
         text = f"{int(value):,}"
-        return text.replace(",", ".") if lang != "en" else text
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{Decimal(repr(float(value))):,f}"
     if lang != "en":
         text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
     return text

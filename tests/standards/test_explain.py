@@ -76,3 +76,16 @@ def test_score_basis_cites_the_score_form() -> None:
     explanation = classify_record(record, "2022-2025", explain=True)["explanation"]
     assert explanation["decision"]["clause"] == "Thông tư 07/2021/TT-BLĐTBXH, Phiếu B"
     assert explanation["decision"]["text"].startswith("Điểm A = 130, không vượt ngưỡng 140 (nông thôn); điểm B = 30")
+
+
+def test_a_birth_date_read_by_a_rule_is_written_as_a_date_in_both_languages() -> None:
+    # Issue 14, as the property test first found it: the 2016–2020 adult-education rule reads the birth date (born
+    # from 1986), and the explanation failed with "float() argument must be … not 'datetime.date'".
+    record = {"id": "0", "reference_date": "2016-01-01", "area": "rural",
+              "members": [{"id": "0", "relation": "head", "birth_date": "2000-01-02", "sex": "male"}]}
+    for lang, shown in (("vi", "ngày sinh: 02/01/2000"), ("en", "birth date: 2 January 2000")):
+        explanation = classify_record(record, "2016-2020", explain=True, lang=lang)["explanation"]
+        entry = next(e for e in explanation["indicators"] if e["code"] == "adult_education")
+        assert entry["status"] == "unknown"
+        assert entry["members"][0]["answers"]["birth_date"]["value"] == "2000-01-02"
+        assert shown in explanation["text"]

@@ -1,0 +1,217 @@
+"""Hypothesis strategies for valid household records v1, built from the record definition (``record.py``).
+
+Every field of ``HOUSEHOLD_FIELDS``, ``DWELLING_FIELDS`` and ``MEMBER_FIELDS`` is drawn from its ``FieldSpec``
+(kind, enumeration values, pattern, ``minimum``/``maximum``), so a field added to the definition is generated
+without touching this file. Only the rules the field table cannot express are written here: exactly one ``head``,
+unique member ids, a birth date or an age (never both), birth dates not after the reference date, ``income_basis``
+naming a present field, and the review year matching the reference date.
+
+``household_records`` never yields a record the validator rejects: tests assert that, so a rejected record is a
+bug of this strategy, not a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from hypothesis import strategies as st
+
+from giamngheo.standards import record as rec
+from giamngheo.standards.definition import Standard
+
+# Reference dates the tests cover (the review years of the shipped standards); the validator allows a wider range.
+FIRST_REFERENCE = dt.date(2016, 1, 1)
+LAST_REFERENCE = dt.date(2030, 12, 31)
+# The record rules: no birth date before this one, at most this many members.
+EARLIEST_BIRTH = dt.date(1890, 1, 1)
+MAX_MEMBERS = 100
+# Caps for numeric fields the definition leaves unbounded above (a value must be drawable).
+_UNBOUNDED_INTEGER = 10**12
+_UNBOUNDED_NUMBER = 1e9
+
+# Fields whose values depend on other fields; everything else is drawn from its FieldSpec alone.
+_HOUSEHOLD_JOINT = frozenset({"id", "reference_date", "year", "income", "score_a", "income_basis"})
+_MEMBER_JOINT = frozenset({"id", "relation", "birth_date", "age"})
+
+_HOUSEHOLD = {f.name: f for f in rec.HOUSEHOLD_FIELDS}
+_MEMBER = {f.name: f for f in rec.MEMBER_FIELDS}
+
+TextStrategy = st.SearchStrategy[str]
+
+
+def _bounds(spec: rec.FieldSpec, fallback_high: float) -> tuple[float, float]:
+    low = spec.minimum if spec.minimum is not None else 0
+    high = spec.maximum if spec.maximum is not None else fallback_high
+    return low, high
+
+
+def _integers(spec: rec.FieldSpec, *, typical_high: int | None = None) -> st.SearchStrategy[int]:
+    """The whole allowed range, and (more often) a typical range where the class lines are."""
+    low, high = (int(v) for v in _bounds(spec, _UNBOUNDED_INTEGER))
+    whole = st.integers(min_value=low, max_value=high)
+    if typical_high is None or typical_high >= high:
+        return whole
+    return st.one_of(st.integers(min_value=low, max_value=max(low, typical_high)), whole)
+
+
+def _numbers(spec: rec.FieldSpec, *, typical_high: float | None = None) -> st.SearchStrategy[float]:
+    low, high = _bounds(spec, _UNBOUNDED_NUMBER)
+    whole = st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+    # Integers are the common case in a survey (40 m², score 130); they are also a different path in the formatter.
+    options = [whole, st.integers(min_value=int(low), max_value=int(high)).map(float)]
+    if typical_high is not None and typical_high < high:
+        options.append(st.floats(min_value=low, max_value=typical_high, allow_nan=False, allow_infinity=False)
+                       .map(lambda v: round(v, 1)).filter(lambda v: low <= v <= high))
+    return st.one_of(options)
+
+
+@functools.lru_cache(maxsize=4096)  # building strategies anew for every member was most of the generation time
+def field_values(spec: rec.FieldSpec, *, text: TextStrategy, reference: dt.date = LAST_REFERENCE
+                 ) -> st.SearchStrategy[Any]:
+    """Any value the validator accepts for ``spec`` (dates: on or before ``reference``)."""
+    kind = spec.kind
+    if kind == "string":
+        if spec.pattern:
+            return st.from_regex(spec.pattern, fullmatch=True)
+        return text.filter(bool) if spec.non_empty else text
+    if kind == "date":
+        return st.dates(min_value=EARLIEST_BIRTH, max_value=reference).map(dt.date.isoformat)
+    if kind == "integer":
+        return _integers(spec)
+    if kind == "number":
+        return _numbers(spec, typical_high=200)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "enum":
+        return st.sampled_from(spec.values)
+    if kind == "enum_list":
+        return st.lists(st.sampled_from(spec.values), unique=True, max_size=len(spec.values))
+    raise AssertionError(f"no strategy for field kind {kind!r}")  # a new kind needs a strategy here
+
+
+@functools.cache
+def _undated_answers(specs: tuple[rec.FieldSpec, ...], skip: frozenset[str], text: TextStrategy
+                     ) -> st.SearchStrategy[dict[str, Any]]:
+    # Built once per field table: building strategies for every member of every record dominated the run time.
+    undated = tuple(s for s in specs if s.kind != "date" and s.name not in skip)
+    return st.fixed_dictionaries(
+        {s.name: field_values(s, text=text) for s in undated if s.required},
+        optional={s.name: field_values(s, text=text) for s in undated if not s.required})
+
+
+@st.composite
+def _answers(draw: st.DrawFn, specs: tuple[rec.FieldSpec, ...], skip: frozenset[str], *, text: TextStrategy,
+             reference: dt.date) -> dict[str, Any]:
+    """Required fields always; each optional one present or absent (absent means *not answered*)."""
+    answers = draw(_undated_answers(specs, skip, text))
+    for spec in specs:
+        if spec.kind == "date" and spec.name not in skip and (spec.required or draw(st.booleans())):
+            answers[spec.name] = draw(field_values(spec, text=text, reference=reference))
+    return answers
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+_OLDEST = int(_MEMBER["age"].maximum) if _MEMBER["age"].maximum is not None else 130
+_AGES = st.one_of(st.integers(0, 17), st.integers(0, 100), st.integers(0, _OLDEST))
+_NOT_HEAD = st.sampled_from([r for r in _MEMBER["relation"].values if r != "head"])
+
+
+@st.composite
+def _birth_or_age(draw: st.DrawFn, reference: dt.date) -> dict[str, Any]:
+    """``{"age": n}`` or ``{"birth_date": ...}``: ages of children, adults, the very old and everything between."""
+    years = draw(_AGES)
+    if draw(st.booleans()):
+        return {"age": years}
+    # Days before the birthday that completes ``years`` (0: the birthday itself, 29 February included); a member
+    # older than the earliest birth date allows gets that date.
+    birthday = _years_before(reference, years)
+    earliest = max(_years_before(reference, years + 1) + dt.timedelta(days=1), EARLIEST_BIRTH)
+    birth = max(birthday - dt.timedelta(days=draw(st.integers(0, 365))), earliest)
+    return {"birth_date": birth.isoformat()}
+
+
+@st.composite
+def _member(draw: st.DrawFn, reference: dt.date, *, text: TextStrategy) -> dict[str, Any]:
+    """A member who is not the head (``_members`` makes one of them the head)."""
+    member = {"id": draw(field_values(_MEMBER["id"], text=text, reference=reference)),
+              "relation": draw(_NOT_HEAD),
+              **draw(_birth_or_age(reference))}
+    member.update(draw(_answers(rec.MEMBER_FIELDS, _MEMBER_JOINT, text=text, reference=reference)))
+    return member
+
+
+@st.composite
+def _members(draw: st.DrawFn, reference: dt.date, *, text: TextStrategy, max_members: int
+             ) -> list[dict[str, Any]]:
+    """Small households mostly, large ones (up to the record's limit) sometimes; drawn as lists so that
+    Hypothesis can shrink a failing household by dropping members."""
+    one = _member(reference, text=text)
+    small = min(6, max_members)
+    large = max_members > small and draw(st.integers(0, 3)) == 0
+    low, high = (small + 1, max_members) if large else (1, small)
+    members = draw(st.lists(one, min_size=low, max_size=high, unique_by=lambda m: m["id"]))
+    members[draw(st.integers(0, len(members) - 1))]["relation"] = "head"
+    return members
+
+
+def _review_years(standard: Standard | None) -> tuple[int, int]:
+    first, last = FIRST_REFERENCE.year, LAST_REFERENCE.year
+    if standard is not None:
+        first, last = max(first, standard.first_review_year), min(last, standard.last_review_year)
+    year_spec = _HOUSEHOLD["year"]
+    if year_spec.minimum is not None:
+        first = max(first, int(year_spec.minimum))
+    if year_spec.maximum is not None:
+        last = min(last, int(year_spec.maximum))
+    assert first <= last, f"no review year of {standard.id if standard else 'any standard'} in the tested range"
+    return first, last
+
+
+@st.composite
+def household_records(draw: st.DrawFn, standard: Standard | None = None, *, score_a: bool | None = None,
+                      text: TextStrategy | None = None, max_members: int = MAX_MEMBERS) -> dict[str, Any]:
+    """A valid household record whose review year falls within ``standard``'s years (any 2016–2030 without one).
+
+    ``score_a``: True always carries a score A, False never, None either. ``text`` draws free text (names,
+    ids, hamlets): any Unicode by default; web tests pass a narrower one that their forms and database keep.
+    """
+    text = text if text is not None else st.text(max_size=20)
+    first, last = _review_years(standard)
+    review_year = draw(st.integers(first, last))
+    stated_year = draw(st.booleans())
+    # A review year is often surveyed in the autumn before it: a stated ``year`` may follow the reference date's.
+    reference_years = [review_year, review_year - 1] if stated_year else [review_year]
+    reference_year = draw(st.sampled_from([y for y in reference_years if y >= FIRST_REFERENCE.year]))
+    reference = draw(st.dates(min_value=dt.date(reference_year, 1, 1), max_value=dt.date(reference_year, 12, 31)))
+
+    record: dict[str, Any] = {"id": draw(field_values(_HOUSEHOLD["id"], text=text, reference=reference)),
+                              "reference_date": reference.isoformat()}
+    if stated_year:
+        record["year"] = review_year
+    record.update(draw(_answers(rec.HOUSEHOLD_FIELDS, _HOUSEHOLD_JOINT, text=text, reference=reference)))
+    if "province_code" in record and draw(st.booleans()):
+        record["province_code"] = "79"  # the province of the shipped local standard
+    if draw(st.booleans()):
+        record["income"] = draw(_integers(_HOUSEHOLD["income"], typical_high=3_000_000))
+    if score_a or (score_a is None and draw(st.booleans())):
+        record["score_a"] = draw(_numbers(_HOUSEHOLD["score_a"], typical_high=300))
+    bases = [b for b in _HOUSEHOLD["income_basis"].values if b in record]
+    if len(bases) == 2 or (bases and draw(st.booleans())):
+        record["income_basis"] = draw(st.sampled_from(bases))
+    if draw(st.booleans()):
+        record["dwelling"] = draw(_answers(rec.DWELLING_FIELDS, frozenset(), text=text, reference=reference))
+    record["members"] = draw(_members(reference, text=text, max_members=max_members))
+    return record
+
+
+# Free text a web form and both databases keep as typed: letters and digits of any script, no spaces to be stripped
+# and no control characters (PostgreSQL refuses NUL).
+web_text = st.text(alphabet=st.characters(categories=("L", "N")), max_size=12)
