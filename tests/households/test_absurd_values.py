@@ -95,6 +95,7 @@ def test_a_household_stored_with_absurd_values_still_shows_with_a_notice(client_
     assert "floor_area_m2" in page or "Diện tích nhà ở" in page
     assert "10000" in page.replace(".", "")  # the notice states the bound the stored value breaks
     assert client.get(reverse("households:edit", args=["HH-1"])).status_code == 200
+    assert client.get(reverse("households:delete", args=["HH-1"])).status_code == 200
     assert client.get(reverse("households:list")).status_code == 200
 
 
