@@ -73,6 +73,9 @@ ALLOWED_HOSTS = [h for h in os.environ.get("GIAMNGHEO_ALLOWED_HOSTS", "127.0.0.1
 # Largest request body read into memory (file uploads aside): a household of 100 members is ~100 KB of JSON or form
 # fields, so 1 MiB leaves room and refuses a flood; larger bodies answer 413 (API) or 400, never 500 (issue 13).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# A survey form posts ~25 fields per member; the record allows 100 members (standards/record.py), so Django's
+# default of 1,000 fields would refuse a large household's form with a bare 400.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000
 
 INSTALLED_APPS = [
     "django.contrib.auth",

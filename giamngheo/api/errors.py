@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +22,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
-from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
+from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed, database_busy
 from giamngheo.households.records import split_path
 
 # Pydantic error types → sentences; placeholders come from the error's ``ctx``.
@@ -113,6 +114,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return api.create_response(
             request, {"detail": _("Nội dung gửi lên quá lớn; hãy gửi từng hộ một hoặc chia nhỏ dữ liệu.")}, status=413
         )
+
+    @api.exception_handler(OperationalError)
+    def on_database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+        # The embedded SQLite database waits for its write lock (settings: busy timeout); a lock held past it
+        # is a busy server, not a fault of the request: 503 with Retry-After, so a client simply retries.
+        if not database_busy(exc):
+            raise exc
+        response = api.create_response(
+            request, {"detail": _("Hệ thống đang bận ghi dữ liệu khác nên chưa lưu được; hãy gửi lại sau ít giây.")},
+            status=503,
+        )
+        response["Retry-After"] = "5"
+        return response
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

@@ -29,3 +29,10 @@ class ConcurrentEditError(ApplicationError):
 
 class PermissionDenied(ApplicationError):
     """The acting user may not do this to this object (out of scope objects are reported as not found)."""
+
+
+def database_busy(exc: Exception) -> bool:
+    """SQLite's "database is locked" after the busy timeout, or PostgreSQL's lock timeout: retrying helps.
+    Any other OperationalError (a missing table, a lost server) is a fault and still raises."""
+    text = str(exc).lower()
+    return "locked" in text or "lock timeout" in text or "busy" in text

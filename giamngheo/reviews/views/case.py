@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import allows, can_see_citizen_id, mask_citizen_id, require
 from giamngheo.core.dates import FlexibleDateField
-from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
+from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed, database_busy
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.forms import (
     HouseholdForm,
@@ -38,7 +38,7 @@ from giamngheo.reviews import engine, selectors, services
 from giamngheo.reviews.forms import CausesWishesForm, ComplaintForm, ComplaintResolveForm
 from giamngheo.reviews.models import LedgerClass, ReviewCase
 from giamngheo.reviews.states import CaseState, can_move
-from giamngheo.reviews.views.common import DATABASE_BUSY, attempt, cleaned, database_busy
+from giamngheo.reviews.views.common import DATABASE_BUSY, attempt, cleaned
 from giamngheo.reviews.views.once import once
 
 MEMBERS_PREFIX = "members"

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
-from giamngheo.core.errors import ApplicationError, ValidationFailed
+from giamngheo.core.errors import ApplicationError, ValidationFailed, database_busy
 
 T = TypeVar("T")
 
@@ -19,13 +19,6 @@ T = TypeVar("T")
 # and the page is shown again with what they typed.
 DATABASE_BUSY = gettext_lazy("Hệ thống đang bận ghi dữ liệu khác nên chưa lưu được. Những gì bạn đã nhập vẫn còn "
                              "trên trang; hãy bấm lưu lại sau ít giây.")
-
-
-def database_busy(exc: OperationalError) -> bool:
-    """SQLite's "database is locked" after the busy timeout, or PostgreSQL's lock timeout: retrying helps.
-    Any other OperationalError (a missing table, a lost server) is a fault and still raises."""
-    text = str(exc).lower()
-    return "locked" in text or "lock timeout" in text or "busy" in text
 
 
 def attempt(request: HttpRequest, action: Callable[[], T], form: forms.Form | None = None) -> T | None:
