@@ -12,8 +12,10 @@ bug of this strategy, not a finding.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
+import itertools
 from typing import Any
 
 from hypothesis import strategies as st
@@ -92,22 +94,23 @@ def field_values(spec: rec.FieldSpec, *, text: TextStrategy, reference: dt.date 
 
 
 @functools.cache
-def _undated_answers(specs: tuple[rec.FieldSpec, ...], skip: frozenset[str], text: TextStrategy
+def _undated_answers(specs: tuple[rec.FieldSpec, ...], skip: frozenset[str], text: TextStrategy, complete: bool
                      ) -> st.SearchStrategy[dict[str, Any]]:
     # Built once per field table: building strategies for every member of every record dominated the run time.
     undated = tuple(s for s in specs if s.kind != "date" and s.name not in skip)
     return st.fixed_dictionaries(
-        {s.name: field_values(s, text=text) for s in undated if s.required},
-        optional={s.name: field_values(s, text=text) for s in undated if not s.required})
+        {s.name: field_values(s, text=text) for s in undated if s.required or complete},
+        optional={s.name: field_values(s, text=text) for s in undated if not (s.required or complete)})
 
 
 @st.composite
 def _answers(draw: st.DrawFn, specs: tuple[rec.FieldSpec, ...], skip: frozenset[str], *, text: TextStrategy,
-             reference: dt.date) -> dict[str, Any]:
-    """Required fields always; each optional one present or absent (absent means *not answered*)."""
-    answers = draw(_undated_answers(specs, skip, text))
+             reference: dt.date, complete: bool) -> dict[str, Any]:
+    """Required fields always; each optional one present or absent (absent means *not answered*), or present
+    when ``complete``."""
+    answers = draw(_undated_answers(specs, skip, text, complete))
     for spec in specs:
-        if spec.kind == "date" and spec.name not in skip and (spec.required or draw(st.booleans())):
+        if spec.kind == "date" and spec.name not in skip and (spec.required or complete or draw(st.booleans())):
             answers[spec.name] = draw(field_values(spec, text=text, reference=reference))
     return answers
 
@@ -125,7 +128,7 @@ _NOT_HEAD = st.sampled_from([r for r in _MEMBER["relation"].values if r != "head
 
 
 @st.composite
-def _birth_or_age(draw: st.DrawFn, reference: dt.date) -> dict[str, Any]:
+def _birth_or_age(draw: st.DrawFn, reference: dt.date, earliest_birth: dt.date) -> dict[str, Any]:
     """``{"age": n}`` or ``{"birth_date": ...}``: ages of children, adults, the very old and everything between."""
     years = draw(_AGES)
     if draw(st.booleans()):
@@ -133,27 +136,29 @@ def _birth_or_age(draw: st.DrawFn, reference: dt.date) -> dict[str, Any]:
     # Days before the birthday that completes ``years`` (0: the birthday itself, 29 February included); a member
     # older than the earliest birth date allows gets that date.
     birthday = _years_before(reference, years)
-    earliest = max(_years_before(reference, years + 1) + dt.timedelta(days=1), EARLIEST_BIRTH)
+    earliest = max(_years_before(reference, years + 1) + dt.timedelta(days=1), earliest_birth)
     birth = max(birthday - dt.timedelta(days=draw(st.integers(0, 365))), earliest)
     return {"birth_date": birth.isoformat()}
 
 
 @st.composite
-def _member(draw: st.DrawFn, reference: dt.date, *, text: TextStrategy) -> dict[str, Any]:
+def _member(draw: st.DrawFn, reference: dt.date, *, text: TextStrategy, complete: bool, earliest_birth: dt.date
+            ) -> dict[str, Any]:
     """A member who is not the head (``_members`` makes one of them the head)."""
     member = {"id": draw(field_values(_MEMBER["id"], text=text, reference=reference)),
               "relation": draw(_NOT_HEAD),
-              **draw(_birth_or_age(reference))}
-    member.update(draw(_answers(rec.MEMBER_FIELDS, _MEMBER_JOINT, text=text, reference=reference)))
+              **draw(_birth_or_age(reference, earliest_birth))}
+    member.update(draw(_answers(rec.MEMBER_FIELDS, _MEMBER_JOINT, text=text, reference=reference,
+                                complete=complete)))
     return member
 
 
 @st.composite
-def _members(draw: st.DrawFn, reference: dt.date, *, text: TextStrategy, max_members: int
-             ) -> list[dict[str, Any]]:
+def _members(draw: st.DrawFn, reference: dt.date, *, text: TextStrategy, max_members: int, complete: bool,
+             earliest_birth: dt.date) -> list[dict[str, Any]]:
     """Small households mostly, large ones (up to the record's limit) sometimes; drawn as lists so that
     Hypothesis can shrink a failing household by dropping members."""
-    one = _member(reference, text=text)
+    one = _member(reference, text=text, complete=complete, earliest_birth=earliest_birth)
     small = min(6, max_members)
     large = max_members > small and draw(st.integers(0, 3)) == 0
     low, high = (small + 1, max_members) if large else (1, small)
@@ -177,11 +182,14 @@ def _review_years(standard: Standard | None) -> tuple[int, int]:
 
 @st.composite
 def household_records(draw: st.DrawFn, standard: Standard | None = None, *, score_a: bool | None = None,
-                      text: TextStrategy | None = None, max_members: int = MAX_MEMBERS) -> dict[str, Any]:
+                      text: TextStrategy | None = None, max_members: int = MAX_MEMBERS, complete: bool = False,
+                      earliest_birth: dt.date = EARLIEST_BIRTH) -> dict[str, Any]:
     """A valid household record whose review year falls within ``standard``'s years (any 2016–2030 without one).
 
     ``score_a``: True always carries a score A, False never, None either. ``text`` draws free text (names,
     ids, hamlets): any Unicode by default; web tests pass a narrower one that their forms and database keep.
+    ``complete``: every question answered (a survey ready to classify). ``earliest_birth``: for a form that
+    accepts fewer dates than the record does.
     """
     text = text if text is not None else st.text(max_size=20)
     first, last = _review_years(standard)
@@ -196,22 +204,46 @@ def household_records(draw: st.DrawFn, standard: Standard | None = None, *, scor
                               "reference_date": reference.isoformat()}
     if stated_year:
         record["year"] = review_year
-    record.update(draw(_answers(rec.HOUSEHOLD_FIELDS, _HOUSEHOLD_JOINT, text=text, reference=reference)))
+    record.update(draw(_answers(rec.HOUSEHOLD_FIELDS, _HOUSEHOLD_JOINT, text=text, reference=reference,
+                                complete=complete)))
     if "province_code" in record and draw(st.booleans()):
         record["province_code"] = "79"  # the province of the shipped local standard
-    if draw(st.booleans()):
+    if complete or draw(st.booleans()):
         record["income"] = draw(_integers(_HOUSEHOLD["income"], typical_high=3_000_000))
     if score_a or (score_a is None and draw(st.booleans())):
         record["score_a"] = draw(_numbers(_HOUSEHOLD["score_a"], typical_high=300))
     bases = [b for b in _HOUSEHOLD["income_basis"].values if b in record]
     if len(bases) == 2 or (bases and draw(st.booleans())):
         record["income_basis"] = draw(st.sampled_from(bases))
-    if draw(st.booleans()):
-        record["dwelling"] = draw(_answers(rec.DWELLING_FIELDS, frozenset(), text=text, reference=reference))
-    record["members"] = draw(_members(reference, text=text, max_members=max_members))
+    if complete or draw(st.booleans()):
+        record["dwelling"] = draw(_answers(rec.DWELLING_FIELDS, frozenset(), text=text, reference=reference,
+                                           complete=complete))
+    record["members"] = draw(_members(reference, text=text, max_members=max_members, complete=complete,
+                                      earliest_birth=earliest_birth))
     return record
 
+
+# The first record the property test found failing (issue 14): the 2016–2020 adult-education rule reads the birth
+# date of a member born from 1986, and the explanation could not write a date. Web tests run it every time.
+ISSUE_14_RECORD: dict[str, Any] = {
+    "id": "0", "reference_date": "2016-01-01", "area": "rural",
+    "members": [{"id": "0", "relation": "head", "birth_date": "2000-01-02", "sex": "male"}],
+}
 
 # Free text a web form and both databases keep as typed: letters and digits of any script, no spaces to be stripped
 # and no control characters (PostgreSQL refuses NUL).
 web_text = st.text(alphabet=st.characters(categories=("L", "N")), max_size=12)
+_citizen_ids = itertools.count(1)
+
+
+def for_registry(record: dict[str, Any], *, commune_code: str, province_code: str) -> dict[str, Any]:
+    """A generated record as an officer of the commune registers it: located in the commune (the hamlet left out),
+    no household code (the registry gives one), and citizen IDs not used by any other household of the session
+    (a person belongs to one household only)."""
+    placed = {k: copy.deepcopy(v) for k, v in record.items() if k not in ("id", "hamlet")}
+    placed["commune_code"], placed["province_code"] = commune_code, province_code
+    placed["members"] = [
+        {**m, "citizen_id": f"{province_code}{next(_citizen_ids):010d}"} if "citizen_id" in m else m
+        for m in placed["members"]
+    ]
+    return placed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from giamngheo.standards import classify_record
 
 from .builders import household, member
+from .strategies import ISSUE_14_RECORD
 
 
 def test_explanation_names_the_members_and_answers_that_caused_each_deprivation() -> None:
@@ -79,10 +80,9 @@ def test_score_basis_cites_the_score_form() -> None:
 
 
 def test_a_birth_date_read_by_a_rule_is_written_as_a_date_in_both_languages() -> None:
-    # Issue 14, as the property test first found it: the 2016–2020 adult-education rule reads the birth date (born
-    # from 1986), and the explanation failed with "float() argument must be … not 'datetime.date'".
-    record = {"id": "0", "reference_date": "2016-01-01", "area": "rural",
-              "members": [{"id": "0", "relation": "head", "birth_date": "2000-01-02", "sex": "male"}]}
+    # Issue 14, as the property test first found it: the explanation failed with "float() argument must be … not
+    # 'datetime.date'".
+    record = ISSUE_14_RECORD
     for lang, shown in (("vi", "ngày sinh: 02/01/2000"), ("en", "birth date: 2 January 2000")):
         explanation = classify_record(record, "2016-2020", explain=True, lang=lang)["explanation"]
         entry = next(e for e in explanation["indicators"] if e["code"] == "adult_education")
