@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -125,6 +126,30 @@ def _tri(model: type[Model], name: str, **kwargs: Any) -> TriStateField:
     return TriStateField(label=field_label(model, name), **kwargs)
 
 
+@dataclass(frozen=True)
+class FieldGroup:
+    """One titled group of a form. ``rare`` are answers a surveyor almost never gives (score A where the commune
+    measures income, an override of the computed working age): the page folds them away unless one is answered
+    or wrong, so nothing typed is ever hidden (issue 15, item 9)."""
+
+    title: Any
+    fields: list[forms.BoundField]
+    rare: list[forms.BoundField]
+
+    @property
+    def rare_open(self) -> bool:
+        return any(field.errors or field.value() not in (None, "", []) for field in self.rare)
+
+
+def _groups(form: forms.Form, groups: Any, rare: frozenset[str]) -> list[FieldGroup]:
+    return [
+        FieldGroup(title,
+                   [form[name] for name in names if name in form.fields and name not in rare],
+                   [form[name] for name in names if name in form.fields and name in rare])
+        for title, names in groups
+    ]
+
+
 class HouseholdForm(forms.Form):
     """Household facts and dwelling. ``commune`` offers only communes where the user may edit households."""
 
@@ -192,8 +217,10 @@ class HouseholdForm(forms.Form):
             self.fields["code"].disabled = True
             self.fields["code"].help_text = _("Mã hộ không đổi được sau khi tạo.")
 
-    def field_groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.GROUPS]
+    RARE = frozenset({"score_a", "income_basis"})
+
+    def field_groups(self) -> list[FieldGroup]:
+        return _groups(self, self.GROUPS, self.RARE)
 
     def _chosen_commune(self) -> AdminUnit | None:
         raw = self.data.get(self.add_prefix("commune")) if self.is_bound else self.initial.get("commune")
@@ -279,8 +306,10 @@ class MemberForm(forms.Form):
             # The user may not read citizen IDs: the field is not offered, and the stored value is kept as is.
             del self.fields["citizen_id"]
 
-    def field_groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names if name in self.fields]) for title, names in self.GROUPS]
+    RARE = frozenset({"working_age"})
+
+    def field_groups(self) -> list[FieldGroup]:
+        return _groups(self, self.GROUPS, self.RARE)
 
     @property
     def masked_citizen_id(self) -> str:

@@ -316,3 +316,26 @@ def test_the_survey_asks_only_what_the_cycles_standards_read(case, cast, client_
     case.refresh_from_db()
     # What the form did not ask is carried over, not erased.
     assert case.survey_record["members"][0]["uses_phone"] is True
+
+
+def test_rarely_used_answers_are_folded_away_unless_answered(case, cast, client_for):
+    """Score A, its basis and the working-age override: a surveyor almost never gives them, so they sit folded
+    under "Câu hỏi ít dùng"; once one holds an answer it is shown unfolded (nothing typed is hidden)."""
+    import re
+
+    from giamngheo.households.models import Member
+
+    client = client_for(cast.surveyor)
+    html = client.get(reverse("reviews:case", args=[case.pk])).content.decode()
+    folded = re.findall(r"<details class=\"rare-fields\"( open)?>(.*?)</details>", html, flags=re.S)
+    assert folded and not any(is_open for is_open, _body in folded)
+    bodies = " ".join(body for _is_open, body in folded)
+    assert 'name="score_a"' in bodies and 'name="members-0-working_age"' in bodies
+    main = re.sub(r"<details class=\"rare-fields\".*?</details>", "", html, flags=re.S)
+    assert 'name="score_a"' not in main and 'name="income"' in main
+
+    Member.objects.filter(household=case.household).update(working_age=True)
+    html = client.get(reverse("reviews:case", args=[case.pk])).content.decode()
+    member_part = html[html.index('id="member-0"'):]
+    assert re.search(r"<details class=\"rare-fields\" open>\s*<summary>[^<]*</summary>\s*<div class=\"form-grid\">"
+                     r".*?name=\"members-0-working_age\"", member_part, flags=re.S)
