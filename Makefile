@@ -59,7 +59,7 @@ demo: $(STAMP_RUN)
 		echo "GIAMNGHEO_DEMO=1 $(BIN)/giamngheo demo"; GIAMNGHEO_DEMO=1 $(BIN)/giamngheo demo; \
 	fi
 	@echo ""
-	@echo "giamngheo is at http://127.0.0.1:$(PORT)/  (demo users: xa, xa2, tinh; password: demo). Ctrl-C stops it."
+	@echo "giamngheo is at http://127.0.0.1:$(PORT)/  (demo users: tinh, xa, xa_duyet, thon, xa2, quantri; password: demo). Ctrl-C stops it."
 	GIAMNGHEO_DEMO=1 $(BIN)/giamngheo serve 127.0.0.1:$(PORT) --noreload
 
 serve: $(STAMP_RUN)

@@ -26,6 +26,9 @@ ACCOUNTS = (
     ("xa_duyet", Role.COMMUNE_APPROVER, "commune1", gettext_lazy("Lãnh đạo xã (thử nghiệm)")),
     ("thon", Role.HAMLET_SURVEYOR, "hamlet1", gettext_lazy("Rà soát viên ấp (thử nghiệm)")),
     ("xa2", Role.COMMUNE_OFFICER, "commune2", gettext_lazy("Cán bộ phường (thử nghiệm)")),
+    # Commune and hamlet staff are set up by the province's system admin: a province officer may grant only
+    # what it holds itself, and it does not see citizen IDs (docs/security.md, class 2).
+    ("quantri", Role.SYSTEM_ADMIN, "province", gettext_lazy("Quản trị hệ thống tỉnh (thử nghiệm)")),
 )
 
 

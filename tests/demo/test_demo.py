@@ -44,8 +44,9 @@ def test_the_demo_creates_the_accounts_with_their_roles(demo_output):
         ("xa_duyet", Role.COMMUNE_APPROVER, "Xã Càng Long"),
         ("thon", Role.HAMLET_SURVEYOR, "Ấp Đại Đức"),
         ("xa2", Role.COMMUNE_OFFICER, "Phường Trà Vinh"),
+        ("quantri", Role.SYSTEM_ADMIN, "Tỉnh Vĩnh Long"),
     }
-    for user in User.objects.filter(username__in=["tinh", "xa", "xa_duyet", "thon", "xa2"]):
+    for user in User.objects.filter(username__in=["tinh", "xa", "xa_duyet", "thon", "xa2", "quantri"]):
         assert user.is_demo and user.check_password("demo")
     assert is_demo_database()
     assert "Tài khoản xa: Cán bộ giảm nghèo cấp xã — Xã Càng Long (mật khẩu: demo)" in demo_output
