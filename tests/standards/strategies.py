@@ -23,12 +23,14 @@ from hypothesis import strategies as st
 from giamngheo.standards import record as rec
 from giamngheo.standards.definition import Standard
 
-# Reference dates the tests cover (the review years of the shipped standards); the validator allows a wider range.
-FIRST_REFERENCE = dt.date(2016, 1, 1)
-LAST_REFERENCE = dt.date(2030, 12, 31)
-# The record rules: no birth date before this one, at most this many members.
-EARLIEST_BIRTH = dt.date(1890, 1, 1)
-MAX_MEMBERS = 100
+_HOUSEHOLD = {f.name: f for f in rec.HOUSEHOLD_FIELDS}
+_MEMBER = {f.name: f for f in rec.MEMBER_FIELDS}
+
+# Reference dates the tests cover (the review years of the shipped standards), within what the record allows.
+FIRST_REFERENCE = max(dt.date(2016, 1, 1), _HOUSEHOLD["reference_date"].earliest or dt.date.min)
+LAST_REFERENCE = min(dt.date(2030, 12, 31), _HOUSEHOLD["reference_date"].latest or dt.date.max)
+EARLIEST_BIRTH = _MEMBER["birth_date"].earliest or dt.date(1890, 1, 1)
+MAX_MEMBERS = rec.MAX_MEMBERS
 # Caps for numeric fields the definition leaves unbounded above (a value must be drawable).
 _UNBOUNDED_INTEGER = 10**12
 _UNBOUNDED_NUMBER = 1e9
@@ -36,9 +38,6 @@ _UNBOUNDED_NUMBER = 1e9
 # Fields whose values depend on other fields; everything else is drawn from its FieldSpec alone.
 _HOUSEHOLD_JOINT = frozenset({"id", "reference_date", "year", "income", "score_a", "income_basis"})
 _MEMBER_JOINT = frozenset({"id", "relation", "birth_date", "age"})
-
-_HOUSEHOLD = {f.name: f for f in rec.HOUSEHOLD_FIELDS}
-_MEMBER = {f.name: f for f in rec.MEMBER_FIELDS}
 
 TextStrategy = st.SearchStrategy[str]
 
@@ -77,9 +76,11 @@ def field_values(spec: rec.FieldSpec, *, text: TextStrategy, reference: dt.date 
     if kind == "string":
         if spec.pattern:
             return st.from_regex(spec.pattern, fullmatch=True)
-        return text.filter(bool) if spec.non_empty else text
+        limit = spec.max_length
+        return text.filter(lambda v: bool(v or not spec.non_empty) and (limit is None or len(v) <= limit))
     if kind == "date":
-        return st.dates(min_value=EARLIEST_BIRTH, max_value=reference).map(dt.date.isoformat)
+        latest = min(reference, spec.latest or reference)
+        return st.dates(min_value=spec.earliest or EARLIEST_BIRTH, max_value=latest).map(dt.date.isoformat)
     if kind == "integer":
         return _integers(spec)
     if kind == "number":

@@ -16,6 +16,7 @@ import pytest
 from giamngheo.standards.cli import main
 
 from .builders import deprived_household, household, member
+from .strategies import ISSUE_14_RECORD
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[Any], str]:
@@ -50,6 +51,16 @@ def test_classify_array_from_stdin_with_explanation_in_english(monkeypatch, caps
     assert [r["id"] for r in results] == ["X", "Y"]
     assert results[0]["explanation"]["lang"] == "en"
     assert results[0]["explanation"]["text"].startswith("Household X — Multidimensional poverty standard 2022–2025")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_classify_explains_a_birth_date_read_by_a_rule(lang: str, monkeypatch, capsys) -> None:
+    # Issue 14: `giamngheo classify --explain` stopped with a TypeError on this valid record (2016–2020).
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(ISSUE_14_RECORD)))
+    status, results, err = run(["classify", "--explain", "--lang", lang, "-"], capsys)
+    assert (status, err) == (0, "")
+    assert results[0]["standard"] == "2016-2020"
+    assert ("02/01/2000" if lang == "vi" else "2 January 2000") in results[0]["explanation"]["text"]
 
 
 def test_classify_with_a_local_standard(jsonl: Path, capsys) -> None:
