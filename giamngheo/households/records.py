@@ -169,7 +169,7 @@ def plain_error(record: Any, error: RecordError) -> tuple[str, str]:
     if code == "min_items":
         return path, _("Hộ phải có ít nhất một thành viên.")
     if code == "extra_head":
-        return path, _("Hộ chỉ có một chủ hộ; thành viên này đang được ghi là chủ hộ thứ hai.")
+        return path, _("Mỗi hộ chỉ được có một chủ hộ; thành viên này đang được ghi là chủ hộ thứ hai.")
     if code in ("enum", "duplicate"):
         return path, _("Lựa chọn không hợp lệ ở «%(label)s».") % {"label": label}
     if code == "date":

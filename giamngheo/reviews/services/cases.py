@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import require
@@ -87,18 +88,22 @@ def review_case_survey(
         data["year"] = case.cycle.year
         shape = record_errors(data, shape_only=True, plain=True)
         if shape:
+            count = sum(len(v) for v in shape.values())
             raise ValidationFailed(
-                _("Phiếu khảo sát có %(count)d ô không hợp lệ; chưa lưu gì. Hãy sửa các ô được đánh dấu.")
-                % {"count": sum(len(v) for v in shape.values())},
+                ngettext("Phiếu khảo sát có %(count)d ô không hợp lệ; chưa lưu gì. Hãy sửa ô được đánh dấu.",
+                         "Phiếu khảo sát có %(count)d ô không hợp lệ; chưa lưu gì. Hãy sửa các ô được đánh dấu.",
+                         count) % {"count": count},
                 errors=shape,
             )
         if complete:
             errors = _completion_errors(case, data, date_confirmed=date_confirmed)
             if errors:
+                count = sum(len(v) for v in errors.values())
                 raise ValidationFailed(
-                    _("Phiếu khảo sát còn %(count)d ô cần sửa hoặc trả lời; chưa hoàn thành phiếu. Hãy sửa các ô "
-                      "được đánh dấu rồi bấm lại «Hoàn thành phiếu».")
-                    % {"count": sum(len(v) for v in errors.values())},
+                    ngettext("Phiếu khảo sát còn %(count)d ô cần sửa hoặc trả lời; chưa hoàn thành phiếu. Hãy sửa "
+                             "ô được đánh dấu rồi bấm lại «Hoàn thành phiếu».",
+                             "Phiếu khảo sát còn %(count)d ô cần sửa hoặc trả lời; chưa hoàn thành phiếu. Hãy sửa "
+                             "các ô được đánh dấu rồi bấm lại «Hoàn thành phiếu».", count) % {"count": count},
                     errors=errors,
                 )
         before = {"survey_record": case.survey_record, "causes": case.causes, "wishes": case.wishes}
