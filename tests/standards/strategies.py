@@ -1,8 +1,8 @@
 """Hypothesis strategies for valid household records v1, built from the record definition (``record.py``).
 
 Every field of ``HOUSEHOLD_FIELDS``, ``DWELLING_FIELDS`` and ``MEMBER_FIELDS`` is drawn from its ``FieldSpec``
-(kind, enumeration values, pattern, ``minimum``/``maximum``), so a field added to the definition is generated
-without touching this file. Only the rules the field table cannot express are written here: exactly one ``head``,
+(kind, enumeration values, pattern, ``minimum``/``maximum``, ``earliest``/``latest``, ``max_length``), so a
+field added to the definition, or a bound changed there, is generated without touching this file. Only the rules the field table cannot express are written here: exactly one ``head``,
 unique member ids, a birth date or an age (never both), birth dates not after the reference date, ``income_basis``
 naming a present field, and the review year matching the reference date.
 
