@@ -17,7 +17,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-DATE_MIN = dt.date(1900, 1, 1)
+# The earliest birth date a household record accepts (standards/record.py EARLIEST_BIRTH): a form must be able
+# to take every date the record does.
+DATE_MIN = dt.date(1890, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
 
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-\s](\d{1,2})[/.\-\s](\d{4})$")
@@ -88,7 +90,7 @@ class FlexibleDateField(forms.DateField):
                              attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off"})
     default_error_messages = {
         "invalid": _("Ngày không hợp lệ: hãy nhập ngày/tháng/năm, ví dụ 15/04/2026 (hoặc 15042026, 15.04.2026)."),
-        "bounds": _("Ngày phải trong khoảng từ năm 1900 đến năm 2100."),
+        "bounds": _("Ngày phải trong khoảng từ năm %(first)s đến năm %(last)s."),
     }
 
     def __init__(self, **kwargs: Any) -> None:
@@ -102,7 +104,8 @@ class FlexibleDateField(forms.DateField):
             value = value.date()
         if isinstance(value, dt.date):
             if not date_in_bounds(value):
-                raise forms.ValidationError(self.error_messages["bounds"], code="bounds")
+                raise forms.ValidationError(self.error_messages["bounds"], code="bounds",
+                                            params={"first": DATE_MIN.year, "last": DATE_MAX.year})
             return value
         parsed = parse_date(str(value))
         if parsed is None:

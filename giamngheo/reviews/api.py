@@ -34,7 +34,7 @@ router = Router(tags=["review"])
 
 # Every number a client sends is bounded before it reaches a query: SQLite and PostgreSQL store 64-bit
 # integers, and 10**23 in a filter or a list of ids would otherwise answer 500. Dates are bounded by the
-# services (1900–2100, and not after today where a date records something done).
+# services (core.dates.DATE_MIN–DATE_MAX, and not after today where a date records something done).
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 

@@ -28,7 +28,7 @@ def test_absurd_dates_are_a_vietnamese_error_on_the_filter(client_for, officer, 
     response = client_for(officer).get(reverse("core:audit_list"), {field: value})
     assert response.status_code == 200
     errors = response.context["form"].errors[field]
-    assert errors and "01/01/1900" in errors[0] and "31/12/2100" in errors[0]
+    assert errors and "01/01/1890" in errors[0] and "31/12/2100" in errors[0]
     export = client_for(officer).get(reverse("core:audit_export"), {field: value, "format": "csv"})
     assert export.status_code == 302  # back to the list, which shows the message
 

@@ -339,3 +339,10 @@ def test_rarely_used_answers_are_folded_away_unless_answered(case, cast, client_
     member_part = html[html.index('id="member-0"'):]
     assert re.search(r"<details class=\"rare-fields\" open>\s*<summary>[^<]*</summary>\s*<div class=\"form-grid\">"
                      r".*?name=\"members-0-working_age\"", member_part, flags=re.S)
+
+
+def test_every_birth_date_the_record_accepts_can_be_typed_into_a_form():
+    from giamngheo.standards.record import EARLIEST_BIRTH
+
+    assert parse_date(EARLIEST_BIRTH.strftime("%d/%m/%Y")) == EARLIEST_BIRTH
+    assert parse_date("02.01.1895") == dt.date(1895, 1, 2)

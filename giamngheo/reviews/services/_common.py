@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from giamngheo.core.audit import log_action
-from giamngheo.core.dates import date_in_bounds
+from giamngheo.core.dates import DATE_MAX, DATE_MIN, date_in_bounds
 from giamngheo.core.errors import ApplicationError, ValidationFailed
 from giamngheo.core.formatting import format_date
 from giamngheo.reviews.models import CaseTransition, ReviewCase, ReviewCycle
@@ -32,7 +32,7 @@ def _today(today: dt.date | None) -> dt.date:
 def _date_errors(
     dates: dict[str, tuple[Any, str]], *, today: dt.date, may_be_future: frozenset[str] = frozenset(),
 ) -> dict[str, list[str]]:
-    """Every date a service receives is a date, between 1900 and 2100 (arithmetic on 9999 or 0001
+    """Every date a service receives is a date, between ``core.dates.DATE_MIN`` and ``DATE_MAX`` (arithmetic on 9999 or 0001
     overflows) and, unless named in ``may_be_future``, not after today: a decision, a meeting or a
     received complaint cannot be dated tomorrow. ``dates`` maps a field to (value, its label)."""
     errors: dict[str, list[str]] = {}
@@ -40,8 +40,9 @@ def _date_errors(
         if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
             errors[field] = [_("%(label)s: chưa ghi ngày hoặc ngày không hợp lệ.") % {"label": label}]
         elif not date_in_bounds(value):
-            errors[field] = [_("%(label)s: ngày %(date)s không hợp lệ (phải trong khoảng năm 1900–2100).")
-                             % {"label": label, "date": format_date(value)}]
+            errors[field] = [_("%(label)s: ngày %(date)s không hợp lệ (phải trong khoảng năm %(first)s–%(last)s).")
+                             % {"label": label, "date": format_date(value), "first": DATE_MIN.year,
+                                "last": DATE_MAX.year}]
         elif value > today and field not in may_be_future:
             errors[field] = [_("%(label)s không được sau ngày hôm nay (%(today)s).")
                              % {"label": label, "today": format_date(today)}]
