@@ -122,3 +122,35 @@ def test_outsider_reaches_nothing_of_another_commune(world: dict[str, Any], clie
     assert walked > 100
     changed = AuditEntry.objects.filter(unit_path__startswith=world["commune_path"]).count() - audit_before
     assert changed == 0, "a request of the outsider changed commune A"
+
+
+# Values no form offers, as a scanner or a mistyped bookmark sends them (issue 13, class 7).
+ABSURD_QUERIES = (
+    {"page": str(10**30), "year": str(10**23), "hamlet": str(10**23), "unit": "9" * 5000, "q": "x" * 10_000,
+     "date_from": "31/12/9999", "date_to": "01/01/0001", "state": "<script>", "standard": "9" * 300,
+     "area": "moon", "column": "../../etc", "klass": "x" * 500, "object_id": "9" * 5000, "actor": str(10**23),
+     "per_page": str(10**9), "format": "exe", "received_on": "9999-12-31", "month": "13"},
+    {"page": "-1", "year": "0", "hamlet": "-5", "unit": "", "q": "\x00", "date_from": "2025-02-30",
+     "date_to": "abc", "year_from": "1e308", "all": "maybe", "per_page": "-1", "cursor": "%%%"},
+)
+
+
+def test_absurd_query_parameters_never_break_a_page(world: dict[str, Any], cast: Any, client_for: Any,  # noqa: F811
+                                                    unit_tree: Any, make_user: Any) -> None:
+    """Every page, fragment and export read from the resolver, as users who may see it, with out-of-range,
+    malformed and oversized query parameters: an answer the user can read (a message, a redirect, a 4xx),
+    never a 500."""
+    admin = make_user(role=Role.SYSTEM_ADMIN, unit=unit_tree.province)
+    walked = 0
+    for user in (cast.officer, cast.surveyor, admin):
+        client = client_for(user)
+        client.raise_request_exception = False
+        for template in page_patterns():
+            if template.startswith(("tai-khoan/dang-xuat", "i18n/")):
+                continue
+            for path in fillings(template, world["values"])[:3]:
+                for query in ABSURD_QUERIES:
+                    response = client.get(path, query)
+                    assert response.status_code < 500, f"GET {path} as {user} answered {response.status_code}"
+                    walked += 1
+    assert walked > 200
