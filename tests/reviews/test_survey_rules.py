@@ -215,7 +215,9 @@ def test_a_stored_draft_of_the_wrong_shape_never_breaks_a_page(case, cast, unit_
     ReviewCase.objects.filter(pk=case.pk).update(survey_record=record)
     viewer = make_user(role=Role.PROVINCE_VIEWER, unit=unit_tree.province)
     for user in (cast.surveyor, cast.officer, viewer):
-        assert client_for(user).get(reverse("reviews:case", args=[case.pk])).status_code == 200
+        page = client_for(user).get(reverse("reviews:case", args=[case.pk]))
+        assert page.status_code == 200
+        assert "không hiện ra: «Số định danh cá nhân», «Thành viên 2»" in page.content.decode()
         response = api_client_for(user).get(f"/api/v1/review/cases/{case.pk}")
         assert response.status_code == 200
     shown = api_client_for(viewer).get(f"/api/v1/review/cases/{case.pk}").content.decode()

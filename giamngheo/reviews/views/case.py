@@ -7,6 +7,7 @@ household parse answers the same way; the review adds causes of poverty and wish
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -33,7 +34,12 @@ from giamngheo.households.forms import (
     record_to_initial,
 )
 from giamngheo.households.models import Household
-from giamngheo.households.records import draft_without_bad_values, household_to_record, record_errors
+from giamngheo.households.records import (
+    answer_label,
+    draft_without_bad_values,
+    household_to_record,
+    record_errors,
+)
 from giamngheo.reviews import engine, selectors, services
 from giamngheo.reviews.forms import CausesWishesForm, ComplaintForm, ComplaintResolveForm
 from giamngheo.reviews.models import LedgerClass, ReviewCase
@@ -63,6 +69,16 @@ def _flexible_dates(form: Any, names: tuple[str, ...]) -> None:
         if name in form.fields:
             old = form.fields[name]
             form.fields[name] = FlexibleDateField(label=old.label, help_text=old.help_text)
+
+
+def _dropped_label(path: str) -> str:
+    """What an officer calls a left-out part of a stored draft: a field's label, a whole member, or all of it."""
+    whole_member = re.fullmatch(r"members\[(\d+)\]", path)
+    if whole_member:
+        return _("Thành viên %(number)s") % {"number": int(whole_member.group(1)) + 1}
+    if path in ("$", ""):
+        return _("Toàn bộ bản nháp")
+    return answer_label(path)
 
 
 def _base_record(case: ReviewCase, user: Any, show_ids: bool) -> dict[str, Any]:
@@ -186,6 +202,12 @@ def _context(request: HttpRequest, case: ReviewCase, **extra: Any) -> dict[str, 
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     if request.method == "GET":
+        _stored, dropped = draft_without_bad_values(case.survey_record)
+        if dropped:
+            # A draft stored before drafts were checked: say what could not be shown, never fail on it.
+            messages.warning(request, _(
+                "Bản nháp đã lưu có câu trả lời sai dạng nên không hiện ra: %(answers)s. Hãy trả lời lại rồi lưu."
+            ) % {"answers": ", ".join(f"«{_dropped_label(path)}»" for path in dropped)})
         return render(request, "reviews/case.html", _context(request, case))
     require(request.user, Perm.REVIEW_SURVEY, case.unit_path)
     form, members = _survey_forms(case, request.user, request.POST)
