@@ -41,7 +41,9 @@ from giamngheo.households.records import (
 )
 from giamngheo.households.search import search_text_for
 
-__all__ = ["household_create", "household_delete", "household_reclassify", "household_update"]
+__all__ = [
+    "household_citizen_id_conflicts", "household_create", "household_delete", "household_reclassify", "household_update",
+]
 
 OBJECT_TYPE = "household"
 DUPLICATE_REFUSED = "giamngheo.household.duplicate_citizen_id_refused"
@@ -214,6 +216,16 @@ def _check_duplicates(record: Mapping[str, Any], *, actor: Any, exclude: Househo
         _add(errors, path, message)
         _audit_duplicate_refused(actor=actor, record=record, exclude=exclude, citizen_id=citizen_id, path=path,
                                  named=named)
+
+
+def household_citizen_id_conflicts(*, actor: Any, household: Household, record: Mapping[str, Any]) -> Errors:
+    """The duplicate citizen IDs a save of ``record`` on ``household`` would be refused for, each refusal
+    audited now. For callers that write the household inside a larger transaction (a completed survey): a
+    refusal raised in there would roll its own audit entry back with everything else, and repeated probing
+    would leave no trace."""
+    errors: Errors = {}
+    _check_duplicates({**record, "id": household.code}, actor=actor, exclude=household, errors=errors)
+    return errors
 
 
 def _audit_duplicate_refused(

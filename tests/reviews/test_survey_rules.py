@@ -348,3 +348,21 @@ def test_every_birth_date_the_record_accepts_can_be_typed_into_a_form():
 
     assert parse_date(EARLIEST_BIRTH.strftime("%d/%m/%Y")) == EARLIEST_BIRTH
     assert parse_date("02.01.1895") == dt.date(1895, 1, 2)
+
+
+def test_a_completed_survey_refused_for_a_duplicate_citizen_id_leaves_its_audit_entry(case, cast, unit_tree,
+                                                                                      make_household):
+    """The refusal is audited (issue 13, class 3) even though the survey's own transaction rolls back: otherwise
+    probing IDs through the survey would leave no trace."""
+    other = make_household(unit_tree.hamlet2, code="H2", head="Trần Văn Khác")
+    other.members.update(citizen_id="079201099999")
+    record = survey("poor")
+    record["members"][0]["citizen_id"] = "079201099999"
+    with pytest.raises(ValidationFailed) as refused:
+        services.review_case_survey(actor=cast.surveyor, case=case, record=record, expected_version=case.version,
+                                    complete=True)
+    assert "members[0].citizen_id" in refused.value.errors
+    entry = AuditEntry.objects.get(action="giamngheo.household.duplicate_citizen_id_refused")
+    assert entry.actor == cast.surveyor and "079201099999" not in str(entry.changes) + entry.object_repr
+    case.refresh_from_db()
+    assert not case.survey_complete

@@ -20,6 +20,7 @@ from giamngheo.core.errors import ApplicationError, ConcurrentEditError, Validat
 from giamngheo.core.formatting import format_date
 from giamngheo.households.models import Household
 from giamngheo.households.records import answer_label, member_label, record_errors
+from giamngheo.households.services import household_citizen_id_conflicts
 from giamngheo.reviews import engine
 from giamngheo.reviews.calendar import calendar_for
 from giamngheo.reviews.models import ReviewCase
@@ -71,6 +72,12 @@ def review_case_survey(
     require(actor, Perm.REVIEW_SURVEY, case.unit_path)
     causes = _clean_codes(causes, CAUSES, "causes")
     wishes = _clean_codes(wishes, WISHES, "wishes")
+    if complete:
+        # Before the transaction: the refusal's audit entry must outlive the rollback of the refused save.
+        conflicts = household_citizen_id_conflicts(actor=actor, household=case.household, record=record)
+        if conflicts:
+            raise ValidationFailed(_("Phiếu khảo sát có số định danh đã thuộc hộ khác; chưa hoàn thành phiếu."),
+                                   errors=conflicts)
     with transaction.atomic():
         case = _lock_case(case)
         _require_open(case.cycle)
