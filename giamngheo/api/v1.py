@@ -16,10 +16,18 @@ from giamngheo.reviews import api as reviews_api
 
 
 class ReadableJSONRenderer(JSONRenderer):
-    """UTF-8 as is: Vietnamese names stay readable in curl output and logs (``\\u1ec5`` helps nobody)."""
+    """UTF-8 as is: Vietnamese names stay readable in curl output and logs (``\\u1ec5`` helps nobody).
+
+    Always strict JSON: a value stored before the record's bounds existed may be infinite or NaN, which
+    Python would write as ``Infinity``/``NaN`` — tokens no other JSON parser accepts. They are sent as
+    ``null`` (the household's classification says which field is wrong)."""
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
-        return json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False)
+        try:
+            return json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            loose = json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False)
+            return json.dumps(json.loads(loose, parse_constant=lambda _constant: None), ensure_ascii=False)
 
 
 api = NinjaAPI(

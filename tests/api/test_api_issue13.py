@@ -3,6 +3,8 @@ would run (class 5), absurd values and bodies (class 7)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from giamngheo.core.models import AuditEntry
@@ -135,6 +137,12 @@ def test_a_household_stored_with_absurd_values_still_answers(api_client_for, own
     client = api_client_for(owner)
     response = client.get(f"{LIST}/A-001")
     assert response.status_code == 200
+
+    def strict(constant):
+        raise AssertionError(f"not JSON: {constant}")
+
+    body = json.loads(response.content, parse_constant=strict)  # what any other JSON parser would read
+    assert body["score_a"] is None and body["dwelling"]["floor_area_m2"] == 1e308
     assert client.get(LIST).status_code == 200
     response = client.get(f"{LIST}/A-001/classification")
     assert response.status_code == 200
