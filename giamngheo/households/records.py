@@ -174,10 +174,13 @@ def plain_error(record: Any, error: RecordError) -> tuple[str, str]:
         return path, _("Lựa chọn không hợp lệ ở «%(label)s».") % {"label": label}
     if code == "date":
         return path, _("Ngày không hợp lệ ở «%(label)s».") % {"label": label}
-    if code in ("type", "pattern", "empty", "unknown_field"):
+    if code == "pattern":
+        # The engine's sentence says what the value must look like ("phải gồm đúng 12 chữ số") and names no key.
+        return path, error.message(_active_lang())
+    if code in ("type", "empty", "unknown_field"):
         return path, _("Giá trị không hợp lệ ở «%(label)s».") % {"label": label}
     # minimum / maximum and the rest already speak in numbers, not in keys.
-    return path, error.message("vi")
+    return path, error.message(_active_lang())
 
 
 def record_errors(record: Any, *, lang: str | None = None, shape_only: bool = False,

@@ -361,7 +361,7 @@ def test_create_with_bad_input_shows_vietnamese_errors_on_the_fields_and_writes_
     assert "Ngày không hợp lệ" in form.errors["reference_date"][0]
     assert form.errors["income"] == ["Phải lớn hơn hoặc bằng 0."]
     assert "12 chữ số" in members.forms[0].errors["citizen_id"][0]
-    assert members.forms[1].errors["sex"] == ["Thiếu trường bắt buộc."]
+    assert members.forms[1].errors["sex"] == ["Chưa trả lời «Giới tính»."]
     page = text(response)
     assert "Chưa lưu được hồ sơ" in page
     # The officer's input comes back as typed.
@@ -491,7 +491,8 @@ def test_edit_with_bad_input_keeps_everything_stored(client_for, officer, househ
     response = client.post(url, edit_data(page, **{"floor_area_m2": "-3", "members-0-sex": ""}))
     assert response.status_code == 200
     assert response.context["form"].errors["floor_area_m2"] == ["Phải lớn hơn hoặc bằng 0."]
-    assert response.context["members"].forms[0].errors["sex"] == ["Thiếu trường bắt buộc."]
+    # In the officer's words, on the field (issue 15, item 4): never "Thiếu trường bắt buộc" or a record key.
+    assert response.context["members"].forms[0].errors["sex"] == ["Chưa trả lời «Giới tính»."]
     household.refresh_from_db()
     assert household.version == 1 and household.floor_area_m2 == 12
     assert household.members.get(member_id="1").sex == "male"
@@ -601,3 +602,21 @@ def test_a_stored_household_that_breaks_the_record_rules_says_why_instead_of_fai
     assert "members" in page
     household.refresh_from_db()
     assert household.current_class == ""
+
+
+def test_record_rule_errors_read_in_field_labels_on_the_field_to_change(client_for, officer, unit_tree):
+    """Issue 15, item 4: "income_basis là 'income' nhưng hồ sơ không có trường income" was shown on the basis;
+    the officer reads which answer is missing, in words, on the income field — never a record key."""
+    data = form_data({"commune": unit_tree.commune.pk, "code": "KEY-1", "income": "", "income_basis": "income"},
+                     members=[{**HEAD, "birth_date": "", "age": ""}])
+    response = client_for(officer).post(reverse("households:create"), data)
+    assert response.status_code == 200
+    form, members = response.context["form"], response.context["members"]
+    assert any("Thu nhập" in message for message in form.errors["income"]), form.errors
+    assert "income_basis" not in form.errors
+    assert members.forms[0].errors["birth_date"] == ["Ghi «Ngày sinh» hoặc «Tuổi» của thành viên."]
+    shown = " ".join([*(m for ms in form.errors.values() for m in ms),
+                      *(m for f in members.forms for ms in f.errors.values() for m in ms),
+                      *response.context["errors"]])
+    for key in ("income_basis", "birth_date", "(age)", "income ", "trường"):
+        assert key not in shown, (key, shown)

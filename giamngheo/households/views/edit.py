@@ -65,7 +65,7 @@ def _submit(
     parsed = form.is_valid() & members.is_valid()
     record, form_index = build_record(household_form=form, members=members, stored_citizen_ids=stored_citizen_ids)
     if not parsed:
-        preview = record_errors(record)
+        preview = record_errors(record, plain=True)
         if code_optional and "id" not in record:
             preview.pop("id", None)
         unplaced = map_record_errors(preview, household_form=form, members=members, member_form_index=form_index,
@@ -74,8 +74,20 @@ def _submit(
     try:
         return save(record), [], record
     except ValidationFailed as exc:
-        unplaced = map_record_errors(exc.errors, household_form=form, members=members, member_form_index=form_index)
+        unplaced = map_record_errors(_in_officers_words(exc.errors, record), household_form=form, members=members,
+                                     member_form_index=form_index)
         return None, [exc.message, *unplaced], record
+
+
+def _in_officers_words(errors: dict[str, list[str]], record: dict[str, Any]) -> dict[str, list[str]]:
+    """The service words record-rule errors for every client (the API's name record keys and list allowed
+    values); on a form an officer reads them in field labels, on the field to change (issue 15, item 4). The
+    service's own refusals (a duplicate citizen ID, a unit out of scope) are kept as they are."""
+    rules = record_errors(record)
+    worded = {path: list(texts) for path, texts in errors.items() if path not in rules}
+    for path, texts in record_errors(record, plain=True).items():
+        worded.setdefault(path, []).extend(texts)
+    return worded
 
 
 def _form_context(user: Any) -> dict[str, Any]:
