@@ -47,14 +47,39 @@ _PYDANTIC_MESSAGES: dict[str, Any] = {
 _FALLBACK = gettext_lazy("Giá trị không hợp lệ.")
 
 
+def _nul_path(value: Any, path: str = "$") -> str | None:
+    """The JSON path of the first string (or key) holding a NUL character, which PostgreSQL cannot store."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return path
+            found = _nul_path(item, f"{key}" if path == "$" else f"{path}.{key}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{'' if path == '$' else path}[{index}]")
+            if found:
+                return found
+    return None
+
+
 def parse_json(body: bytes) -> Any:
-    """A request body as JSON, or ``ValidationFailed`` (422 on ``$``) for anything that is not: malformed,
-    not UTF-8, or nested so deep that the parser runs out of stack (RecursionError, not a ValueError)."""
+    """A request body as JSON, or ``ValidationFailed`` (422) for anything that is not: malformed, not UTF-8,
+    nested so deep that the parser runs out of stack (RecursionError, not a ValueError), or holding a NUL
+    character (422 on its field: PostgreSQL text cannot hold it)."""
     try:
-        return json.loads(body or b"")
+        data = json.loads(body or b"")
     except (ValueError, UnicodeDecodeError, RecursionError):
         message = _("Nội dung gửi lên không phải JSON hợp lệ.")
         raise ValidationFailed(message, errors={"$": [message]}) from None
+    where = _nul_path(data)
+    if where is not None:
+        message = _("Có ký tự không hợp lệ (ký tự NUL).")
+        raise ValidationFailed(message, errors={where: [message]})
+    return data
 
 
 class JsonParser(Parser):
@@ -63,9 +88,12 @@ class JsonParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
-            return cast(dict[str, Any], json.loads(request.body))
+            data = json.loads(request.body)
         except RecursionError:
             raise ValueError("nested too deep") from None
+        if _nul_path(data) is not None:
+            raise ValueError("NUL character")
+        return cast(dict[str, Any], data)
 
 
 def detail_item(loc: Iterable[str | int], msg: str, type_: str) -> dict[str, Any]:
