@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
@@ -33,8 +33,9 @@ class NulGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_nul(request):
-            return HttpResponseBadRequest(
-                _("Yêu cầu có ký tự không hợp lệ (ký tự NUL); hãy nhập lại nội dung."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("Yêu cầu có ký tự không hợp lệ (ký tự NUL); hãy nhập lại nội dung.")
+            if request.path.startswith("/api/"):
+                # API clients read every answer, refusals included, as JSON in the API's own shape.
+                return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

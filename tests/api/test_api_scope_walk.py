@@ -80,3 +80,22 @@ def test_outsider_gets_nothing_of_another_commune(
     stored = Household.objects.get(pk=household.pk)
     assert (stored.version, stored.deleted_at, stored.income) == (1, None, 1_200_000)
     assert not AuditEntry.objects.filter(actor=outsider, unit_path__startswith=unit_tree.commune.path).exists()
+
+
+# What a scanner sends (issue 13, class 7): out of range, negative, malformed, NUL-holding, oversized.
+ABSURD_QUERIES = (
+    {"page": str(10**30), "per_page": str(10**9), "year": str(10**23), "unit": "9" * 5000, "q": "x" * 10_000,
+     "class": "x" * 500, "standard": "9" * 300, "hamlet": str(10**23), "commune": "9" * 300, "state": "<script>",
+     "received_on": "9999-12-31", "month": "13", "level": "moon"},
+    {"page": "-1", "per_page": "0", "year": "0", "unit": "", "q": "a\x00b", "cursor": "%%%", "hamlet": "-5"},
+)
+
+
+@pytest.mark.parametrize("template", sorted({t for m, t in api_routes() if m == "GET"}))
+def test_absurd_query_parameters_never_break_an_endpoint(api_client_for, owner, household, template):
+    client = api_client_for(owner)
+    client.raise_request_exception = False
+    for query in ABSURD_QUERIES:
+        response = client.get(fill(template), query)
+        assert response.status_code < 500, f"GET {fill(template)} {query} answered {response.status_code}"
+        json.loads(response.content)  # every answer, refusals included, is JSON
