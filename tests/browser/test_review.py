@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from giamngheo.accounts.roles import Role
 
+from .review_steps import answer_survey, issue_certificates, post_list, recognise, record_meeting
+
 
 def _household(unit_tree):
     from giamngheo.households.models import Household, Member
@@ -47,21 +49,7 @@ def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screensho
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(cycle_url)
     page.get_by_role("link", name="H1").click()
-    page.fill("input[name=reference_date]", "01/10/2025")
-    page.fill("input[name=income]", "1.200.000")
-    page.fill("input[name=floor_area_m2]", "20")
-    for name, value in (("walls_durable", "no"), ("frame_durable", "no"), ("roof_durable", "yes"),
-                        ("members-0-health_insured", "no"), ("members-0-uses_internet", "no"),
-                        ("members-0-in_education", "no")):
-        page.check(f"input[name='{name}'][value='{value}']")
-    page.select_option("select[name=water_source]", "piped")
-    page.select_option("select[name=latrine]", "none")
-    page.select_option("select[name='members-0-employment']", "self_employed")
-    page.select_option("select[name='members-0-education_completed']", "upper_secondary")
-    page.select_option("select[name='members-0-disability']", "none")
-    page.check("input[name=causes][value=capital]")
-    # Every indicator must be answered before the live result classifies (information devices included).
-    page.locator("input[name=information_devices]").first.check()
+    answer_survey(page, surveyed_on="01/10/2025")
     # A locator wait, not wait_for_function: Playwright evaluates a string predicate with eval, which the
     # Content-Security-Policy forbids on our pages.
     expect(page.locator("#live-result")).to_contain_text("Hộ nghèo")
@@ -77,20 +65,9 @@ def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screensho
     page = page_as(officer)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(cycle_url)
-    meeting = page.locator("#meeting")
-    meeting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
-    meeting.locator("input[name=held_on]").fill("10/10/2025")
-    meeting.locator("input[name=attendees]").fill("30")
-    meeting.locator("input[name=agreeing]").fill("24")
-    meeting.locator("input[name=chair_name]").fill("Trưởng ấp")
-    meeting.locator("input[name=secretary_name]").fill("Thư ký")
-    meeting.get_by_role("button", name="Ghi biên bản họp dân").click()
+    record_meeting(page, hamlet=unit_tree.hamlet.name, held_on="10/10/2025")
     expect(page.locator(".messages")).to_contain_text("Họp dân đã thống nhất")
-    posting = page.locator("#posting")
-    posting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
-    posting.locator("input[name=starts_on]").fill("12/10/2025")
-    posting.locator("input[name=ends_on]").fill("15/10/2025")
-    posting.get_by_role("button", name="Niêm yết").click()
+    post_list(page, hamlet=unit_tree.hamlet.name, starts_on="12/10/2025", ends_on="15/10/2025")
     expect(page.locator(".messages")).to_contain_text("Đã niêm yết công khai 1 hộ")
     page.get_by_role("link", name="Danh sách niêm yết").first.click()
     posted = page.inner_text("#posted-list")
@@ -99,15 +76,9 @@ def test_whole_review_through_the_pages(unit_tree, make_user, page_as, screensho
     # The chair recognises the list and issues the certificate.
     page = page_as(approver)
     page.goto(cycle_url)
-    form = page.locator("#recognise")
-    form.locator("input[name=number]").fill("15/QĐ-UBND")
-    form.locator("input[name=signed_on]").fill("20/10/2025")
-    form.locator("input[name=signer_name]").fill("Nguyễn Văn Chủ")
-    form.get_by_role("button", name="Công nhận và khoá danh sách").click()
+    recognise(page, number="15/QĐ-UBND", signed_on="20/10/2025")
     expect(page.locator(".messages")).to_contain_text("danh sách năm 2025 đã được khoá")
-    form = page.locator("#certificates")
-    form.locator("input[name=issued_on]").fill("21/10/2025")
-    form.get_by_role("button", name="Cấp giấy chứng nhận cho hộ nghèo, hộ cận nghèo").click()
+    issue_certificates(page, issued_on="21/10/2025")
     expect(page.locator(".messages")).to_contain_text("Đã cấp 1 giấy chứng nhận")
     screenshot("review-cycle-recognised")
     link = page.get_by_role("link", name="Giấy chứng nhận 1/GCN-HN.HCN")

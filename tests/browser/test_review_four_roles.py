@@ -23,6 +23,8 @@ from django.urls import reverse
 
 from giamngheo.accounts.roles import Role
 
+from .review_steps import answer_survey, issue_certificates, post_list, recognise, record_meeting
+
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1366, "height": 900}
 PASSWORD = "mat-khau-ra-soat-2025"  # noqa: S105 - a throwaway password for a test user
@@ -57,24 +59,6 @@ def _sign_in(page, username: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def _answer_survey(page) -> None:
-    """Phiếu B for a household of one working adult: poor on income under the 2022–2025 standard."""
-    page.fill("input[name=reference_date]", "02.10.2025")  # a phone keypad without "/"
-    page.fill("input[name=income]", "1.200.000")
-    page.fill("input[name=floor_area_m2]", "20")
-    for name, value in (("walls_durable", "no"), ("frame_durable", "no"), ("roof_durable", "yes"),
-                        ("members-0-health_insured", "no"), ("members-0-uses_internet", "no"),
-                        ("members-0-in_education", "no")):
-        page.check(f"input[name='{name}'][value='{value}']")
-    page.select_option("select[name=water_source]", "piped")
-    page.select_option("select[name=latrine]", "none")
-    page.select_option("select[name='members-0-employment']", "self_employed")
-    page.select_option("select[name='members-0-education_completed']", "upper_secondary")
-    page.select_option("select[name='members-0-disability']", "none")
-    page.locator("input[name=information_devices][value=mobile_phone]").check()
-    page.check("input[name=causes][value=capital]")
-
-
 def test_review_as_surveyor_officer_approver_and_province(unit_tree, make_user, page, page_as, screenshot):
     from django.contrib.sessions.models import Session
     from playwright.sync_api import expect
@@ -103,7 +87,7 @@ def test_review_as_surveyor_officer_approver_and_province(unit_tree, make_user, 
     _no_sideways_scroll(page)
 
     page.get_by_role("link", name="H1").click()
-    _answer_survey(page)
+    answer_survey(page, surveyed_on="02.10.2025")  # a phone keypad without "/"
     expect(page.locator("#live-result")).to_contain_text("Hộ nghèo")
     screenshot("phone-2-survey")
     _no_sideways_scroll(page)
@@ -118,7 +102,7 @@ def test_review_as_surveyor_officer_approver_and_province(unit_tree, make_user, 
 
     # Second household: the session ends while the surveyor types; the answers survive a new log-in.
     page.goto(reverse("reviews:case", args=[case2.pk]))
-    _answer_survey(page)
+    answer_survey(page, surveyed_on="02.10.2025")  # a phone keypad without "/"
     page.fill("input[name=income]", "1.350.000")
     Session.objects.all().delete()
     page.get_by_role("button", name="Lưu nháp").click()
@@ -142,27 +126,12 @@ def test_review_as_surveyor_officer_approver_and_province(unit_tree, make_user, 
     page = page_as(officer)
     page.set_viewport_size(DESKTOP)
     page.goto(reverse("reviews:cycle", args=[cycle.pk]))
-    meeting = page.locator("#meeting")
-    meeting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
-    meeting.locator("input[name=held_on]").fill("10/10/2025")
-    meeting.locator("input[name=attendees]").fill("30")
-    meeting.locator("input[name=agreeing]").fill("24")
-    meeting.locator("input[name=chair_name]").fill("Trưởng ấp")
-    meeting.locator("input[name=secretary_name]").fill("Thư ký")
-    meeting.get_by_role("button", name="Ghi biên bản họp dân").click()
+    record_meeting(page, hamlet=unit_tree.hamlet.name, held_on="10/10/2025")
     expect(page.locator(".messages")).to_contain_text("Họp dân đã thống nhất")
-    posting = page.locator("#posting")
-    posting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
-    posting.locator("input[name=starts_on]").fill("13/10/2025")  # a Monday
-    posting.locator("input[name=ends_on]").fill("13/10/2025")
-    posting.get_by_role("button", name="Niêm yết").click()
+    post_list(page, hamlet=unit_tree.hamlet.name, starts_on="13/10/2025", ends_on="13/10/2025")  # one Monday
     expect(page.locator("#posting")).to_contain_text("ngày làm việc")
     assert not ReviewCase.objects.filter(cycle=cycle, state="posted").exists()
-    posting = page.locator("#posting")
-    posting.locator("select[name=unit]").select_option(label=unit_tree.hamlet.name)
-    posting.locator("input[name=starts_on]").fill("13/10/2025")
-    posting.locator("input[name=ends_on]").fill("15/10/2025")
-    posting.get_by_role("button", name="Niêm yết").click()
+    post_list(page, hamlet=unit_tree.hamlet.name, starts_on="13/10/2025", ends_on="15/10/2025")
     expect(page.locator(".messages")).to_contain_text("Đã niêm yết công khai 2 hộ")
     screenshot("desktop-1-officer-posted")
 
@@ -172,26 +141,16 @@ def test_review_as_surveyor_officer_approver_and_province(unit_tree, make_user, 
     page.set_viewport_size(PHONE)
     page.goto(reverse("reviews:cycle", args=[cycle.pk]))
     tomorrow = dt.date.today() + dt.timedelta(days=1)
-    form = page.locator("#recognise")
-    form.locator("input[name=number]").fill("15/QĐ-UBND")
-    form.locator("input[name=signed_on]").fill(tomorrow.strftime("%d/%m/%Y"))
-    form.locator("input[name=signer_name]").fill("Nguyễn Văn Chủ")
-    form.get_by_role("button", name="Công nhận và khoá danh sách").click()
+    recognise(page, number="15/QĐ-UBND", signed_on=tomorrow.strftime("%d/%m/%Y"))
     expect(page.locator("#recognise")).to_contain_text("sau ngày hôm nay")
     assert not cycle.decisions.exists()
     assert not ReviewCase.objects.filter(cycle=cycle, state="recognised").exists()
     screenshot("phone-5-future-decision-refused")
     _no_sideways_scroll(page)
 
-    form = page.locator("#recognise")
-    form.locator("input[name=number]").fill("15/QĐ-UBND")
-    form.locator("input[name=signed_on]").fill("20/10/2025")
-    form.locator("input[name=signer_name]").fill("Nguyễn Văn Chủ")
-    form.get_by_role("button", name="Công nhận và khoá danh sách").click()
+    recognise(page, number="15/QĐ-UBND", signed_on="20/10/2025")
     expect(page.locator(".messages")).to_contain_text("danh sách năm 2025 đã được khoá")
-    form = page.locator("#certificates")
-    form.locator("input[name=issued_on]").fill("21/10/2025")
-    form.get_by_role("button", name="Cấp giấy chứng nhận cho hộ nghèo, hộ cận nghèo").dblclick()
+    issue_certificates(page, issued_on="21/10/2025", double_tap=True)
     expect(page.locator(".messages")).to_contain_text("Đã cấp 2 giấy chứng nhận")
     page.wait_for_load_state("networkidle")
     assert Certificate.objects.count() == 2
