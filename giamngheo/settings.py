@@ -1,6 +1,7 @@
 """Django settings, read from the environment through small typed helpers that reject bad values.
 
-Defaults give the embedded set-up (SQLite in ./var, in-process task runner); production sets
+Defaults give the embedded set-up (SQLite in ./var, background tasks queued in the same database and run by
+``giamngheo worker``); production sets
 GIAMNGHEO_DATABASE_URL to a PostgreSQL server, GIAMNGHEO_SECRET_KEY and GIAMNGHEO_DEBUG=0.
 """
 
@@ -85,6 +86,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Background tasks (docs/adr/0007): the django.tasks API (Django 6 ships it; the package backports it to
+    # 5.2) and its database backend, whose table is the queue.
+    "django_tasks",
+    "django_tasks_db",
     # Only for its static files and templates: the API docs page (Swagger UI) is then served from this site
     # instead of a CDN, which the Content-Security-Policy would block anyway.
     "ninja",
@@ -93,6 +98,7 @@ INSTALLED_APPS = [
     "giamngheo.accounts",
     "giamngheo.households",
     "giamngheo.reviews",
+    "giamngheo.imports",
     "giamngheo.api",
 ]
 
@@ -136,7 +142,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL: reads never block writes (and the in-process task runner writes while pages read).
+    # WAL: reads never block writes (and the task worker, `giamngheo worker`, writes while pages read).
     # IMMEDIATE: every transaction takes the write lock at its start, so two writers queue up instead of
     # one failing at once with "database is locked" when it upgrades a read lock; "timeout" is how long
     # a writer waits for the lock (seconds) before giving up.
@@ -145,6 +151,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# Background tasks (docs/adr/0007): queued as rows of our own database, whichever it is, and run by
+# `giamngheo worker` processes, so no broker or other service is needed. Every queue a task may name must be
+# listed here (enqueueing on another is refused); the worker serves all of them unless told otherwise.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -42,6 +42,8 @@ from django.utils import timezone
 
 from giamngheo.core.text import fold
 
+pytest_plugins = ["tests.task_worker"]  # the ``task_worker`` fixture: a real task queue and worker thread
+
 _usernames = itertools.count(1)
 
 
