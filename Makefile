@@ -1,7 +1,7 @@
 # giamngheo — the two commands: `make demo` (try it) and `make test` (check everything).
 #
 #   make demo       virtual environment in .venv, install, migrate ./var/giamngheo.sqlite3, load the demo
-#                   once, serve on http://127.0.0.1:8000 (make demo PORT=8080 for another port)
+#                   once, serve on http://127.0.0.1:8000 with the task worker beside it (make demo PORT=8080)
 #   make test       install the dev tools, ruff, mypy, the suite on SQLite and on a throwaway PostgreSQL
 #   make lint       ruff + mypy only
 #   make messages   refresh and compile the English catalogue (msgids are Vietnamese)
@@ -24,6 +24,14 @@ STAMP_DEV := $(VENV)/.giamngheo-installed-dev
 # on this machine with the development key, so they ask for it; so does `make messages` (it only reads the
 # code). Production never runs these targets: it sets GIAMNGHEO_SECRET_KEY and leaves debug off.
 demo serve messages: export GIAMNGHEO_DEBUG = 1
+
+# Prefix for the web server's command line: starts a background-task worker beside it (docs/adr/0007), and a
+# trap stops the worker however the server ends (Ctrl-C, an error, a normal exit), so none is left behind.
+# set -m gives the worker its own process group, so Ctrl-C reaches only the server; the trap's single SIGTERM
+# then lets the worker finish a running task before it exits (a second signal would cut the task short).
+WITH_WORKER = set -m; $(BIN)/giamngheo worker & worker=$$!; set +m; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	echo "The background task worker runs beside the server (pid $$worker) and stops with it.";
 
 # Exit status 0 when the database was built by `giamngheo demo` (it holds the demo marker row).
 export IS_DEMO_DATABASE := import sys; from giamngheo.demo.marker import is_demo_database; sys.exit(0 if is_demo_database() else 1)
@@ -60,10 +68,10 @@ demo: $(STAMP_RUN)
 	fi
 	@echo ""
 	@echo "giamngheo is at http://127.0.0.1:$(PORT)/  (demo users: tinh, xa, xa_duyet, thon, xa2, quantri; password: demo). Ctrl-C stops it."
-	GIAMNGHEO_DEMO=1 $(BIN)/giamngheo serve 127.0.0.1:$(PORT) --noreload
+	@export GIAMNGHEO_DEMO=1; $(WITH_WORKER) $(BIN)/giamngheo serve 127.0.0.1:$(PORT) --noreload
 
 serve: $(STAMP_RUN)
-	$(BIN)/giamngheo serve 127.0.0.1:$(PORT) --noreload
+	@$(WITH_WORKER) $(BIN)/giamngheo serve 127.0.0.1:$(PORT) --noreload
 
 test: $(STAMP_DEV)
 	VENV=$(VENV) bash scripts/test-all
