@@ -27,6 +27,9 @@ class Perm:
     REVIEW_MANAGE = "review.manage"  # list, meeting, posting, complaints
     REVIEW_APPROVE = "review.approve"  # recognition decision, certificates
     USER_MANAGE = "user.manage"
+    # Bring a file of households or of past recognised lists into the registry (issue 7). Also needs
+    # household.edit on every unit the file touches (and review.approve for recognised lists).
+    DATA_IMPORT = "data.import"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -36,7 +39,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COMMUNE_OFFICER: frozenset(
         {
             Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.CITIZEN_ID_VIEW, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW,
-            Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.REVIEW_MANAGE,
+            Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.REVIEW_MANAGE, Perm.DATA_IMPORT,
         }
     ),
     Role.COMMUNE_APPROVER: frozenset(
@@ -44,13 +47,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # Province staff work on figures, not on individual identities: citizen IDs stay masked.
     Role.PROVINCE_OFFICER: frozenset(
-        {Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW, Perm.REVIEW_VIEW, Perm.USER_MANAGE}
+        {Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW, Perm.REVIEW_VIEW, Perm.USER_MANAGE,
+         Perm.DATA_IMPORT}
     ),
     Role.PROVINCE_VIEWER: frozenset({Perm.HOUSEHOLD_VIEW, Perm.REVIEW_VIEW}),
     Role.SYSTEM_ADMIN: frozenset(
         {
             Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.CITIZEN_ID_VIEW, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW,
             Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.REVIEW_MANAGE, Perm.REVIEW_APPROVE, Perm.USER_MANAGE,
+            Perm.DATA_IMPORT,
         }
     ),
 }

@@ -1,0 +1,347 @@
+"""Writing a validated file into the registry: set-based, in one transaction.
+
+PostgreSQL: the rows are streamed with ``COPY`` (psycopg 3 ``cursor.copy``) into temporary staging tables, then
+merged with one ``INSERT … SELECT`` (new households), one ``UPDATE … FROM`` (changed ones), one ``DELETE`` and one
+``INSERT … SELECT`` (their members). SQLite: ``executemany`` of the same rows. The ORM is not used for rows.
+
+Everything — households, members, classifications, the batch's list of touched households and the audit entries —
+is written in one transaction. If the worker dies half-way, the database discards the transaction: the registry
+is exactly as it was (a test kills a worker in the middle of this function).
+
+Classification runs in the same transaction through the standards engine, in one batch per standard, and is
+stored exactly as ``households.classification.household_reclassify`` stores it (result with its Vietnamese
+explanation, definition hash, input snapshot), so pages treat imported households as freshly classified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import polars as pl
+from django.db import connection, transaction
+from django.utils import timezone
+
+from giamngheo.core.audit import json_safe
+from giamngheo.households.classification import standards_for
+from giamngheo.households.models import Classification, Household, Member
+from giamngheo.households.records import DWELLING_FACTS, HOUSEHOLD_FACTS, MEMBER_FACTS
+from giamngheo.imports.models import ImportedHousehold
+from giamngheo.standards import classify_records
+from giamngheo.standards.record import record_year
+
+HH, IDX = "_row", "_index"
+FAILPOINT = "GIAMNGHEO_IMPORT_FAILPOINT"  # tests only: pause inside the commit transaction (see ``_failpoint``)
+
+Progress = Callable[..., None]
+
+
+def _failpoint(name: str) -> None:
+    """A test kills the worker here, inside the open transaction, to show that nothing half-written survives.
+    The variable names a marker file the test waits for; the worker then sleeps until it is killed."""
+    target = os.environ.get(FAILPOINT, "")
+    if target.startswith(f"{name}:"):
+        marker = target.split(":", 1)[1]
+        with open(marker, "w", encoding="utf-8") as handle:
+            handle.write(str(os.getpid()))
+        time.sleep(600)
+
+
+def _blank_string_columns() -> frozenset[str]:
+    return frozenset(f.name for model in (Household, Member) for f in model._meta.get_fields()
+                     if getattr(f, "get_internal_type", lambda: "")() == "CharField" and not f.null)
+
+
+# --- rows ---------------------------------------------------------------------------------------------------------
+
+def household_columns() -> list[str]:
+    return ["code", "commune_id", "hamlet_id", "unit_path", *HOUSEHOLD_FACTS, *DWELLING_FACTS, "head_name",
+            "search_text", "member_count"]
+
+
+def member_columns() -> list[str]:
+    return ["household_id", "position", "member_id", *MEMBER_FACTS]
+
+
+def _prepared(frame: pl.DataFrame, names: Sequence[str], blank: frozenset[str]) -> pl.DataFrame:
+    """The columns as the registry stores them: "" for an unanswered coded answer, JSON text for the device list."""
+    exprs = []
+    for name in names:
+        if name not in frame.columns:
+            exprs.append(pl.lit("" if name in blank else None).alias(name))
+            continue
+        col = pl.col(name)
+        if name == "information_devices":
+            col = pl.when(col.is_null()).then(None).otherwise(
+                pl.concat_str(pl.lit("["), col.list.eval(pl.format('"{}"', pl.element())).list.join(", "),
+                              pl.lit("]")))
+        elif name in blank:
+            col = col.fill_null("")
+        exprs.append(col.alias(name))
+    return frame.select(exprs)
+
+
+# --- the write itself ---------------------------------------------------------------------------------------------
+
+def _copy_rows(cursor: Any, table: str, names: Sequence[str], frame: pl.DataFrame) -> None:
+    """``COPY table (names) FROM STDIN`` of the frame, streamed in the text format."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    with cursor.copy(sql) as copy:
+        for start in range(0, frame.height, 50_000):
+            part = frame.slice(start, 50_000)
+            buffer = io.StringIO()
+            part.write_csv(buffer, separator="\t", include_header=False, null_value="\\N", quote_style="never")
+            copy.write(buffer.getvalue())
+
+
+def _escape_tsv(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text columns safe for COPY's text format (backslash, tab and newline escaped)."""
+    return frame.with_columns([
+        pl.col(n).str.replace_all("\\", "\\\\", literal=True).str.replace_all("\t", "\\t", literal=True)
+        .str.replace_all("\n", "\\n", literal=True).str.replace_all("\r", "\\r", literal=True)
+        for n, dtype in frame.schema.items() if dtype == pl.String
+    ] + [pl.col(n).cast(pl.String).replace({"true": "t", "false": "f"})
+         for n, dtype in frame.schema.items() if dtype == pl.Boolean])
+
+
+def _insert_many(cursor: Any, table: str, names: Sequence[str], frame: pl.DataFrame) -> None:
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608 (names from models)
+           f"VALUES ({', '.join(['%s'] * len(names))})")
+    for start in range(0, frame.height, 20_000):
+        cursor.executemany(sql, frame.slice(start, 20_000).rows())
+
+
+def _write_rows(cursor: Any, table: str, names: Sequence[str], frame: pl.DataFrame) -> None:
+    if frame.is_empty():
+        return
+    if connection.vendor == "postgresql":
+        _copy_rows(cursor, table, names, _escape_tsv(frame.select(names)))
+    else:
+        _insert_many(cursor, table, names, frame.select(names))
+
+
+def _stamp_columns(frame: pl.DataFrame, actor_id: int, now: dt.datetime, *, created: bool) -> pl.DataFrame:
+    columns = [pl.lit(now).alias("updated_at"), pl.lit(actor_id).alias("updated_by_id")]
+    if created:
+        columns += [pl.lit(now).alias("created_at"), pl.lit(actor_id).alias("created_by_id"),
+                    pl.lit(1).alias("version"), pl.lit("").alias("current_class"), pl.lit("").alias("current_standard")]
+    return frame.with_columns(columns)
+
+
+def _sqlite_datetimes(frame: pl.DataFrame) -> pl.DataFrame:
+    """SQLite stores datetimes as Django writes them (ISO text); PostgreSQL takes the datetime as it is."""
+    if connection.vendor == "postgresql":
+        return frame
+    return frame.with_columns([pl.col(n).dt.strftime("%Y-%m-%d %H:%M:%S.%f") for n, t in frame.schema.items()
+                               if isinstance(t, pl.Datetime)])
+
+
+def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id: int, update_changed: bool,
+          progress: Progress) -> dict[str, int]:
+    """Write the valid households (``_action`` new, and changed when ``update_changed``) and their members.
+    Must run inside ``transaction.atomic``. Returns counts of what was written."""
+    blank = _blank_string_columns()
+    now = timezone.now()
+    wanted = ["new", "changed"] if update_changed else ["new"]
+    households = households.filter(pl.col("_action").is_in(wanted))
+    members = members.join(households.select(HH), on=HH, how="semi")
+    total = households.height + members.height
+    progress(written=0, total_rows=total)
+    h_names = household_columns()
+    rows = _prepared(households, h_names, blank).with_columns(households["_action"], households["household_pk"])
+    created = rows.filter(pl.col("_action") == "new")
+    changed = rows.filter(pl.col("_action") == "changed")
+    h_table, m_table = Household._meta.db_table, Member._meta.db_table
+    written = 0
+    with connection.cursor() as cursor:
+        # New households.
+        new_rows = _sqlite_datetimes(_stamp_columns(created.drop("_action", "household_pk"), actor.pk, now,
+                                                    created=True))
+        _write_rows(cursor, h_table, list(new_rows.columns), new_rows)
+        written += created.height
+        progress(written=written)
+        _failpoint("after-households")
+        # Changed households: one UPDATE from a staging table.
+        if changed.height:
+            _update_households(cursor, changed, h_names, actor.pk, now)
+            written += changed.height
+            progress(written=written)
+        # Household ids of everything written, by code.
+        codes = households["code"].to_list()
+        ids = _ids_by_code(codes)
+        # Members: those of changed households are replaced as a set (no row refers to a member row).
+        changed_ids = [ids[c] for c in changed["code"].to_list()]
+        for start in range(0, len(changed_ids), 5000):
+            Member.objects.filter(household_id__in=changed_ids[start:start + 5000]).delete()
+        member_rows = _prepared(members, ["code", IDX, "id", *MEMBER_FACTS], blank)
+        member_rows = member_rows.with_columns(
+            pl.col("code").replace_strict(ids, return_dtype=pl.Int64).alias("household_id"),
+            pl.col(IDX).cast(pl.Int64).alias("position"), pl.col("id").alias("member_id"))
+        _write_rows(cursor, m_table, member_columns(), member_rows.select(member_columns()))
+        written += member_rows.height
+        progress(written=written)
+        _failpoint("after-members")
+        touched = households.select("code", "unit_path", "_action").with_columns(
+            pl.col("code").replace_strict(ids, return_dtype=pl.Int64).alias("household_id"),
+            pl.col("_action").replace({"new": ImportedHousehold.Action.CREATED,
+                                       "changed": ImportedHousehold.Action.UPDATED}).alias("action"),
+            pl.lit(job_id).alias("job_id"))
+        _write_rows(cursor, ImportedHousehold._meta.db_table, ["job_id", "household_id", "action", "unit_path"],
+                    touched)
+    return {"households_created": created.height, "households_updated": changed.height,
+            "members_written": members.height, "ids": ids}  # type: ignore[dict-item]
+
+
+def _ids_by_code(codes: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for start in range(0, len(codes), 5000):
+        ids.update(Household.objects.filter(code__in=codes[start:start + 5000]).values_list("code", "pk"))
+    return ids
+
+
+def _update_households(cursor: Any, changed: pl.DataFrame, names: list[str], actor_id: int, now: dt.datetime) -> None:
+    quote = connection.ops.quote_name
+    table = Household._meta.db_table
+    fields = [n for n in names if n != "code"]
+    frame = changed.select("household_pk", *fields)
+    if connection.vendor == "postgresql":
+        # The staging table takes the registry's column types, none of its constraints.
+        columns = ", ".join(quote(n) for n in ["id", *fields])
+        cursor.execute(f"CREATE TEMP TABLE import_households ON COMMIT DROP AS "  # noqa: S608 (names from models)
+                       f"SELECT {columns} FROM {quote(table)} WITH NO DATA")
+        staged = frame.rename({"household_pk": "id"})
+        _copy_rows(cursor, "import_households", list(staged.columns), _escape_tsv(staged))
+        assignments = ", ".join(f"{quote(n)} = s.{quote(n)}" for n in fields)
+        cursor.execute(
+            f"UPDATE {quote(table)} AS h SET {assignments}, version = h.version + 1, "  # noqa: S608
+            "updated_at = %s, updated_by_id = %s FROM import_households AS s WHERE h.id = s.id", [now, actor_id])
+        return
+    assignments = ", ".join(f"{quote(n)} = %s" for n in fields)
+    sql = (f"UPDATE {quote(table)} SET {assignments}, version = version + 1, updated_at = %s, "  # noqa: S608
+           "updated_by_id = %s WHERE id = %s")
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    cursor.executemany(sql, [(*row[1:], stamp, actor_id, row[0]) for row in frame.rows()])
+
+
+# --- classification -----------------------------------------------------------------------------------------------
+
+def _records(households: pl.DataFrame, members: pl.DataFrame) -> list[dict[str, Any]]:
+    """Engine records of the written households, exactly as ``classification.engine_record`` builds them from the
+    stored rows (citizen IDs left out, unanswered facts left out, the hamlet's name), so the stored snapshot is
+    not stale the moment it is written."""
+    def answered(value: Any) -> bool:
+        return value is not None and value != ""
+
+    member_lists: dict[int, list[dict[str, Any]]] = {}
+    member_names = [n for n in MEMBER_FACTS if n in members.columns and n != "citizen_id"]
+    for row in members.sort(HH, IDX).select(HH, "id", *member_names).iter_rows(named=True):
+        member: dict[str, Any] = {"id": row["id"]}
+        for name in member_names:
+            value = row[name]
+            if answered(value):
+                member[name] = value.isoformat() if isinstance(value, dt.date) else value
+        member_lists.setdefault(row[HH], []).append(member)
+    records = []
+    facts = [n for n in HOUSEHOLD_FACTS if n in households.columns]
+    dwelling = [n for n in DWELLING_FACTS if n in households.columns]
+    for row in households.iter_rows(named=True):
+        record: dict[str, Any] = {"id": row["code"]}
+        for name in ("reference_date", "year", "area"):
+            if name in facts and answered(row[name]):
+                record[name] = row[name].isoformat() if isinstance(row[name], dt.date) else row[name]
+        record["province_code"] = row["province_code"]
+        record["commune_code"] = row["commune_code"]
+        if answered(row.get("hamlet_name")):
+            record["hamlet"] = row["hamlet_name"]
+        for name in ("income", "score_a", "income_basis"):
+            if name in facts and answered(row[name]):
+                record[name] = row[name]
+        place = {n: row[n] for n in dwelling if answered(row[n])}
+        if place:
+            record["dwelling"] = place
+        record["members"] = member_lists.get(row[HH], [])
+        records.append(record)
+    return records
+
+
+def classify(*, households: pl.DataFrame, members: pl.DataFrame, ids: dict[str, int], progress: Progress) -> int:
+    """Classify the written households under every standard in force for them; returns rows stored."""
+    if households.is_empty():
+        return 0
+    records = _records(households, members)
+    pks = [ids[r["id"]] for r in records]
+    for start in range(0, len(pks), 5000):
+        Classification.objects.filter(household_id__in=pks[start:start + 5000]).delete()
+    # Records of one review year and province share their standards: one engine batch per group.
+    groups: dict[tuple[int, str | None], list[int]] = {}
+    for index, record in enumerate(records):
+        groups.setdefault((record_year(record), record.get("province_code")), []).append(index)
+    stored = 0
+    national: dict[tuple[str, str], list[int]] = {}
+    done = 0
+    for indexes in groups.values():
+        group = [records[i] for i in indexes]
+        for standard in standards_for(group[0]):
+            results = classify_records(group, standard, explain=True, lang="vi")
+            definition_hash = standard.hash
+            rows = []
+            for record, result in zip(group, results, strict=True):
+                pk = ids[record["id"]]
+                rows.append((pk, standard.id, definition_hash, standard.is_local, record_year(record), result["class"],
+                             result.get("criterion") or "", result["deprivation_count"],
+                             json.dumps(result["deprivations"]), json.dumps(result["unknown"]),
+                             result.get("income_line"), result.get("basis") or "",
+                             json.dumps(json_safe(result), ensure_ascii=False),
+                             json.dumps(json_safe(record), ensure_ascii=False)))
+                if not standard.is_local:
+                    national.setdefault((result["class"], standard.id), []).append(pk)
+            _store_classifications(rows)
+            stored += len(rows)
+        done += len(group)
+        progress(classified=done)
+    for (klass, standard_id), household_ids in national.items():
+        for start in range(0, len(household_ids), 5000):
+            Household.objects.filter(pk__in=household_ids[start:start + 5000]).update(
+                current_class=klass, current_standard=standard_id)
+    return stored
+
+
+_CLASSIFICATION_COLUMNS = ["household_id", "standard_id", "standard_hash", "is_local", "year", "klass", "criterion",
+                           "deprivation_count", "deprivations", "unknown", "income_line", "basis", "result",
+                           "input_snapshot"]
+
+
+def _store_classifications(rows: Iterable[tuple[Any, ...]]) -> None:
+    now = timezone.now()
+    frame = pl.DataFrame(list(rows), schema={
+        "household_id": pl.Int64, "standard_id": pl.String, "standard_hash": pl.String, "is_local": pl.Boolean,
+        "year": pl.Int64, "klass": pl.String, "criterion": pl.String, "deprivation_count": pl.Int64,
+        "deprivations": pl.String, "unknown": pl.String, "income_line": pl.Int64, "basis": pl.String,
+        "result": pl.String, "input_snapshot": pl.String}, orient="row").with_columns(pl.lit(now).alias("computed_at"))
+    with connection.cursor() as cursor:
+        _write_rows(cursor, Classification._meta.db_table, [*_CLASSIFICATION_COLUMNS, "computed_at"],
+                    _sqlite_datetimes(frame))
+
+
+def commit_frames(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id: int, update_changed: bool,
+                  progress: Progress, audit: Callable[[dict[str, int]], None]) -> dict[str, int]:
+    """The whole commit in one transaction: rows, classification, batch list, audit."""
+    with transaction.atomic():
+        counts = write(households=households, members=members, actor=actor, job_id=job_id,
+                       update_changed=update_changed, progress=progress)
+        ids: dict[str, int] = counts.pop("ids")  # type: ignore[assignment]
+        wanted = ["new", "changed"] if update_changed else ["new"]
+        written = households.filter(pl.col("_action").is_in(wanted))
+        counts["classifications"] = classify(
+            households=written, members=members.join(written.select(HH), on=HH, how="semi"), ids=ids,
+            progress=progress)
+        _failpoint("before-commit")
+        audit(counts)
+    return counts

@@ -1,0 +1,318 @@
+"""The stages of an import job: upload → validate → preview → commit (or cancel).
+
+Pages, the API and the command line call these same functions; the page and the API run ``run_validation`` and
+``run_commit`` in the background worker (``imports.tasks``), the command line runs them in its own process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from giamngheo.accounts.roles import Perm
+from giamngheo.accounts.scope import paths_for
+from giamngheo.accounts.unit_home import user_home_path
+from giamngheo.core.audit import log_action, register_action, register_object_type
+from giamngheo.core.errors import ApplicationError, PermissionDenied
+from giamngheo.households.models import Household
+from giamngheo.imports import storage
+from giamngheo.imports.models import ImportJob, ImportKind, ImportStatus, OnChange
+from giamngheo.imports.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ReadError
+
+OBJECT_TYPE = "import_job"
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a million households as .xlsx is ~150 MB
+SAMPLE = 10  # households shown per kind in the preview
+register_object_type(OBJECT_TYPE, gettext_lazy("Lượt nhập dữ liệu"))
+register_action("giamngheo.import.uploaded", gettext_lazy("Tải lên tệp nhập dữ liệu"))
+register_action("giamngheo.import.validated", gettext_lazy("Kiểm tra tệp nhập dữ liệu"))
+register_action("giamngheo.import.committed", gettext_lazy("Ghi dữ liệu nhập từ tệp"))
+register_action("giamngheo.import.cancelled", gettext_lazy("Huỷ lượt nhập dữ liệu"))
+register_action("giamngheo.import.failed", gettext_lazy("Lượt nhập dữ liệu bị lỗi"))
+register_action("giamngheo.household.imported", gettext_lazy("Nhập hộ từ tệp"))
+
+
+def may_import(actor: Any) -> bool:
+    return bool(paths_for(actor, Perm.DATA_IMPORT))
+
+
+def _require_import(actor: Any) -> None:
+    if not may_import(actor):
+        raise PermissionDenied(_("Bạn không có quyền nhập dữ liệu từ tệp."))
+
+
+def import_upload(*, actor: Any, kind: str, file_name: str, content: IO[bytes],
+                  on_change: str = OnChange.UPDATE) -> ImportJob:
+    """Store the uploaded file as a new job (nothing is read yet). Refuses files of an unknown type or too large."""
+    _require_import(actor)
+    if kind not in ImportKind.values:
+        raise ApplicationError(_("Loại dữ liệu nhập không hợp lệ."))
+    if on_change not in OnChange.values:
+        raise ApplicationError(_("Lựa chọn “khi hộ đã có thay đổi” không hợp lệ."))
+    name = Path(file_name or "").name[:200] or "tep-nhap"
+    suffix = Path(name).suffix.lower()
+    if suffix not in (*EXCEL_SUFFIXES, *CSV_SUFFIXES):
+        raise ApplicationError(_("Chỉ nhận tệp Excel (.xlsx, .xls, .ods) hoặc CSV (.csv)."))
+    job = ImportJob(kind=kind, file_name=name, on_change=on_change, unit_path=user_home_path(actor),
+                    created_by=actor, file_sha256="")
+    target = storage.job_dir(job.public_id) / f"{storage.UPLOAD}{suffix}"
+    digest = hashlib.sha256()
+    size = 0
+    with open(target, "wb") as out:
+        while chunk := content.read(1024 * 1024):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                out.close()
+                storage.remove(job.public_id)
+                raise ApplicationError(_("Tệp quá lớn: tối đa %(mb)d MB một lần nhập; hãy chia tệp theo xã.")
+                                       % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        storage.remove(job.public_id)
+        raise ApplicationError(_("Tệp rỗng."))
+    job.file_sha256, job.file_size = digest.hexdigest(), size
+    job.save()
+    log_action(actor=actor, action="giamngheo.import.uploaded", object_type=OBJECT_TYPE, object_id=str(job.public_id),
+               object_repr=job.file_name, unit_path=job.unit_path,
+               data={"kind": kind, "file_name": name, "sha256": job.file_sha256, "size": size})
+    storage.Progress(job.public_id).stage("queued")
+    return job
+
+
+def start_validation(job: ImportJob) -> None:
+    """Queue the validation in the background worker (once the job row is committed)."""
+    from giamngheo.imports.tasks import validate_job
+
+    transaction.on_commit(lambda: validate_job.enqueue(job.pk))
+
+
+def run_validation(job: ImportJob) -> ImportJob:
+    """Read and check the whole file; store the validated rows and the preview. Never touches the registry."""
+    from giamngheo.imports.validate import validate_file
+
+    if job.status not in (ImportStatus.QUEUED, ImportStatus.VALIDATING):
+        return job
+    progress = storage.Progress(job.public_id)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING)
+    progress.stage("validating")
+    folder = storage.job_dir(job.public_id)
+    try:
+        if job.kind == ImportKind.LEDGER:
+            from giamngheo.imports import ledger
+
+            result = ledger.validate_ledger_file(storage.upload_path(job.public_id), actor=job.created_by,
+                                                 on_progress=progress.set)
+        else:
+            result = validate_file(storage.upload_path(job.public_id), actor=job.created_by, on_progress=progress.set)
+    except (ReadError, ValueError) as exc:
+        return _fail(job, str(exc), progress)
+    errors = result.errors
+    errors.write_parquet(folder / storage.ERRORS_PARQUET)
+    if job.kind == ImportKind.LEDGER:
+        result.entries.write_parquet(folder / storage.LEDGER_PARQUET)
+    else:
+        result.households.write_parquet(folder / storage.HOUSEHOLDS_PARQUET)
+        result.members.write_parquet(folder / storage.MEMBERS_PARQUET)
+        storage.write_json(folder / storage.DIFFS_JSON, result.diffs)
+    preview = _preview(result)
+    storage.write_json(folder / storage.PREVIEW_JSON, preview)
+    if errors.height:
+        progress.stage("annotating")
+        error_workbook(job)
+    job.summary = {**result.counts, "errors": errors.height, "layout": result.layout,
+                   "ignored_columns": result.ignored_columns}
+    job.status = ImportStatus.INVALID if errors.height else ImportStatus.READY
+    job.validated_at = timezone.now()
+    job.save(update_fields=["summary", "status", "validated_at"])
+    log_action(actor=job.created_by, action="giamngheo.import.validated", object_type=OBJECT_TYPE,
+               object_id=str(job.public_id), object_repr=job.file_name, unit_path=job.unit_path,
+               data={"summary": job.summary, "sha256": job.file_sha256})
+    progress.stage("invalid" if errors.height else "ready")
+    return job
+
+
+def _fail(job: ImportJob, message: str, progress: storage.Progress) -> ImportJob:
+    job.status, job.failure = ImportStatus.FAILED, message[:2000]
+    job.save(update_fields=["status", "failure"])
+    log_action(actor=job.created_by, action="giamngheo.import.failed", object_type=OBJECT_TYPE,
+               object_id=str(job.public_id), object_repr=job.file_name, unit_path=job.unit_path,
+               data={"failure": job.failure})
+    progress.stage("failed")
+    return job
+
+
+def _preview(result: Any) -> dict[str, Any]:
+    """What the preview page and the API show: counts, the first errors, samples of each kind, diffs of changed."""
+    preview: dict[str, Any] = {"counts": result.counts, "errors_total": result.errors.height,
+                               "errors": result.errors.head(200).rename({"_sheet": "sheet", "_sheet_row": "row"}).to_dicts(), "layout": result.layout,
+                               "ignored_columns": result.ignored_columns, "samples": {}}
+    households = getattr(result, "households", None)
+    if isinstance(households, pl.DataFrame) and not households.is_empty():
+        for action in ("new", "changed", "unchanged"):
+            rows = households.filter((pl.col("_action") == action) & ~pl.col("_invalid")).head(SAMPLE)
+            preview["samples"][action] = [
+                {"code": r["code"], "head_name": r.get("head_name") or "", "unit_path": r["unit_path"],
+                 "member_count": r.get("member_count") or 0,
+                 "changes": result.diffs.get(r["code"], {}) if action == "changed" else {}}
+                for r in rows.iter_rows(named=True)]
+    return preview
+
+
+def read_preview(job: ImportJob) -> dict[str, Any]:
+    return storage.read_json(storage.job_dir(job.public_id) / storage.PREVIEW_JSON, {}) or {}
+
+
+def read_errors(job: ImportJob) -> list[dict[str, Any]]:
+    path = storage.job_dir(job.public_id) / storage.ERRORS_PARQUET
+    if not path.exists():
+        return []
+    return pl.read_parquet(path).rename({"_sheet": "sheet", "_sheet_row": "row"}).to_dicts()
+
+
+def error_workbook(job: ImportJob) -> Path:
+    """The officer's own workbook with every bad cell marked and commented, plus a sheet listing every error;
+    made once (in the validation task) and kept with the job."""
+    from giamngheo.imports.error_workbook import annotate
+
+    path = storage.job_dir(job.public_id) / storage.ERRORS_WORKBOOK
+    if not path.exists():
+        data = annotate(storage.upload_path(job.public_id), read_errors(job))
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path
+
+
+def _require_owner_or_manager(actor: Any, job: ImportJob) -> None:
+    """Only the uploader commits or cancels; a job is never handed to someone who did not see its preview."""
+    if job.created_by_id != actor.pk:
+        raise PermissionDenied(_("Chỉ người đã tải tệp lên mới được ghi hoặc huỷ lượt nhập này."))
+
+
+def start_commit(*, actor: Any, job: ImportJob, on_change: str | None = None) -> ImportJob:
+    _require_owner_or_manager(actor, job)
+    _require_import(actor)
+    if on_change is not None:
+        if on_change not in OnChange.values:
+            raise ApplicationError(_("Lựa chọn “khi hộ đã có thay đổi” không hợp lệ."))
+        job.on_change = on_change
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.COMMITTING, on_change=job.on_change, committed_by=actor)
+    if not claimed:
+        job.refresh_from_db()
+        raise ApplicationError(_("Lượt nhập này không ở trạng thái sẵn sàng ghi (%(status)s).")
+                               % {"status": job.get_status_display()})
+    job.status = ImportStatus.COMMITTING
+    storage.Progress(job.public_id).stage("committing")
+    from giamngheo.imports.tasks import commit_job
+
+    transaction.on_commit(lambda: commit_job.enqueue(job.pk))
+    return job
+
+
+def run_commit(job: ImportJob) -> ImportJob:
+    """Write the staged rows in one transaction. A failure leaves the registry untouched and the job FAILED."""
+    from giamngheo.imports.commit import commit_frames
+
+    job.refresh_from_db()
+    if job.status != ImportStatus.COMMITTING:
+        return job
+    actor = job.committed_by or job.created_by
+    progress = storage.Progress(job.public_id)
+    folder = storage.job_dir(job.public_id)
+    try:
+        if job.kind == ImportKind.LEDGER:
+            from giamngheo.imports import ledger
+
+            counts = ledger.commit_ledger(job=job, actor=actor, entries=pl.read_parquet(folder / storage.LEDGER_PARQUET),
+                                          progress=progress.set, audit=lambda c: _audit_commit(job, actor, c, {}))
+        else:
+            households = pl.read_parquet(folder / storage.HOUSEHOLDS_PARQUET)
+            members = pl.read_parquet(folder / storage.MEMBERS_PARQUET)
+            _check_unchanged_since_preview(households)
+            diffs = storage.read_json(folder / storage.DIFFS_JSON, {}) or {}
+            progress.stage("writing", total=households.height + members.height)
+            counts = commit_frames(
+                households=households, members=members, actor=actor, job_id=job.pk,
+                update_changed=job.on_change == OnChange.UPDATE, progress=progress.set,
+                audit=lambda c: _audit_commit(job, actor, c, diffs, households))
+    except (ApplicationError, IntegrityError) as exc:
+        message = str(exc) if isinstance(exc, ApplicationError) else _(
+            "Một mã hộ trong tệp vừa được người khác dùng trong lúc kiểm tra; chưa ghi gì. Hãy tải tệp lên lại.")
+        return _fail(job, message, progress)
+    job.status, job.result, job.committed_at = ImportStatus.COMMITTED, counts, timezone.now()
+    job.save(update_fields=["status", "result", "committed_at"])
+    progress.stage("done")
+    shutil.rmtree(folder / "tmp", ignore_errors=True)
+    return job
+
+
+def _check_unchanged_since_preview(households: pl.DataFrame) -> None:
+    """The preview compared the file with the registry as it was then; a household edited since would be
+    overwritten with a change nobody saw. Refuse instead (the officer uploads the file again)."""
+    staged = households.filter(pl.col("household_pk").is_not_null()).select("household_pk", "version")
+    if staged.is_empty():
+        return
+    pks = staged["household_pk"].to_list()
+    now: dict[int, int] = {}
+    for start in range(0, len(pks), 5000):
+        now.update(Household.objects.filter(pk__in=pks[start:start + 5000], deleted_at__isnull=True)
+                   .values_list("pk", "version"))
+    moved = [pk for pk, version in staged.iter_rows() if now.get(pk) != version]
+    if moved:
+        raise ApplicationError(_("%(count)d hộ trong tệp đã được sửa hoặc xoá sau khi kiểm tra tệp; chưa ghi gì. Hãy "
+                                 "tải tệp lên lại để xem thay đổi mới nhất.") % {"count": len(moved)})
+
+
+def _audit_commit(job: ImportJob, actor: Any, counts: dict[str, int], diffs: dict[str, Any],
+                  households: pl.DataFrame | None = None) -> None:
+    """One entry for the batch (who, when, file name and hash, counts), and one per household written, in the
+    household's own history, with the field-level changes (citizen IDs masked)."""
+    from giamngheo.core.models import AuditEntry
+
+    log_action(actor=actor, action="giamngheo.import.committed", object_type=OBJECT_TYPE,
+               object_id=str(job.public_id), object_repr=job.file_name, unit_path=job.unit_path,
+               data={"file_name": job.file_name, "sha256": job.file_sha256, "kind": job.kind,
+                     "on_change": job.on_change, "counts": counts, "summary": job.summary})
+    if households is None:
+        return
+    wanted = ["new", "changed"] if job.on_change == OnChange.UPDATE else ["new"]
+    rows = households.filter(pl.col("_action").is_in(wanted)).select("code", "unit_path", "head_name", "_action")
+    entries: Iterable[AuditEntry] = (
+        AuditEntry(actor=actor, actor_name=actor.get_username(), action="giamngheo.household.imported",
+                   object_type="household", object_id=code, object_repr=f"{code} · {head or ''}"[:255],
+                   unit_path=path, changes=diffs.get(code, {}) if action == "changed" else {},
+                   data={"import": str(job.public_id), "file_name": job.file_name,
+                         "operation": "create" if action == "new" else "update"})
+        for code, path, head, action in rows.iter_rows())
+    batch: list[AuditEntry] = []
+    for entry in entries:
+        batch.append(entry)
+        if len(batch) >= 5000:
+            AuditEntry.objects.bulk_create(batch)
+            batch = []
+    AuditEntry.objects.bulk_create(batch)
+
+
+def import_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
+    _require_owner_or_manager(actor, job)
+    claimed = ImportJob.objects.filter(pk=job.pk, status__in=[
+        ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.INVALID, ImportStatus.READY,
+        ImportStatus.FAILED]).update(status=ImportStatus.CANCELLED)
+    if not claimed:
+        raise ApplicationError(_("Không huỷ được: lượt nhập đang ghi hoặc đã ghi xong."))
+    log_action(actor=actor, action="giamngheo.import.cancelled", object_type=OBJECT_TYPE, object_id=str(job.public_id),
+               object_repr=job.file_name, unit_path=job.unit_path)
+    # The uploaded file holds personal data: it is not kept once the job will never be written.
+    storage.remove(job.public_id)
+    job.status = ImportStatus.CANCELLED
+    return job
