@@ -47,6 +47,9 @@ class LedgerKind(models.TextChoices):
     REGULAR = "regular", _("Rà soát thường xuyên")
     CORRECTION = "correction", _("Đính chính")
     REMOVAL = "removal", _("Đưa ra khỏi danh sách")
+    # A past recognised list brought in from a file (``reviews.services.imported``): counted exactly like a
+    # periodic entry, but written by no review of this system, so a review's entries are never replaced by it.
+    IMPORTED = "import", _("Nhập từ danh sách đã công nhận")
 
 
 class RequestForm(models.TextChoices):
@@ -303,8 +306,10 @@ class Decision(TimeStampedModel):
     year = models.PositiveSmallIntegerField(_("năm"))
     number = models.CharField(_("số quyết định"), max_length=64)
     signed_on = models.DateField(_("ngày ký"))
-    signer_name = models.CharField(_("người ký"), max_length=200)
-    signer_title = models.CharField(_("chức vụ người ký"), max_length=200)
+    # Blank only on a decision brought in with a past list (its file names number and date, not the signer);
+    # a decision recognised in this system always names its signer (``_decision_fields_errors``).
+    signer_name = models.CharField(_("người ký"), max_length=200, blank=True)
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-signed_on", "-id"]
