@@ -20,6 +20,7 @@ from giamngheo.accounts.models import ApiToken, RoleGrant
 from giamngheo.accounts.roles import Role
 from giamngheo.accounts.tokens import api_token_create
 from giamngheo.core.models import AuditEntry
+from giamngheo.imports.models import ImportJob, ImportKind
 from tests.reviews.conftest import cast, make_household, reviewed  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +76,10 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
     ids = [str(obj.pk) for obj in vars(reviewed).values()]
     grant_ids = [str(pk) for pk in RoleGrant.objects.filter(user=cast.officer).values_list("pk", flat=True)]
     token_ids = [str(pk) for pk in ApiToken.objects.filter(user=cast.officer).values_list("pk", flat=True)]
+    # An import job of commune A's officer, named after a secret: its pages must stay out of the outsider's reach.
+    import_job = ImportJob.objects.create(kind=ImportKind.HOUSEHOLDS, file_name=f"{SECRET_HEAD}.xlsx",
+                                          file_sha256="0" * 64, unit_path=unit_tree.commune.path,
+                                          created_by=cast.officer, summary={"households": {"new": 1}})
     values = {
         "pk": ids,
         "code": [SECRET_CODE, reviewed.case.household.code, unit_tree.commune.code, unit_tree.hamlet.code,
@@ -84,6 +89,7 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
         "token_id": token_ids,
         "object_type": ["household", "households.household", "review_case", "reviews.reviewcase"],
         "object_id": [SECRET_CODE, str(reviewed.case.pk), str(secret.pk)],
+        "public_id": [str(import_job.public_id)],
     }
     return {"values": values, "outsider": cast.outsider, "commune_path": unit_tree.commune.path}
 
@@ -100,7 +106,7 @@ def assert_nothing_leaks(method: str, path: str, response: Any) -> None:
 
 def test_the_walk_reaches_the_pages_of_every_app() -> None:
     patterns = page_patterns()
-    for prefix in ("tai-khoan/", "don-vi/", "ho/", "nhat-ky/", "ra-soat/"):
+    for prefix in ("tai-khoan/", "don-vi/", "ho/", "nhat-ky/", "ra-soat/", "nhap-du-lieu/"):
         assert any(p.startswith(prefix) for p in patterns), prefix
 
 

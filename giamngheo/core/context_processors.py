@@ -9,13 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from giamngheo.accounts import scope
 from giamngheo.accounts.roles import Perm
 
-# (permission, label, URL name, fallback path). The fallback is the app's mount point in giamngheo/urls.py,
+# (permission or permissions, any of which shows the item; label, URL name, fallback path). The fallback is the app's mount point in giamngheo/urls.py,
 # whose root is the app's landing page; it serves while an app has not yet named its landing view.
-_NAV_ITEMS: list[tuple[str, Any, str, str]] = [
+_NAV_ITEMS: list[tuple[str | tuple[str, ...], Any, str, str]] = [
     (Perm.HOUSEHOLD_VIEW, _("Hộ gia đình"), "households:list", "/ho/"),
     (Perm.UNIT_MANAGE, _("Đơn vị hành chính"), "geo:index", "/don-vi/"),
     (Perm.REVIEW_VIEW, _("Rà soát"), "reviews:index", "/ra-soat/"),
     (Perm.AUDIT_VIEW, _("Nhật ký"), "core:audit_list", "/nhat-ky/"),
+    # Imports are listed to who may import and to auditors (they see the imports of their units).
+    ((Perm.DATA_IMPORT, Perm.AUDIT_VIEW), _("Nhập dữ liệu"), "imports:list", "/nhap-du-lieu/"),
     (Perm.USER_MANAGE, _("Người dùng"), "accounts:users", "/tai-khoan/nguoi-dung/"),
 ]
 
@@ -33,10 +35,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    allowed = {perm for perm, *_rest in _NAV_ITEMS if scope.paths_for(user, perm)}
+    wanted = {perm for perms, *_rest in _NAV_ITEMS for perm in ((perms,) if isinstance(perms, str) else perms)}
+    allowed = {perm for perm in wanted if scope.paths_for(user, perm)}
     items = []
-    for perm, label, name, fallback in _NAV_ITEMS:
-        if perm in allowed:
+    for perms, label, name, fallback in _NAV_ITEMS:
+        if allowed.intersection((perms,) if isinstance(perms, str) else perms):
             url = _url(name, fallback)
             items.append({"label": label, "url": url, "current": request.path.startswith(url)})
     return {
