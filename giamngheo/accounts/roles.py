@@ -28,7 +28,7 @@ class Perm:
     REVIEW_APPROVE = "review.approve"  # recognition decision, certificates
     USER_MANAGE = "user.manage"
     # Bring a file of households or of past recognised lists into the registry (issue 7). Also needs
-    # household.edit on every unit the file touches (and review.approve for recognised lists).
+    # household.edit on every unit the file touches.
     DATA_IMPORT = "data.import"
 
 

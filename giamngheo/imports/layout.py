@@ -35,6 +35,10 @@ class LayoutError:
     field: str
     value: str
     message: str
+    # A missing household code column makes the file unreadable (members cannot be tied to households); any other
+    # missing column is reported once, on the header row, and the rows are still checked for everything else.
+    fatal: bool = False
+    missing: tuple[str, ...] = ()  # the column names whose absence this error reports
 
 
 @dataclass
@@ -122,7 +126,8 @@ def _require(mapped: MappedSheet, sheet: cols.Sheet, errors: list[LayoutError]) 
             labels = " hoặc ".join(f"“{cols.column(sheet, n).header}”" for n in names)
             errors.append(LayoutError(raw.title, raw.header_row, None, cols.column(sheet, names[0]).path, "",
                                       _("Thiếu cột %(labels)s ở dòng tiêu đề của trang “%(sheet)s”.")
-                                      % {"labels": labels, "sheet": raw.title}))
+                                      % {"labels": labels, "sheet": raw.title},
+                                      fatal=names[0] in ("id", cols.HOUSEHOLD_KEY), missing=names))
 
 
 def detect(sheets: list[RawSheet]) -> Layout:

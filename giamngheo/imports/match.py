@@ -23,7 +23,7 @@ from giamngheo.core.exports import starts_like_a_formula
 from giamngheo.households.models import Household, Member
 from giamngheo.households.records import DWELLING_FACTS, HOUSEHOLD_FACTS, MEMBER_FACTS
 from giamngheo.households.services import RESERVED_CODES
-from giamngheo.imports.convert import ERROR_SCHEMA
+from giamngheo.imports.convert import ERROR_SCHEMA, MASKED
 from giamngheo.imports.layout import SHEET
 from giamngheo.imports.read import ROW
 
@@ -193,12 +193,42 @@ def match_registry(households: pl.DataFrame, members: pl.DataFrame, *, actor: An
                 "không được trùng các từ dành riêng của hệ thống (%(reserved)s).") % {
                     "reserved": ", ".join(RESERVED_CODES)})))
     members = members.join(frame.select(HH, "household_pk", "code"), on=HH, how="left")
+    members, masked_errors = _restore_masked(members)
+    m_errors.append(masked_errors)
     m_errors.append(_citizen_ids_in_registry(members, actor))
     households_out, members_out, diffs = _compare(frame, members)
     return Matched(households_out, members_out,
                    pl.concat(h_errors) if h_errors else pl.DataFrame(schema=ERROR_SCHEMA),
                    pl.concat([e for e in m_errors if e.height]) if any(e.height for e in m_errors)
                    else pl.DataFrame(schema=ERROR_SCHEMA), diffs)
+
+
+def _restore_masked(members: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A masked ID sent back for the same member (same household, same member id) keeps the stored ID — a list
+    exported by a role that sees IDs masked re-imports without losing them. Any other masked ID is an error."""
+    if "citizen_id" not in members.columns:
+        return members, pl.DataFrame(schema=ERROR_SCHEMA)
+    masked = members.filter(pl.col("citizen_id").str.contains(MASKED))
+    if masked.is_empty():
+        return members, pl.DataFrame(schema=ERROR_SCHEMA)
+    pks = masked["household_pk"].drop_nulls().unique().to_list()
+    rows: list[tuple[Any, ...]] = []
+    for part in chunks(pks):
+        rows += Member.objects.filter(household_id__in=part).exclude(citizen_id="").values_list(
+            "household_id", "member_id", "citizen_id")
+    stored = pl.DataFrame(rows, schema={"household_pk": pl.Int64, "id": pl.String, "_stored_id": pl.String},
+                          orient="row")
+    members = members.join(stored, on=["household_pk", "id"], how="left")
+    same = pl.col("citizen_id").str.contains(MASKED) & pl.col("_stored_id").is_not_null() & (
+        pl.concat_str(pl.lit("*" * 9), pl.col("_stored_id").str.slice(9)) == pl.col("citizen_id"))
+    members = members.with_columns(pl.when(same).then(pl.col("_stored_id")).otherwise(pl.col("citizen_id"))
+                                   .alias("citizen_id")).drop("_stored_id")
+    unresolved = members.filter(pl.col("citizen_id").str.contains(MASKED))
+    errors = _errors(unresolved, "citizen_id", pl.lit(_(
+        "Số định danh đã bị che (chỉ hiện 3 số cuối) và không khớp với thành viên này trong hệ thống: hãy ghi đủ 12 "
+        "chữ số, hoặc để trống.")))
+    return members.with_columns(pl.when(pl.col("citizen_id").str.contains(MASKED)).then(None)
+                                .otherwise(pl.col("citizen_id")).alias("citizen_id")), errors
 
 
 def _citizen_ids_in_registry(members: pl.DataFrame, actor: Any) -> pl.DataFrame:

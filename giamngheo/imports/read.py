@@ -58,7 +58,10 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return str(value)
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        # A decimal comma: "123.456" would read as a thousands grouping (1.200.000) and come back as 123456.
+        return f"{value:.15g}".replace(".", ",")
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -138,7 +141,11 @@ def read_excel(path: Path) -> list[RawSheet]:
     try:
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
-            raw = _sheet_from_rows(name, iter(sheet.iter_rows()))
+            # calamine's rows start at row 1 but its columns at the first used column: pad them back into place
+            # so that column indexes (and the error workbook's marks) are the sheet's own.
+            offset = sheet.start[1] if sheet.start else 0
+            rows = iter(sheet.iter_rows()) if not offset else ([None] * offset + list(r) for r in sheet.iter_rows())
+            raw = _sheet_from_rows(name, rows)
             if raw is not None:
                 sheets.append(raw)
     finally:

@@ -99,12 +99,15 @@ def run_validation(job: ImportJob) -> ImportJob:
     """Read and check the whole file; store the validated rows and the preview. Never touches the registry."""
     from giamngheo.imports.validate import validate_file
 
-    if job.status not in (ImportStatus.QUEUED, ImportStatus.VALIDATING):
+    # Claimed once: a task delivered twice, or a command line racing a worker, validates the file once.
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(status=ImportStatus.VALIDATING):
+        job.refresh_from_db()
         return job
+    job.status = ImportStatus.VALIDATING
     progress = storage.Progress(job.public_id)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING)
     progress.stage("validating")
     folder = storage.job_dir(job.public_id)
+    result: Any
     try:
         if job.kind == ImportKind.LEDGER:
             from giamngheo.imports import ledger
@@ -198,7 +201,9 @@ def _require_owner_or_manager(actor: Any, job: ImportJob) -> None:
         raise PermissionDenied(_("Chỉ người đã tải tệp lên mới được ghi hoặc huỷ lượt nhập này."))
 
 
-def start_commit(*, actor: Any, job: ImportJob, on_change: str | None = None) -> ImportJob:
+def start_commit(*, actor: Any, job: ImportJob, on_change: str | None = None, enqueue: bool = True) -> ImportJob:
+    """Claim the job for writing and queue the commit (``enqueue=False``: the caller runs ``run_commit`` itself,
+    as the command line does)."""
     _require_owner_or_manager(actor, job)
     _require_import(actor)
     if on_change is not None:
@@ -213,9 +218,10 @@ def start_commit(*, actor: Any, job: ImportJob, on_change: str | None = None) ->
                                % {"status": job.get_status_display()})
     job.status = ImportStatus.COMMITTING
     storage.Progress(job.public_id).stage("committing")
-    from giamngheo.imports.tasks import commit_job
+    if enqueue:
+        from giamngheo.imports.tasks import commit_job
 
-    transaction.on_commit(lambda: commit_job.enqueue(job.pk))
+        transaction.on_commit(lambda: commit_job.enqueue(job.pk))
     return job
 
 
@@ -223,9 +229,12 @@ def run_commit(job: ImportJob) -> ImportJob:
     """Write the staged rows in one transaction. A failure leaves the registry untouched and the job FAILED."""
     from giamngheo.imports.commit import commit_frames
 
-    job.refresh_from_db()
-    if job.status != ImportStatus.COMMITTING:
+    # Claimed once (``committed_at`` marks the claim until the end): a task delivered twice writes once.
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.COMMITTING, committed_at__isnull=True).update(
+            committed_at=timezone.now()):
+        job.refresh_from_db()
         return job
+    job.refresh_from_db()
     actor = job.committed_by or job.created_by
     progress = storage.Progress(job.public_id)
     folder = storage.job_dir(job.public_id)

@@ -17,13 +17,15 @@ from typing import Any
 import polars as pl
 from django.utils.translation import gettext as _
 
+from giamngheo.households.records import plain_error
 from giamngheo.imports import columns as cols
 from giamngheo.imports import layout as lay
-from giamngheo.imports.convert import ERROR_SCHEMA, convert
+from giamngheo.imports.convert import ERROR_SCHEMA, MASKED, convert
 from giamngheo.imports.layout import SHEET
 from giamngheo.imports.match import match_registry
 from giamngheo.imports.read import ROW, read_file
 from giamngheo.imports.units import resolve
+from giamngheo.standards import RecordError
 from giamngheo.standards import record as rec
 from giamngheo.standards.frame_validate import validate_frames
 
@@ -122,11 +124,13 @@ def _record_errors(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.
                             members.select(HH, IDX, *[n for n in engine_m if n in members.columns]))
     if found.is_empty():
         return pl.DataFrame(schema=ERROR_SCHEMA), pl.DataFrame(schema=ERROR_SCHEMA)
+    found = found.with_columns(pl.Series("message_vi", [_plain(*row) for row in found.select(
+        "path", "code", "message_vi", "message_en").iter_rows()], dtype=pl.String))
     found = found.with_columns(
         # members[2].birth_date → birth_date; members[1] → the birth date cell (birth date or age missing);
         # members → the relation cell of the first member (no head); dwelling.x[1] → x
-        pl.col("path").str.extract(r"^members\[\d+\]\.([a-z_]+)", 1).alias("member_field"),
-        pl.col("path").str.extract(r"^(?:dwelling\.)?([a-z_]+)", 1).alias("household_field"),
+        pl.col("path").str.extract(r"^members\[\d+\]\.([a-z0-9_]+)", 1).alias("member_field"),
+        pl.col("path").str.extract(r"^(?:dwelling\.)?([a-z0-9_]+)", 1).alias("household_field"),
     )
     on_member = found.filter(pl.col("path").str.starts_with("members[") | (pl.col("code") == "no_head"))
     on_household = found.filter(~(pl.col("path").str.starts_with("members[") | (pl.col("code") == "no_head")))
@@ -154,6 +158,11 @@ def _record_errors(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.
             h_values = pl.when(pl.col("field") == name).then(pl.col(f"v_{name}")).otherwise(h_values)
     h_err = h.select(SHEET, ROW, "field", h_values.alias("value"), pl.col("message_vi").alias("message"))
     return h_err.cast(ERROR_SCHEMA), m_err.cast(ERROR_SCHEMA)  # type: ignore[arg-type]
+
+
+def _plain(path: str, code: str, message_vi: str, message_en: str) -> str:
+    """An engine error in the words of the form (field labels, never record keys: ``households.records``)."""
+    return plain_error(None, RecordError(path, code, message_vi, message_en))[1]
 
 
 def _ages(households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
@@ -206,13 +215,16 @@ def validate_file(path: Path, *, actor: Any, on_progress: Callable[..., None] | 
     result.layout = layout.kind
     result.ignored_columns = layout.households.ignored + (layout.members.ignored if layout.kind == "two_sheets"
                                                           else [])
-    if layout.errors:
-        result.errors = pl.DataFrame(
-            [(e.sheet, e.row, e.value if e.column is not None else "", e.column, e.field, e.value, e.message)
-             for e in layout.errors], schema=FULL_ERROR_SCHEMA, orient="row")
+    layout_errors = pl.DataFrame(
+        [(e.sheet, e.row, "", e.column, e.field, e.value, e.message) for e in layout.errors],
+        schema=FULL_ERROR_SCHEMA, orient="row")
+    if any(e.fatal for e in layout.errors):
+        result.errors = layout_errors
         result.counts = {"households": {"new": 0, "changed": 0, "unchanged": 0, "invalid": 0},
                          "members": {"new": 0, "changed": 0, "unchanged": 0, "invalid": 0}}
         return result
+    # Fields whose column is missing: reported once on the header row, not again on every row.
+    missing = {name for e in layout.errors for name in e.missing}
     text_households, text_members = lay.frames(layout)
     progress(parsed=text_households.height + text_members.height)
     if text_households.height > MAX_HOUSEHOLDS:
@@ -247,12 +259,16 @@ def validate_file(path: Path, *, actor: Any, on_progress: Callable[..., None] | 
             value = pl.col("hamlet") if name == "hamlet" else pl.col("province_code_in")
             h_errors.append(_error_frame(bad, target, pl.col(message), value))
     progress(validated=households.height // 2 + members.height // 2)
-    record_h, record_m = _record_errors(households, members)
+    # Masked IDs are resolved by the registry match below; the pattern rule must not see them first.
+    unmasked = members.with_columns(pl.when(pl.col("citizen_id").str.contains(MASKED)).then(None)
+                                    .otherwise(pl.col("citizen_id")).alias("citizen_id")
+                                    ) if "citizen_id" in members.columns else members
+    record_h, record_m = _record_errors(households, unmasked)
     h_errors.append(record_h)
     m_errors.append(record_m)
     m_errors.append(_ages(households, members))
-    m_errors.append(_citizen_ids_in_file(members))
     matched = match_registry(households, members, actor=actor)
+    m_errors.append(_citizen_ids_in_file(matched.members))
     h_errors.append(matched.household_errors)
     m_errors.append(matched.member_errors)
     households, members = matched.households, matched.members
@@ -261,10 +277,12 @@ def validate_file(path: Path, *, actor: Any, on_progress: Callable[..., None] | 
     all_m = pl.concat([e for e in m_errors if e.height]).unique(maintain_order=True) if any(
         e.height for e in m_errors) else pl.DataFrame(schema=ERROR_SCHEMA)
     # A cell that could not be read is null afterwards: the rules would only repeat "missing" for it.
-    all_h = _drop_echoes(all_h, h_conv)
-    all_m = _drop_echoes(all_m, m_conv)
+    all_h = _as_written(_drop_echoes(all_h, h_conv).filter(~pl.col("field").is_in(_missing_fields(missing))),
+                        text_households)
+    all_m = _as_written(_drop_echoes(all_m, m_conv).filter(~pl.col("field").is_in(_missing_fields(missing))),
+                        text_members)
     located = pl.concat([_locate(all_h, layout, cols.HOUSEHOLDS), _locate(all_m, layout, cols.MEMBERS)])
-    result.errors = located.sort(SHEET, ROW, "column_index", nulls_last=True)
+    result.errors = pl.concat([layout_errors, located]).sort(SHEET, ROW, "column_index", nulls_last=True)
     bad_households = pl.concat([
         households.join(all_h.select(SHEET, ROW).unique(), on=[SHEET, ROW], how="semi").select(HH),
         members.join(all_m.select(SHEET, ROW).unique(), on=[SHEET, ROW], how="semi").select(HH),
@@ -298,6 +316,25 @@ def _denormalised(households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFra
         fold_expr(pl.concat_str([pl.col("code"), pl.col("hamlet_name"), pl.col("_names")], separator=" ",
                                 ignore_nulls=True)).alias("search_text"),
     ).drop("_names")
+
+
+def _as_written(errors: pl.DataFrame, text: pl.DataFrame) -> pl.DataFrame:
+    """Each error's value as the cell was written ("31/02/1990", "Chủ hộ"), not as it was read."""
+    if errors.is_empty():
+        return errors
+    rows = text.join(errors.select(SHEET, ROW).unique(), on=[SHEET, ROW], how="semi")
+    cells = rows.unpivot(index=[SHEET, ROW], variable_name="field", value_name="_raw")
+    return (errors.join(cells, on=[SHEET, ROW, "field"], how="left")
+            .with_columns(pl.coalesce("_raw", "value").alias("value")).drop("_raw"))
+
+
+def _missing_fields(missing: set[str]) -> list[str]:
+    """Cell errors that only repeat a missing column: its own "required", and the commune's "write a code or a
+    name" when both are missing (``birth_date``/``age``: the member's "birth date or age" lands on birth_date)."""
+    fields = set(missing)
+    if "commune_code" in missing:
+        fields.add(cols.COMMUNE_NAME)
+    return sorted(fields)
 
 
 def _drop_echoes(errors: pl.DataFrame, conversion: pl.DataFrame) -> pl.DataFrame:

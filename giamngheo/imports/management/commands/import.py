@@ -74,7 +74,7 @@ class Command(BaseCommand):
             Path(options["errors"]).write_bytes(annotate(upload_path(job.public_id), errors))
         committed = False
         if not errors and options["commit"]:
-            job = services.start_commit(actor=user, job=job, on_change=options["on_change"])
+            job = services.start_commit(actor=user, job=job, on_change=options["on_change"], enqueue=False)
             job = services.run_commit(job)
             if job.status != ImportStatus.COMMITTED:
                 raise Failure(job.failure or _("Không ghi được dữ liệu; chưa ghi gì."))
@@ -89,8 +89,9 @@ class Command(BaseCommand):
         if as_json:
             out = {key: summary.get(key, {}) for key in ("households", "members")} if job.kind == "households" else {
                 "entries": summary.get("entries", {})}
-            out["errors"] = [{key: e[key] for key in ("sheet", "row", "column", "field", "value", "message")}
-                             for e in errors]
+            # "message" is the whole sentence an officer reads: "Dòng 17, cột Ngày sinh: '31/02/1990' không …"
+            out["errors"] = [{**{key: e[key] for key in ("sheet", "row", "column", "field", "value")},
+                              "message": error_sentence(e)} for e in errors]
             out["committed"] = committed
             self.stdout.write(json.dumps(out, ensure_ascii=False))
             return
