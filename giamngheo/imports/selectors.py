@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -37,7 +38,7 @@ def job_list(user: Any) -> list[ImportJob]:
 def job_get(user: Any, public_id: Any) -> ImportJob:
     try:
         return jobs_visible_to(user).get(public_id=public_id)
-    except (ImportJob.DoesNotExist, ValueError, TypeError) as exc:
+    except (ImportJob.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
