@@ -148,9 +148,10 @@ def convert(frame: pl.DataFrame, sheet: cols.Sheet) -> tuple[pl.DataFrame, pl.Da
         error = f"{column.name}__error"
         bad = typed.filter(pl.col(error).is_not_null())
         if bad.height:
-            values = frame.filter(pl.col(ROW).is_in(bad[ROW].implode())).select(ROW, pl.col(column.name).alias("value"))
+            values = frame.join(bad.select(SHEET, ROW), on=[SHEET, ROW], how="semi").select(
+                SHEET, ROW, pl.col(column.name).alias("value"))
             parts.append(bad.select(SHEET, ROW, pl.lit(column.name).alias("field"), pl.col(error).alias("message"))
-                         .join(values, on=ROW, how="left")
+                         .join(values, on=[SHEET, ROW], how="left")
                          .select(list(ERROR_SCHEMA)))
     errors = pl.concat(parts) if parts else pl.DataFrame(schema=ERROR_SCHEMA)
     return typed.select(SHEET, ROW, *[c.name for c in present]), errors.cast(ERROR_SCHEMA)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ header row.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -46,6 +47,8 @@ class MappedSheet:
     raw: RawSheet
     fields: dict[str, int]  # column name (``columns.Column.name``) → index of the sheet's column
     ignored: list[str] = field(default_factory=list)
+    # "Hộ gia đình (2)", "(3)"…: where an export went past Excel's row limit; same headers, read as one sheet.
+    continued: list[RawSheet] = field(default_factory=list)
 
 
 @dataclass
@@ -94,8 +97,11 @@ def map_headers(raw: RawSheet, sheet: cols.Sheet, errors: list[LayoutError],
     return mapped
 
 
+_CONTINUED = re.compile(r"\s*\(\d+\)$")
+
+
 def _sheet_kind(raw: RawSheet) -> cols.Sheet | None:
-    key = cols.header_key(raw.title)
+    key = cols.header_key(_CONTINUED.sub("", raw.title))
     for sheet, variants in cols.SHEET_VARIANTS.items():
         if key in {cols.header_key(v) for v in variants}:
             return sheet
@@ -153,6 +159,9 @@ def detect(sheets: list[RawSheet]) -> Layout:
         members_map = map_headers(by_kind[cols.MEMBERS], cols.MEMBERS, errors)
         _require(households_map, cols.HOUSEHOLDS, errors)
         _require(members_map, cols.MEMBERS, errors)
+        for mapped in (households_map, members_map):
+            mapped.continued = [s for s in sheets if s is not mapped.raw and _CONTINUED.search(s.title)
+                                and _sheet_kind(s) == _sheet_kind(mapped.raw) and s.headers == mapped.raw.headers]
         return Layout("two_sheets", households_map, members_map, errors)
     # One sheet: household columns and member columns side by side; "Mã hộ" serves both.
     raw = by_kind[cols.HOUSEHOLDS]
@@ -170,12 +179,14 @@ def detect(sheets: list[RawSheet]) -> Layout:
 
 
 def _select(mapped: MappedSheet, names: list[str]) -> pl.DataFrame:
-    frame = mapped.raw.frame
-    exprs = [pl.lit(mapped.raw.title).alias(SHEET), pl.col(ROW)]
-    for name in names:
-        index = mapped.fields.get(name)
-        exprs.append((pl.col(f"c{index}") if index is not None else pl.lit(None, dtype=pl.String)).alias(name))
-    return frame.select(exprs)
+    parts = []
+    for raw in (mapped.raw, *mapped.continued):
+        exprs = [pl.lit(raw.title).alias(SHEET), pl.col(ROW)]
+        for name in names:
+            index = mapped.fields.get(name)
+            exprs.append((pl.col(f"c{index}") if index is not None else pl.lit(None, dtype=pl.String)).alias(name))
+        parts.append(raw.frame.select(exprs))
+    return pl.concat(parts)
 
 
 def frames(layout: Layout) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -167,6 +167,13 @@ def _preview(result: Any) -> dict[str, Any]:
                  "member_count": r.get("member_count") or 0,
                  "changes": result.diffs.get(r["code"], {}) if action == "changed" else {}}
                 for r in rows.iter_rows(named=True)]
+        invalid = households.filter(pl.col("_invalid")).head(SAMPLE)
+        first_error = {(e["_sheet"], e["_sheet_row"]): e for e in reversed(result.errors.head(5000).to_dicts())}
+        preview["samples"]["invalid"] = [
+            {"code": r["id"], "head_name": r.get("head_name") or "", "unit_path": r.get("unit_path") or "",
+             "member_count": r.get("member_count") or 0, "changes": {},
+             "error": (first_error.get((r["_sheet"], r["_sheet_row"])) or {}).get("message", "")}
+            for r in invalid.iter_rows(named=True)]
     return preview
 
 

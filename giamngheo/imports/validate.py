@@ -266,9 +266,13 @@ def validate_file(path: Path, *, actor: Any, on_progress: Callable[..., None] | 
     record_h, record_m = _record_errors(households, unmasked)
     h_errors.append(record_h)
     m_errors.append(record_m)
-    m_errors.append(_ages(households, members))
     matched = match_registry(households, members, actor=actor)
     m_errors.append(_citizen_ids_in_file(matched.members))
+    # Relations against ages is the import's own plausibility check (the household form does not make it): it
+    # judges what the file brings in, not stored households the file leaves as they are.
+    touched = matched.households.filter(pl.col("_action") != "unchanged").select(HH)
+    m_errors.append(_ages(matched.households.join(touched, on=HH, how="semi"),
+                          matched.members.join(touched, on=HH, how="semi")))
     h_errors.append(matched.household_errors)
     m_errors.append(matched.member_errors)
     households, members = matched.households, matched.members
