@@ -44,18 +44,7 @@ def progress_bar(job: ImportJob, state: dict[str, Any]) -> ProgressBar:
     stage = str(state.get("stage") or "")
     parsed, validated = _int(state, "parsed"), _int(state, "validated")
     if job.status == ImportStatus.COMMITTING or stage in ("committing", "writing"):
-        total = _int(state, "total_rows") or _int(state, "total")
-        written = _int(state, "written")
-        classified = _int(state, "classified")
-        if not total:
-            return ProgressBar(_("Đang chuẩn bị ghi vào hệ thống…"), "", None, 1)
-        detail = _("Đã ghi %(written)s / %(total)s dòng") % {
-            "written": format_number(min(written, total)), "total": format_number(total)}
-        if classified:
-            detail = _("Đã ghi %(written)s / %(total)s dòng; đã phân loại %(classified)s hộ") % {
-                "written": format_number(min(written, total)), "total": format_number(total),
-                "classified": format_number(classified)}
-        return ProgressBar(_("Đang ghi vào hệ thống"), detail, min(written, total), total)
+        return _commit_bar(job, state)
     if stage == "annotating":
         return ProgressBar(_("Đang đánh dấu lỗi vào tệp Excel"),
                            _("Đã kiểm tra %(count)s dòng") % {"count": format_number(parsed)}, parsed or 1, parsed or 1)
@@ -69,6 +58,28 @@ def progress_bar(job: ImportJob, state: dict[str, Any]) -> ProgressBar:
             min(validated, parsed), parsed)
     return ProgressBar(_("Đang chờ đến lượt kiểm tra"), _("Tệp đã được tải lên; việc kiểm tra sẽ bắt đầu ngay."),
                        None, 1)
+
+
+def _commit_bar(job: ImportJob, state: dict[str, Any]) -> ProgressBar:
+    """One bar over the whole commit: the rows written, then the households classified (a long second phase that
+    would otherwise leave a full bar standing still)."""
+    rows = _int(state, "total_rows") or _int(state, "total")
+    if not rows:
+        return ProgressBar(_("Đang chuẩn bị ghi vào hệ thống…"), "", None, 1)
+    households = (job.summary or {}).get("households") or {}
+    to_classify = int(households.get("new") or 0)
+    if job.on_change == "update":
+        to_classify += int(households.get("changed") or 0)
+    written = min(_int(state, "written"), rows)
+    classified = min(_int(state, "classified"), to_classify)
+    if written < rows or not to_classify:
+        detail = _("Đã ghi %(written)s / %(total)s dòng") % {
+            "written": format_number(written), "total": format_number(rows)}
+    else:
+        detail = _("Đã ghi %(written)s dòng; đã phân loại %(classified)s / %(households)s hộ") % {
+            "written": format_number(written), "classified": format_number(classified),
+            "households": format_number(to_classify)}
+    return ProgressBar(_("Đang ghi vào hệ thống"), detail, written + classified, rows + to_classify)
 
 
 @dataclass(frozen=True)
