@@ -225,3 +225,27 @@ def test_batch_page_bounds_its_query_parameters(unit_tree: Any, officer: Any, cl
     for query in ({"start": "9" * 40, "after": "x:y"}, {"before": "99999999999999999999999:" + "z" * 300},
                   {"after": "%%%"}):
         assert client.get(url, query).status_code == 200
+
+
+def test_owner_cancels_a_ready_job_and_the_page_says_nothing_was_written(
+        unit_tree: Any, officer: Any, client_for: Any, write_workbook: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    client = client_for(officer)
+    upload(client, write_workbook(*household_rows(unit_tree.commune.code, 2)), django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    page = client.post(reverse("imports:cancel", args=[job.public_id]), follow=True).content.decode()
+    assert "Lượt nhập đã huỷ" in page and "Đã huỷ lượt nhập" in page
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CANCELLED and Household.objects.count() == 0
+    # The commit button is gone, and a stale form posted anyway is refused.
+    assert "Ghi vào hệ thống" not in page
+    refused = client.post(reverse("imports:commit", args=[job.public_id]), follow=True).content.decode()
+    assert "không ở trạng thái sẵn sàng ghi" in refused and Household.objects.count() == 0
+
+
+def test_a_failed_job_shows_its_reason(unit_tree: Any, officer: Any, client_for: Any) -> None:
+    job = ImportJob.objects.create(kind="households", file_name="hong.xlsx", file_sha256="a" * 64,
+                                   unit_path=unit_tree.commune.path, created_by=officer, status=ImportStatus.FAILED,
+                                   failure="Không đọc được tệp: tệp Excel bị hỏng.")
+    page = client_for(officer).get(reverse("imports:job", args=[job.public_id])).content.decode()
+    assert "Lượt nhập bị lỗi; chưa ghi gì vào hệ thống" in page and "tệp Excel bị hỏng" in page
