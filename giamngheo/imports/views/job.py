@@ -68,11 +68,12 @@ def job_progress(request: HttpRequest, public_id: UUID) -> HttpResponse:
     the errors or the report appear without the officer reloading anything."""
     job = selectors.job_get(request.user, public_id)
     context = _job_context(request, job)
-    if job.status in RUNNING or not request.htmx:  # type: ignore[attr-defined]
+    if job.status in RUNNING:
         return render(request, "imports/partials/progress.html", context)
     response = render(request, "imports/partials/job_body.html", context)
-    response["HX-Retarget"] = "#job-body"
-    response["HX-Reswap"] = "outerHTML"
+    if request.htmx:  # type: ignore[attr-defined]
+        response["HX-Retarget"] = "#job-body"
+        response["HX-Reswap"] = "outerHTML"
     return response
 
 
