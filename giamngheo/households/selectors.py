@@ -169,7 +169,8 @@ def household_classification_view(
                 "problems": [f"{p.path}: {p.message(lang)}" if p.path else p.message(lang) for p in problems],
             })
             continue
-        result = row.result if lang == "vi" else explain(record, target, lang=lang)
+        # A bulk import stores results without their explanation (households.classification): explained here.
+        result = row.result if lang == "vi" and "explanation" in row.result else explain(record, target, lang=lang)
         views.append({
             "standard": target.id,
             "title": target.title_en if lang == "en" else target.title_vi,

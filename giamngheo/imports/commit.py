@@ -20,7 +20,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import polars as pl
@@ -32,8 +32,8 @@ from giamngheo.households.classification import standards_for
 from giamngheo.households.models import Classification, Household, Member
 from giamngheo.households.records import DWELLING_FACTS, HOUSEHOLD_FACTS, MEMBER_FACTS
 from giamngheo.imports.models import ImportedHousehold
-from giamngheo.standards import classify_records
-from giamngheo.standards.record import record_year
+from giamngheo.standards.classify import RESULT_COLUMNS, evaluate
+from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
 
 HH, IDX = "_row", "_index"
 FAILPOINT = "GIAMNGHEO_IMPORT_FAILPOINT"  # tests only: pause inside the commit transaction (see ``_failpoint``)
@@ -271,46 +271,80 @@ def _records(households: pl.DataFrame, members: pl.DataFrame) -> list[dict[str, 
     return records
 
 
+def _engine_frames(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine's two input frames (``standards.frames``) straight from the validated frames: no record dicts.
+    Households keyed 0..n-1 in order, members grouped by household in that order (``aligned`` for ``evaluate``)."""
+    h = households.with_row_index("_key").with_columns(
+        pl.col("code").alias("id"), pl.col("hamlet_name").alias("hamlet"))
+    h_cols = [(pl.col(n).cast(t) if n in h.columns else pl.lit(None, dtype=t)).alias(n)
+              for n, t in HOUSEHOLD_SCHEMA.items()]
+    engine_h = h.select(*h_cols, pl.col("_key").cast(pl.UInt32).alias(ROW_KEY))
+    m = members.join(h.select(HH, "_key", "reference_date"), on=HH, how="inner").sort("_key", IDX)
+    m_cols = [(pl.col(n).cast(t) if n in m.columns else pl.lit(None, dtype=t)).alias(n)
+              for n, t in MEMBER_SCHEMA.items()]
+    engine_m = m.select(*m_cols, pl.col("_key").cast(pl.UInt32).alias(ROW_KEY),
+                        pl.col("reference_date").alias(REFERENCE_DATE))
+    return engine_h, engine_m
+
+
 def classify(*, households: pl.DataFrame, members: pl.DataFrame, ids: dict[str, int], progress: Progress) -> int:
-    """Classify the written households under every standard in force for them; returns rows stored."""
+    """Classify the written households under every standard in force for them, as a batch per review year and
+    province, straight from the frames (``standards.classify.evaluate``, the executor every path shares).
+
+    Results are stored without their explanation: that text is what makes a single reclassification slow, and
+    the household page explains a stored result on demand (``households.selectors``). The input snapshot is the
+    record ``classification.engine_record`` builds from the stored rows, so the result is not stale."""
     if households.is_empty():
         return 0
-    records = _records(households, members)
-    pks = [ids[r["id"]] for r in records]
+    pks = [ids[c] for c in households["code"].to_list()]
     for start in range(0, len(pks), 5000):
         Classification.objects.filter(household_id__in=pks[start:start + 5000]).delete()
-    # Records of one review year and province share their standards: one engine batch per group.
-    groups: dict[tuple[int, str | None], list[int]] = {}
-    for index, record in enumerate(records):
-        groups.setdefault((record_year(record), record.get("province_code")), []).append(index)
+    year = pl.coalesce(pl.col("year"), pl.col("reference_date").dt.year()).cast(pl.Int64)
+    keyed = households.with_columns(year.alias("_year"))
     stored = 0
-    national: dict[tuple[str, str], list[int]] = {}
     done = 0
-    for indexes in groups.values():
-        group = [records[i] for i in indexes]
-        for standard in standards_for(group[0]):
-            results = classify_records(group, standard, explain=True, lang="vi")
-            definition_hash = standard.hash
-            rows = []
-            for record, result in zip(group, results, strict=True):
-                pk = ids[record["id"]]
-                rows.append((pk, standard.id, definition_hash, standard.is_local, record_year(record), result["class"],
-                             result.get("criterion") or "", result["deprivation_count"],
-                             json.dumps(result["deprivations"]), json.dumps(result["unknown"]),
-                             result.get("income_line"), result.get("basis") or "",
-                             json.dumps(json_safe(result), ensure_ascii=False),
-                             json.dumps(json_safe(record), ensure_ascii=False)))
-                if not standard.is_local:
-                    national.setdefault((result["class"], standard.id), []).append(pk)
+    snapshots = dict(zip(households["code"].to_list(), map(_snapshot, _records(households, members)), strict=True))
+    for (group_year, province), group in keyed.group_by("_year", "province_code", maintain_order=True):
+        engine_h, engine_m = _engine_frames(group, members.join(group.select(HH), on=HH, how="semi"))
+        in_force = standards_for({"year": int(group_year), "reference_date": f"{int(group_year)}-01-01",  # type: ignore[call-overload]
+                                  "province_code": province})
+        for standard in in_force:
+            evaluation = evaluate(engine_h.lazy(), engine_m.lazy(), standard, aligned=True)
+            results = evaluation.households.select(
+                *RESULT_COLUMNS, pl.struct(*RESULT_COLUMNS).struct.json_encode().alias("_json")).collect()
+            rows = results.select(
+                pl.col("id").replace_strict(ids, return_dtype=pl.Int64).alias("household_id"),
+                pl.lit(standard.id).alias("standard_id"), pl.lit(standard.hash).alias("standard_hash"),
+                pl.lit(standard.is_local).alias("is_local"), pl.lit(int(group_year)).alias("year"),  # type: ignore[call-overload]
+                pl.col("class").alias("klass"), pl.col("criterion").fill_null(""),
+                pl.col("deprivation_count").cast(pl.Int64),
+                _json_list("deprivations"),
+                _json_list("unknown"),
+                pl.col("income_line").cast(pl.Int64), pl.col("basis").fill_null(""),
+                pl.col("_json").alias("result"),
+                pl.col("id").replace_strict(snapshots, return_dtype=pl.String).alias("input_snapshot"),
+            )
             _store_classifications(rows)
-            stored += len(rows)
-        done += len(group)
+            stored += rows.height
+            if not standard.is_local:
+                for (klass,), part in results.group_by("class"):
+                    household_ids = [ids[c] for c in part["id"].to_list()]
+                    for start in range(0, len(household_ids), 5000):
+                        Household.objects.filter(pk__in=household_ids[start:start + 5000]).update(
+                            current_class=klass, current_standard=standard.id)
+        done += group.height
         progress(classified=done)
-    for (klass, standard_id), household_ids in national.items():
-        for start in range(0, len(household_ids), 5000):
-            Household.objects.filter(pk__in=household_ids[start:start + 5000]).update(
-                current_class=klass, current_standard=standard_id)
     return stored
+
+
+def _json_list(name: str) -> pl.Expr:
+    """A list of indicator codes as JSON text, for the JSON column."""
+    items = pl.col(name).list.eval(pl.format('"{}"', pl.element())).list.join(", ")
+    return pl.concat_str(pl.lit("["), items, pl.lit("]")).alias(name)
+
+
+def _snapshot(record: dict[str, Any]) -> str:
+    return json.dumps(json_safe(record), ensure_ascii=False)
 
 
 _CLASSIFICATION_COLUMNS = ["household_id", "standard_id", "standard_hash", "is_local", "year", "klass", "criterion",
@@ -318,16 +352,12 @@ _CLASSIFICATION_COLUMNS = ["household_id", "standard_id", "standard_hash", "is_l
                            "input_snapshot"]
 
 
-def _store_classifications(rows: Iterable[tuple[Any, ...]]) -> None:
+def _store_classifications(frame: pl.DataFrame) -> None:
     now = timezone.now()
-    frame = pl.DataFrame(list(rows), schema={
-        "household_id": pl.Int64, "standard_id": pl.String, "standard_hash": pl.String, "is_local": pl.Boolean,
-        "year": pl.Int64, "klass": pl.String, "criterion": pl.String, "deprivation_count": pl.Int64,
-        "deprivations": pl.String, "unknown": pl.String, "income_line": pl.Int64, "basis": pl.String,
-        "result": pl.String, "input_snapshot": pl.String}, orient="row").with_columns(pl.lit(now).alias("computed_at"))
+    rows = frame.with_columns(pl.lit(now).alias("computed_at"))
     with connection.cursor() as cursor:
         _write_rows(cursor, Classification._meta.db_table, [*_CLASSIFICATION_COLUMNS, "computed_at"],
-                    _sqlite_datetimes(frame))
+                    _sqlite_datetimes(rows))
 
 
 def commit_frames(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id: int, update_changed: bool,

@@ -56,6 +56,14 @@ def test_import_writes_households_members_and_classes_then_reimport_changes_noth
     record = engine_record(Household.objects.get(pk=household.pk))
     row = Classification.objects.get(household=household, standard_id=standards_for(record)[0].id)
     assert not classification_is_stale(row, standards_for(record)[0], record)
+    # The same result the registry computes for one household; its explanation is made when the page asks.
+    from giamngheo.households.classification import explain
+    from giamngheo.households.selectors import household_classification_view
+    fresh = explain(record, standards_for(record)[0], lang="vi")
+    explanation = fresh.pop("explanation")
+    assert row.result == fresh
+    view = household_classification_view(household=household, user=officer, lang="vi")[0]
+    assert view["explanation"] == explanation and view["class"] == fresh["class"]
 
     again = run(path, officer)
     assert again.summary["households"] == {"new": 0, "changed": 0, "unchanged": 5, "invalid": 0}
