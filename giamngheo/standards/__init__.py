@@ -30,6 +30,7 @@ _HOMES = {
     "render_text": "explain",
     "RecordError": "record",
     "validate_record": "record",
+    "validate_frames": "frame_validate",
 }
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "national_standard_for_year",
     "render_text",
     "standards_in_force",
+    "validate_frames",
     "validate_record",
 ]
 
@@ -102,4 +104,5 @@ if TYPE_CHECKING:
         standards_in_force,
     )
     from giamngheo.standards.explain import render_text
+    from giamngheo.standards.frame_validate import validate_frames
     from giamngheo.standards.record import RecordError, validate_record

@@ -124,6 +124,57 @@ MEMBER_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("ill_untreated", "boolean"),
 )
 
+# Every message of the validator, once: the record validator here and the column-wise one (``frame_validate.py``)
+# both fill these templates, so their texts cannot drift apart. The key is the error code, with ``:variant`` where
+# one code has several texts; placeholders are already-formatted text (``shown`` is a value as ``_show`` writes it).
+MESSAGES: dict[str, tuple[str, str]] = {
+    "type:string": ("Phải là một chuỗi ký tự.", "Must be a string."),
+    "type:boolean": ("Phải là true (có) hoặc false (không).", "Must be true or false."),
+    "type:integer": ("Phải là số nguyên.", "Must be an integer."),
+    "type:number": ("Phải là một số.", "Must be a number."),
+    "type:list": ("Phải là một danh sách (có thể rỗng: []).", "Must be a list (may be empty: [])."),
+    "type:object": ("Phải là một đối tượng JSON ({{...}}).", "Must be a JSON object ({{...}})."),
+    "type:members": ("Phải là một danh sách thành viên.", "Must be a list of members."),
+    "empty": ("Không được để trống.", "Must not be empty."),
+    "max_length": ("Quá dài: tối đa {limit} ký tự, hiện có {length} ký tự.",
+                   "Too long: at most {limit} characters, this has {length}."),
+    "pattern": ("Giá trị {shown} không hợp lệ: phải {rule_vi}.", "Value {shown} is invalid: must be {rule_en}."),
+    "date": ("Ngày {shown} không hợp lệ: phải là ngày có thật, viết theo dạng YYYY-MM-DD (ví dụ 2025-10-01).",
+             "Date {shown} is invalid: must be a real date written YYYY-MM-DD (e.g. 2025-10-01)."),
+    "earliest": ("Ngày {day_vi} quá sớm: không được trước {bound_vi}.",
+                 "Date {day} is too early: must not be before {bound}."),
+    "latest": ("Ngày {day_vi} quá xa: không được sau {bound_vi}.", "Date {day} is too late: must not be after {bound}."),
+    "finite": ("Phải là một số hữu hạn.", "Must be a finite number."),
+    "minimum": ("Phải lớn hơn hoặc bằng {bound}.", "Must be at least {bound}."),
+    "maximum": ("Phải nhỏ hơn hoặc bằng {bound}.", "Must be at most {bound}."),
+    "enum": ("Giá trị {shown} không hợp lệ; các giá trị được phép: {allowed}.",
+             "Value {shown} is not allowed; allowed values: {allowed}."),
+    "duplicate": ("Giá trị {shown} bị lặp lại trong danh sách.", "Value {shown} appears twice in the list."),
+    "unknown_field": ("Trường {shown} không có trong định dạng hồ sơ hộ (có thể viết sai tên).",
+                      "Field {shown} is not part of the household record (misspelt?)."),
+    "required": ("Thiếu trường bắt buộc.", "Required field is missing."),
+    "income_basis_required": (
+        "Hồ sơ có cả thu nhập (income) và điểm A (score_a): phải ghi income_basis cho biết xã đã dùng căn cứ nào.",
+        "The record has both income and score_a: income_basis must say which one the commune used."),
+    "income_basis_absent": ("income_basis là {shown} nhưng hồ sơ không có trường {basis}.",
+                            "income_basis is {shown} but the record has no {basis} field."),
+    "min_items": ("Hộ phải có ít nhất một thành viên.", "A household must have at least one member."),
+    "max_items": ("Hộ có {count} thành viên: tối đa {limit} thành viên một hộ.",
+                  "The household has {count} members: at most {limit} per household."),
+    "birth_date_and_age": ("Chỉ ghi một trong hai: ngày sinh (birth_date) hoặc tuổi (age), không ghi cả hai.",
+                           "Give either birth_date or age, not both."),
+    "birth_date_or_age": ("Phải ghi ngày sinh (birth_date) hoặc tuổi (age) của thành viên.",
+                          "The member needs a birth_date or an age."),
+    "birth_after_reference": ("Ngày sinh sau ngày khảo sát (reference_date).",
+                              "The birth date is after the reference date."),
+    "extra_head": ("Hộ chỉ được có một chủ hộ; thành viên này là chủ hộ thừa.",
+                   "A household has exactly one head; this member is an extra one."),
+    "duplicate_member_id": ("Mã thành viên {shown} bị trùng trong hộ.",
+                            "Member id {shown} is used twice in the household."),
+    "no_head": ("Hộ phải có đúng một chủ hộ (relation = head); chưa có chủ hộ.",
+                "A household needs exactly one head (relation = head); there is none."),
+}
+
 _HOUSEHOLD = {f.name: f for f in HOUSEHOLD_FIELDS}
 _DWELLING = {f.name: f for f in DWELLING_FIELDS}
 _MEMBER = {f.name: f for f in MEMBER_FIELDS}
@@ -146,6 +197,12 @@ class RecordError:
         return {"path": self.path, "code": self.code, "message_vi": self.message_vi, "message_en": self.message_en}
 
 
+def _error(path: str, key: str, **values: str) -> RecordError:
+    """The error ``key`` of ``MESSAGES`` (code: the key before any ``:variant``) at ``path``."""
+    vi, en = MESSAGES[key]
+    return RecordError(path, key.partition(":")[0], vi.format(**values), en.format(**values))
+
+
 def _join(prefix: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{prefix}[{key}]"
@@ -165,11 +222,11 @@ def _show(value: Any) -> str:
     return _clip(str(value))
 
 
-def _number_text(value: float) -> str:
+def number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _vi_date(day: dt.date) -> str:
+def vi_date(day: dt.date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
@@ -194,58 +251,44 @@ def _check_value(spec: FieldSpec, value: Any, path: str) -> list[RecordError]:
     if kind in ("string", "date", "enum") and not isinstance(value, str):
         if kind == "enum":
             return [_enum_error(spec, value, path)]
-        return [RecordError(path, "type", "Phải là một chuỗi ký tự.", "Must be a string.")]
+        return [_error(path, "type:string")]
     if kind == "string":
         if spec.non_empty and value == "":
-            return [RecordError(path, "empty", "Không được để trống.", "Must not be empty.")]
+            return [_error(path, "empty")]
         if spec.max_length is not None and len(value) > spec.max_length:
-            return [RecordError(path, "max_length",
-                                f"Quá dài: tối đa {spec.max_length} ký tự, hiện có {len(value)} ký tự.",
-                                f"Too long: at most {spec.max_length} characters, this has {len(value)}.")]
+            return [_error(path, "max_length", limit=str(spec.max_length), length=str(len(value)))]
         if spec.pattern and not re.fullmatch(spec.pattern, value):
-            return [RecordError(path, "pattern", f"Giá trị {_show(value)} không hợp lệ: phải {spec.pattern_vi}.",
-                                f"Value {_show(value)} is invalid: must be {spec.pattern_en}.")]
+            return [_error(path, "pattern", shown=_show(value), rule_vi=spec.pattern_vi, rule_en=spec.pattern_en)]
         return []
     if kind == "date":
         day = parse_date(value)
         if day is None:
-            return [RecordError(path, "date", f"Ngày {_show(value)} không hợp lệ: phải là ngày có thật, viết "
-                                "theo dạng YYYY-MM-DD (ví dụ 2025-10-01).",
-                                f"Date {_show(value)} is invalid: must be a real date written YYYY-MM-DD "
-                                "(e.g. 2025-10-01).")]
+            return [_error(path, "date", shown=_show(value))]
         if spec.earliest is not None and day < spec.earliest:
-            return [RecordError(path, "earliest", f"Ngày {_vi_date(day)} quá sớm: không được trước "
-                                f"{_vi_date(spec.earliest)}.",
-                                f"Date {day.isoformat()} is too early: must not be before {spec.earliest.isoformat()}.")]
+            return [_date_bound_error(path, "earliest", day, spec.earliest)]
         if spec.latest is not None and day > spec.latest:
-            return [RecordError(path, "latest", f"Ngày {_vi_date(day)} quá xa: không được sau {_vi_date(spec.latest)}.",
-                                f"Date {day.isoformat()} is too late: must not be after {spec.latest.isoformat()}.")]
+            return [_date_bound_error(path, "latest", day, spec.latest)]
         return []
     if kind == "enum":
         return [] if value in spec.values else [_enum_error(spec, value, path)]
     if kind == "boolean":
-        if not isinstance(value, bool):
-            return [RecordError(path, "type", "Phải là true (có) hoặc false (không).", "Must be true or false.")]
-        return []
+        return [] if isinstance(value, bool) else [_error(path, "type:boolean")]
     if kind in ("integer", "number"):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            word_vi, word_en = ("số nguyên", "an integer") if kind == "integer" else ("một số", "a number")
-            return [RecordError(path, "type", f"Phải là {word_vi}.", f"Must be {word_en}.")]
+            return [_error(path, f"type:{kind}")]
         if isinstance(value, float) and not math.isfinite(value):
             # JSON parsers accept NaN and Infinity; no comparison below would catch NaN.
-            return [RecordError(path, "finite", "Phải là một số hữu hạn.", "Must be a finite number.")]
+            return [_error(path, "finite")]
         if kind == "integer" and isinstance(value, float) and not value.is_integer():
-            return [RecordError(path, "type", "Phải là số nguyên.", "Must be an integer.")]
+            return [_error(path, "type:integer")]
         if spec.minimum is not None and value < spec.minimum:
-            low = _number_text(spec.minimum)
-            return [RecordError(path, "minimum", f"Phải lớn hơn hoặc bằng {low}.", f"Must be at least {low}.")]
+            return [_error(path, "minimum", bound=number_text(spec.minimum))]
         if spec.maximum is not None and value > spec.maximum:
-            high = _number_text(spec.maximum)
-            return [RecordError(path, "maximum", f"Phải nhỏ hơn hoặc bằng {high}.", f"Must be at most {high}.")]
+            return [_error(path, "maximum", bound=number_text(spec.maximum))]
         return []
     # enum_list
     if not isinstance(value, list):
-        return [RecordError(path, "type", "Phải là một danh sách (có thể rỗng: []).", "Must be a list (may be empty: []).")]
+        return [_error(path, "type:list")]
     errors: list[RecordError] = []
     seen: set[str] = set()
     for i, item in enumerate(value):
@@ -253,34 +296,32 @@ def _check_value(spec: FieldSpec, value: Any, path: str) -> list[RecordError]:
         if not isinstance(item, str) or item not in spec.values:
             errors.append(_enum_error(spec, item, item_path))
         elif item in seen:
-            errors.append(RecordError(item_path, "duplicate", f"Giá trị {_show(item)} bị lặp lại trong danh sách.",
-                                      f"Value {_show(item)} appears twice in the list."))
+            errors.append(_error(item_path, "duplicate", shown=_show(item)))
         else:
             seen.add(item)
     return errors
 
 
+def _date_bound_error(path: str, key: str, day: dt.date, bound: dt.date) -> RecordError:
+    return _error(path, key, day_vi=vi_date(day), bound_vi=vi_date(bound), day=day.isoformat(), bound=bound.isoformat())
+
+
 def _enum_error(spec: FieldSpec, value: Any, path: str) -> RecordError:
-    allowed = ", ".join(spec.values)
-    return RecordError(path, "enum", f"Giá trị {_show(value)} không hợp lệ; các giá trị được phép: {allowed}.",
-                       f"Value {_show(value)} is not allowed; allowed values: {allowed}.")
+    return _error(path, "enum", shown=_show(value), allowed=", ".join(spec.values))
 
 
 def _check_object(data: Any, specs: Mapping[str, FieldSpec], path: str, skip: frozenset[str] = frozenset()
                   ) -> list[RecordError]:
     if not isinstance(data, dict):
-        return [RecordError(path or "$", "type", "Phải là một đối tượng JSON ({...}).", "Must be a JSON object ({...}).")]
+        return [_error(path or "$", "type:object")]
     errors: list[RecordError] = []
     for key in data:
         if key not in specs and key not in skip:
-            errors.append(RecordError(_join(path, str(key)), "unknown_field",
-                                      f"Trường {_show(key)} không có trong định dạng hồ sơ hộ (có thể viết sai tên).",
-                                      f"Field {_show(key)} is not part of the household record (misspelt?)."))
+            errors.append(_error(_join(path, str(key)), "unknown_field", shown=_show(key)))
     for name, spec in specs.items():
         if name not in data:
             if spec.required:
-                errors.append(RecordError(_join(path, name), "required", "Thiếu trường bắt buộc.",
-                                          "Required field is missing."))
+                errors.append(_error(_join(path, name), "required"))
             continue
         errors.extend(_check_value(spec, data[name], _join(path, name)))
     return errors
@@ -300,34 +341,25 @@ def validate_record(data: Any) -> list[RecordError]:
     if "dwelling" in data:
         errors.extend(_check_object(data["dwelling"], _DWELLING, "dwelling"))
     if "income" in data and "score_a" in data and "income_basis" not in data:
-        errors.append(RecordError("income_basis", "income_basis_required",
-                                  "Hồ sơ có cả thu nhập (income) và điểm A (score_a): phải ghi income_basis cho biết "
-                                  "xã đã dùng căn cứ nào.",
-                                  "The record has both income and score_a: income_basis must say which one the "
-                                  "commune used."))
+        errors.append(_error("income_basis", "income_basis_required"))
     basis = data.get("income_basis")
     if basis in ("income", "score_a") and basis not in data:
-        errors.append(RecordError("income_basis", "income_basis_absent",
-                                  f"income_basis là {_show(basis)} nhưng hồ sơ không có trường {basis}.",
-                                  f"income_basis is {_show(basis)} but the record has no {basis} field."))
+        errors.append(_error("income_basis", "income_basis_absent", shown=_show(basis), basis=basis))
     reference = parse_date(data["reference_date"]) if isinstance(data.get("reference_date"), str) else None
     if reference is not None and not EARLIEST_REFERENCE <= reference <= LATEST_DATE:
         reference = None  # already reported; comparing birth dates with it would only add noise
     if "members" not in data:
-        errors.append(RecordError("members", "required", "Thiếu trường bắt buộc.", "Required field is missing."))
+        errors.append(_error("members", "required"))
         return errors
     members = data["members"]
     if not isinstance(members, list):
-        errors.append(RecordError("members", "type", "Phải là một danh sách thành viên.", "Must be a list of members."))
+        errors.append(_error("members", "type:members"))
         return errors
     if not members:
-        errors.append(RecordError("members", "min_items", "Hộ phải có ít nhất một thành viên.",
-                                  "A household must have at least one member."))
+        errors.append(_error("members", "min_items"))
         return errors
     if len(members) > MAX_MEMBERS:
-        errors.append(RecordError("members", "max_items",
-                                  f"Hộ có {len(members)} thành viên: tối đa {MAX_MEMBERS} thành viên một hộ.",
-                                  f"The household has {len(members)} members: at most {MAX_MEMBERS} per household."))
+        errors.append(_error("members", "max_items", count=str(len(members)), limit=str(MAX_MEMBERS)))
         return errors
     heads = 0
     seen_ids: set[str] = set()
@@ -337,35 +369,21 @@ def validate_record(data: Any) -> list[RecordError]:
         if not isinstance(member, dict):
             continue
         if ("birth_date" in member) == ("age" in member):
-            if "age" in member:
-                errors.append(RecordError(path, "birth_date_and_age",
-                                          "Chỉ ghi một trong hai: ngày sinh (birth_date) hoặc tuổi (age), không ghi cả hai.",
-                                          "Give either birth_date or age, not both."))
-            else:
-                errors.append(RecordError(path, "birth_date_or_age",
-                                          "Phải ghi ngày sinh (birth_date) hoặc tuổi (age) của thành viên.",
-                                          "The member needs a birth_date or an age."))
+            errors.append(_error(path, "birth_date_and_age" if "age" in member else "birth_date_or_age"))
         birth = parse_date(member["birth_date"]) if isinstance(member.get("birth_date"), str) else None
         if birth is not None and reference is not None and birth > reference:
-            errors.append(RecordError(_join(path, "birth_date"), "birth_after_reference",
-                                      "Ngày sinh sau ngày khảo sát (reference_date).",
-                                      "The birth date is after the reference date."))
+            errors.append(_error(_join(path, "birth_date"), "birth_after_reference"))
         if member.get("relation") == "head":
             heads += 1
             if heads >= 2:
-                errors.append(RecordError(_join(path, "relation"), "extra_head",
-                                          "Hộ chỉ được có một chủ hộ; thành viên này là chủ hộ thừa.",
-                                          "A household has exactly one head; this member is an extra one."))
+                errors.append(_error(_join(path, "relation"), "extra_head"))
         member_id = member.get("id")
         if isinstance(member_id, str):
             if member_id in seen_ids:
-                errors.append(RecordError(_join(path, "id"), "duplicate_member_id",
-                                          f"Mã thành viên {_show(member_id)} bị trùng trong hộ.",
-                                          f"Member id {_show(member_id)} is used twice in the household."))
+                errors.append(_error(_join(path, "id"), "duplicate_member_id", shown=_show(member_id)))
             seen_ids.add(member_id)
     if heads == 0:
-        errors.append(RecordError("members", "no_head", "Hộ phải có đúng một chủ hộ (relation = head); chưa có chủ hộ.",
-                                  "A household needs exactly one head (relation = head); there is none."))
+        errors.append(_error("members", "no_head"))
     return errors
 
 

@@ -248,3 +248,94 @@ def for_registry(record: dict[str, Any], *, commune_code: str, province_code: st
         for m in placed["members"]
     ]
     return placed
+
+
+# --- Records that break rules, with well-typed values (the column-wise validator's property test) --------------
+
+_INT64 = (-(2**63), 2**63 - 1)
+# Free text near every string bound: empty, about the 40 characters a message echoes, past max_length, non-ASCII.
+_flawed_text = st.one_of(st.text(max_size=3), st.text(min_size=38, max_size=42),
+                         st.text(alphabet="xé1", min_size=60, max_size=210), st.from_regex(r"[0-9]{1,13}", fullmatch=True))
+
+
+# The valid base record's free text: cheap to draw (never filtered out); the flawed values bring the odd text.
+_base_text = st.text(alphabet="aé1 ", min_size=1, max_size=6)
+
+
+def _near(bound: float | None, step: float) -> list[float]:
+    return [] if bound is None else [bound - step, bound, bound + step]
+
+
+@functools.lru_cache(maxsize=256)
+def flawed_values(spec: rec.FieldSpec) -> st.SearchStrategy[Any]:
+    """A value of ``spec``'s type (as a typed column holds it) that may break any of its bounds, its enumeration or
+    its pattern; valid values too, so that the other rules still get to run."""
+    kind = spec.kind
+    if kind == "string":
+        return st.one_of(field_values(spec, text=st.text(max_size=10)), _flawed_text)
+    if kind == "date":
+        bounds = [d for d in (spec.earliest, spec.latest) if d is not None]
+        days = [b + dt.timedelta(days=k) for b in bounds for k in (-1, 0, 1)]
+        return st.one_of(st.sampled_from(days) if days else st.nothing(), st.dates(), st.dates(
+            dt.date(1880, 1, 1), dt.date(2110, 1, 1))).map(dt.date.isoformat)
+    if kind == "integer":
+        whole = [int(v) for v in (*_near(spec.minimum, 1), *_near(spec.maximum, 1))]
+        return st.one_of(st.sampled_from(whole) if whole else st.nothing(), st.integers(*_INT64),
+                         st.integers(-5, 200))
+    if kind == "number":
+        near = [*_near(spec.minimum, 0.5), *_near(spec.maximum, 0.01)]
+        return st.one_of(st.sampled_from(near) if near else st.nothing(), st.floats(),
+                         st.sampled_from([float("nan"), float("inf"), float("-inf")]))
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "enum":
+        return st.one_of(st.sampled_from(spec.values), _flawed_text)
+    if kind == "enum_list":
+        return st.one_of(st.lists(st.one_of(st.sampled_from(spec.values), _flawed_text), max_size=5),
+                         st.lists(st.sampled_from(spec.values[:2]), max_size=4))  # repeats
+    raise AssertionError(f"no strategy for field kind {kind!r}")  # a new kind needs a strategy here
+
+
+@st.composite
+def _spoil(draw: st.DrawFn, answers: dict[str, Any], specs: tuple[rec.FieldSpec, ...]) -> None:
+    """Some fields of ``answers`` replaced by a flawed value or removed (required ones included)."""
+    for spec in draw(st.lists(st.sampled_from(specs), max_size=4, unique=True)):
+        if draw(st.integers(0, 3)) == 0:
+            answers.pop(spec.name, None)
+        else:
+            answers[spec.name] = draw(flawed_values(spec))
+
+
+@st.composite
+def flawed_household_records(draw: st.DrawFn) -> dict[str, Any]:
+    """A household record whose values all have the right JSON type (what a bulk import has after parsing its
+    cells) but may break any rule of ``validate_record``: bounds, enumerations, patterns, required fields,
+    ``income_basis``, the head, member ids, birth date and age, the member count. ``members`` is always a list."""
+    record = draw(household_records(max_members=4, text=_base_text))
+    draw(_spoil(record, rec.HOUSEHOLD_FIELDS))
+    if draw(st.booleans()):
+        dwelling = record.setdefault("dwelling", {})
+        draw(_spoil(dwelling, rec.DWELLING_FIELDS))
+    members: list[dict[str, Any]] = record["members"]
+    for member in members:
+        if draw(st.integers(0, 2)) == 0:
+            draw(_spoil(member, rec.MEMBER_FIELDS))
+    for _ in range(draw(st.integers(0, 3))):  # cross-field rules: a second head, a repeated id, birth and age
+        member = members[draw(st.integers(0, len(members) - 1))]
+        other = members[draw(st.integers(0, len(members) - 1))]
+        change = draw(st.sampled_from(["relation", "id", "undated", "born_later"]))
+        if change == "undated":
+            member.pop("birth_date", None)
+            member.pop("age", None)
+        elif change == "born_later":
+            reference = dt.date.fromisoformat(record["reference_date"]) if "reference_date" in record else None
+            if reference is not None and reference < dt.date(9999, 12, 28):
+                member["birth_date"] = (reference + dt.timedelta(days=draw(st.integers(0, 3)))).isoformat()
+        elif change in other:
+            member[change] = other[change]
+    shape = draw(st.sampled_from(["as drawn"] * 14 + ["empty", "too many"]))
+    if shape == "empty":
+        record["members"] = []
+    elif shape == "too many":  # over the limit: validate_record checks none of the members
+        record["members"] = [copy.deepcopy(members[i % len(members)]) for i in range(MAX_MEMBERS + 1)]
+    return record
