@@ -20,6 +20,7 @@ from giamngheo.demo.steps import Step, collect_steps
 from giamngheo.geo.models import AdminUnit, DemoMarker
 from giamngheo.households.classification import classification_is_stale, engine_record, standards_for
 from giamngheo.households.models import Classification, Household
+from giamngheo.imports.demo import NEW_HOUSEHOLDS
 from giamngheo.standards import classify_records
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_the_demo_creates_the_accounts_with_their_roles(demo_output):
 
 def test_demo_households_sit_in_their_hamlets_and_are_searchable(demo_output):
     households = Household.objects.select_related("commune", "hamlet").prefetch_related("members")
-    assert households.count() == 300
+    assert households.count() == 300 + NEW_HOUSEHOLDS  # the generated ones and those the demo's import brought in
     assert {h.commune.code for h in households} == {c.code for c in COMMUNES}
     for household in households:
         assert household.hamlet is not None and household.hamlet.parent_id == household.commune_id
@@ -109,7 +110,7 @@ def test_the_demo_refuses_a_database_with_real_accounts(make_user):
 def test_force_builds_the_demo_beside_other_accounts(make_user):
     make_user(username="canbo.that")
     _demo("--households", "40", "--force")
-    assert Household.objects.count() == 40
+    assert Household.objects.count() == 40 + NEW_HOUSEHOLDS
     assert is_demo_database()
 
 
