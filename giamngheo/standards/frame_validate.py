@@ -42,14 +42,13 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "message_vi": pl.String(), "message_en": pl.String(),
 }
 # Polars 2.1's streaming engine (the "auto" choice) panics in ``pl.format`` on frames of several chunks, which a
-# caller's frames or our own intermediate ones may be; the in-memory engine does not, and is no slower here.
+# caller's frames or our own intermediate ones may be; the in-memory engine does not (and measured as fast here).
 _ENGINE: Literal["in-memory"] = "in-memory"
 _CLIP = 40  # as record._clip: an echoed value is cut short
 
 # Sort keys reproducing validate_record's order within a record: household fields in table order, dwelling
 # fields, the income-basis rules, the member count, then each member (its fields in table order, then the
 # cross-field rules), then the missing head.
-_DWELLING_RANK = len(rec.HOUSEHOLD_FIELDS)
 _BASIS_REQUIRED_RANK = 1_000
 _BASIS_ABSENT_RANK = 1_001
 _COUNT_RANK = 1_002
@@ -84,12 +83,12 @@ def _shown(value: pl.Expr) -> pl.Expr:
     return pl.when(value.is_null()).then(pl.lit("null")).otherwise(pl.concat_str([pl.lit("'"), clipped, pl.lit("'")]))
 
 
-def _cases(code: pl.Expr, cases: Sequence[tuple[str, str, tuple[pl.Expr, pl.Expr]]]) -> tuple[pl.Expr, pl.Expr]:
-    """Message columns chosen by ``code`` among ``(code value, MESSAGES key, (vi, en))`` cases."""
+def _cases(code: pl.Expr, cases: Sequence[tuple[str, tuple[pl.Expr, pl.Expr]]]) -> tuple[pl.Expr, pl.Expr]:
+    """Message columns chosen by ``code`` among ``(code value, (vi, en))`` cases."""
     columns = []
     for lang in (0, 1):
         expr: pl.Expr = pl.lit(None, pl.String())
-        for value, _key, messages in reversed(cases):
+        for value, messages in reversed(cases):
             expr = pl.when(code == value).then(messages[lang]).otherwise(expr)
         columns.append(expr)
     return columns[0], columns[1]
@@ -146,7 +145,7 @@ def _field_checks(spec: rec.FieldSpec) -> tuple[pl.Expr, pl.Expr, pl.Expr] | Non
     for condition, key, _messages_of_key in reversed(checks):
         # A null fails no check but ``required``: fill_null keeps "not answered" silent.
         code = pl.when(condition.fill_null(False)).then(pl.lit(key.partition(":")[0])).otherwise(code)
-    vi, en = _cases(pl.col("code"), [(key.partition(":")[0], key, messages) for _c, key, messages in checks])
+    vi, en = _cases(pl.col("code"), [(key.partition(":")[0], messages) for _c, key, messages in checks])
     return code, vi, en
 
 
@@ -177,8 +176,8 @@ def _list_errors(frame: pl.LazyFrame, spec: rec.FieldSpec, path: str, rank: int)
     repeated = ~pl.struct(ROW_KEY, spec.name).is_first_distinct()
     code = pl.when(invalid).then(pl.lit("enum")).when(repeated).then(pl.lit("duplicate"))
     vi, en = _cases(pl.col("code"), [
-        ("enum", "enum", _messages("enum", shown=_shown(item), allowed=", ".join(spec.values))),
-        ("duplicate", "duplicate", _messages("duplicate", shown=_shown(item))),
+        ("enum", _messages("enum", shown=_shown(item), allowed=", ".join(spec.values))),
+        ("duplicate", _messages("duplicate", shown=_shown(item))),
     ])
     return (items.with_columns(code.alias("code"))
             .filter(pl.col("code").is_not_null())
