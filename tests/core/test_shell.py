@@ -24,8 +24,9 @@ def nav_labels(html: str) -> list[str]:
     [
         (Role.PROVINCE_VIEWER, "province", ["Hộ gia đình", "Rà soát"]),
         (Role.HAMLET_SURVEYOR, "hamlet", ["Hộ gia đình", "Rà soát"]),
-        (Role.COMMUNE_OFFICER, "commune", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", "Nhật ký"]),
-        (Role.PROVINCE_OFFICER, "province", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", "Nhật ký", "Người dùng"]),
+        (Role.COMMUNE_OFFICER, "commune", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", "Nhật ký", "Nhập dữ liệu"]),
+        (Role.PROVINCE_OFFICER, "province", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", "Nhật ký", "Nhập dữ liệu",
+                                             "Người dùng"]),
     ],
 )
 def test_navigation_offers_what_the_role_may_open(unit_tree, make_user, client_for, role, unit, expected):
