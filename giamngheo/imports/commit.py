@@ -27,7 +27,6 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
-from giamngheo.core.audit import json_safe
 from giamngheo.households.classification import standards_for
 from giamngheo.households.models import Classification, Household, Member
 from giamngheo.households.records import DWELLING_FACTS, HOUSEHOLD_FACTS, MEMBER_FACTS
@@ -232,38 +231,31 @@ def _update_households(cursor: Any, changed: pl.DataFrame, names: list[str], act
 
 # --- classification -----------------------------------------------------------------------------------------------
 
+def _as_text_dates(frame: pl.DataFrame, names: Sequence[str]) -> list[pl.Expr]:
+    return [pl.col(n).dt.strftime("%Y-%m-%d").alias(n) if frame.schema[n] == pl.Date else pl.col(n) for n in names]
+
+
 def _records(households: pl.DataFrame, members: pl.DataFrame) -> list[dict[str, Any]]:
     """Engine records of the written households, exactly as ``classification.engine_record`` builds them from the
     stored rows (citizen IDs left out, unanswered facts left out, the hamlet's name), so the stored snapshot is
-    not stale the moment it is written."""
-    def answered(value: Any) -> bool:
-        return value is not None and value != ""
-
-    member_lists: dict[int, list[dict[str, Any]]] = {}
+    not stale the moment it is written. Dates are formatted by Polars; the loop only drops unanswered keys."""
     member_names = [n for n in MEMBER_FACTS if n in members.columns and n != "citizen_id"]
-    for row in members.sort(HH, IDX).select(HH, "id", *member_names).iter_rows(named=True):
-        member: dict[str, Any] = {"id": row["id"]}
-        for name in member_names:
-            value = row[name]
-            if answered(value):
-                member[name] = value.isoformat() if isinstance(value, dt.date) else value
-        member_lists.setdefault(row[HH], []).append(member)
-    records = []
-    facts = [n for n in HOUSEHOLD_FACTS if n in households.columns]
+    member_lists: dict[int, list[dict[str, Any]]] = {}
+    for row in members.sort(HH, IDX).select(HH, "id", *_as_text_dates(members, member_names)).iter_rows(named=True):
+        key = row.pop(HH)
+        member_lists.setdefault(key, []).append({k: v for k, v in row.items() if v is not None and v != ""})
+    top = [n for n in ("reference_date", "year", "area", "income", "score_a", "income_basis") if n in households.columns]
     dwelling = [n for n in DWELLING_FACTS if n in households.columns]
-    for row in households.iter_rows(named=True):
-        record: dict[str, Any] = {"id": row["code"]}
-        for name in ("reference_date", "year", "area"):
-            if name in facts and answered(row[name]):
-                record[name] = row[name].isoformat() if isinstance(row[name], dt.date) else row[name]
-        record["province_code"] = row["province_code"]
-        record["commune_code"] = row["commune_code"]
-        if answered(row.get("hamlet_name")):
+    frame = households.select(HH, "code", "province_code", "commune_code", "hamlet_name",
+                              *_as_text_dates(households, top), *[pl.col(n).alias(f"d.{n}") for n in dwelling])
+    records = []
+    for row in frame.iter_rows(named=True):
+        record: dict[str, Any] = {"id": row["code"], "province_code": row["province_code"],
+                                  "commune_code": row["commune_code"]}
+        if row["hamlet_name"]:
             record["hamlet"] = row["hamlet_name"]
-        for name in ("income", "score_a", "income_basis"):
-            if name in facts and answered(row[name]):
-                record[name] = row[name]
-        place = {n: row[n] for n in dwelling if answered(row[n])}
+        record.update({n: row[n] for n in top if row[n] is not None and row[n] != ""})
+        place = {n: row[f"d.{n}"] for n in dwelling if row[f"d.{n}"] is not None and row[f"d.{n}"] != ""}
         if place:
             record["dwelling"] = place
         record["members"] = member_lists.get(row[HH], [])
@@ -344,7 +336,8 @@ def _json_list(name: str) -> pl.Expr:
 
 
 def _snapshot(record: dict[str, Any]) -> str:
-    return json.dumps(json_safe(record), ensure_ascii=False)
+    # Plain JSON already (strings, numbers, booleans, lists): no ``json_safe`` pass over 100,000 records.
+    return json.dumps(record, ensure_ascii=False)
 
 
 _CLASSIFICATION_COLUMNS = ["household_id", "standard_id", "standard_hash", "is_local", "year", "klass", "criterion",
@@ -358,6 +351,19 @@ def _store_classifications(frame: pl.DataFrame) -> None:
     with connection.cursor() as cursor:
         _write_rows(cursor, Classification._meta.db_table, [*_CLASSIFICATION_COLUMNS, "computed_at"],
                     _sqlite_datetimes(rows))
+
+
+def write_audit_rows(*, actor: Any, rows: pl.DataFrame) -> None:
+    """Audit entries as rows (``object_id``, ``object_repr``, ``unit_path``, ``action``, ``object_type``,
+    ``changes`` and ``data`` as JSON text), written like the registry rows: one per household of a batch."""
+    from giamngheo.core.models import AuditEntry
+
+    frame = rows.with_columns(pl.lit(timezone.now()).alias("at"), pl.lit(actor.pk).alias("actor_id"),
+                              pl.lit(actor.get_username()).alias("actor_name"))
+    names = ["at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "unit_path",
+             "changes", "data"]
+    with connection.cursor() as cursor:
+        _write_rows(cursor, AuditEntry._meta.db_table, names, _sqlite_datetimes(frame.select(names)))
 
 
 def commit_frames(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id: int, update_changed: bool,

@@ -7,8 +7,8 @@ Pages, the API and the command line call these same functions; the page and the 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import paths_for
 from giamngheo.accounts.unit_home import user_home_path
-from giamngheo.core.audit import log_action, register_action, register_object_type
+from giamngheo.core.audit import json_safe, log_action, register_action, register_object_type
 from giamngheo.core.errors import ApplicationError, PermissionDenied
 from giamngheo.households.models import Household
 from giamngheo.imports import storage
@@ -293,30 +293,30 @@ def _audit_commit(job: ImportJob, actor: Any, counts: dict[str, int], diffs: dic
                   households: pl.DataFrame | None = None) -> None:
     """One entry for the batch (who, when, file name and hash, counts), and one per household written, in the
     household's own history, with the field-level changes (citizen IDs masked)."""
-    from giamngheo.core.models import AuditEntry
-
     log_action(actor=actor, action="giamngheo.import.committed", object_type=OBJECT_TYPE,
                object_id=str(job.public_id), object_repr=job.file_name, unit_path=job.unit_path,
                data={"file_name": job.file_name, "sha256": job.file_sha256, "kind": job.kind,
                      "on_change": job.on_change, "counts": counts, "summary": job.summary})
     if households is None:
         return
+    from giamngheo.imports.commit import write_audit_rows
+
     wanted = ["new", "changed"] if job.on_change == OnChange.UPDATE else ["new"]
     rows = households.filter(pl.col("_action").is_in(wanted)).select("code", "unit_path", "head_name", "_action")
-    entries: Iterable[AuditEntry] = (
-        AuditEntry(actor=actor, actor_name=actor.get_username(), action="giamngheo.household.imported",
-                   object_type="household", object_id=code, object_repr=f"{code} · {head or ''}"[:255],
-                   unit_path=path, changes=diffs.get(code, {}) if action == "changed" else {},
-                   data={"import": str(job.public_id), "file_name": job.file_name,
-                         "operation": "create" if action == "new" else "update"})
-        for code, path, head, action in rows.iter_rows())
-    batch: list[AuditEntry] = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) >= 5000:
-            AuditEntry.objects.bulk_create(batch)
-            batch = []
-    AuditEntry.objects.bulk_create(batch)
+    base = {"import": str(job.public_id), "file_name": job.file_name}
+    created, updated = (json.dumps({**base, "operation": op}, ensure_ascii=False) for op in ("create", "update"))
+    changes = {code: json.dumps(json_safe(change), ensure_ascii=False) for code, change in diffs.items()}
+    write_audit_rows(actor=actor, rows=rows.select(
+        pl.lit("giamngheo.household.imported").alias("action"), pl.lit("household").alias("object_type"),
+        pl.col("code").alias("object_id"),
+        pl.concat_str(pl.col("code"), pl.lit(" · "), pl.col("head_name").fill_null("")).str.slice(0, 255)
+        .alias("object_repr"),
+        pl.col("unit_path"),
+        pl.when(pl.col("_action") == "changed").then(
+            pl.col("code").replace_strict(changes, default="{}", return_dtype=pl.String)).otherwise(pl.lit("{}"))
+        .alias("changes"),
+        pl.when(pl.col("_action") == "new").then(pl.lit(created)).otherwise(pl.lit(updated)).alias("data"),
+    ))
 
 
 def import_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
