@@ -124,8 +124,13 @@ def _record_errors(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.
                             members.select(HH, IDX, *[n for n in engine_m if n in members.columns]))
     if found.is_empty():
         return pl.DataFrame(schema=ERROR_SCHEMA), pl.DataFrame(schema=ERROR_SCHEMA)
-    found = found.with_columns(pl.Series("message_vi", [_plain(*row) for row in found.select(
-        "path", "code", "message_vi", "message_en").iter_rows()], dtype=pl.String))
+    # In the form's words, and on the field that must change (``income_basis`` naming an absent income → income).
+    basis = households.select(HH, pl.col("income_basis").alias("_basis")) if "income_basis" in households.columns \
+        else households.select(HH, pl.lit(None, dtype=pl.String).alias("_basis"))
+    found = found.join(basis, on=HH, how="left", maintain_order="left")
+    plain = [_plain(*row) for row in found.select("path", "code", "message_vi", "message_en", "_basis").iter_rows()]
+    found = found.with_columns(pl.Series("path", [p for p, _m in plain], dtype=pl.String),
+                               pl.Series("message_vi", [m for _p, m in plain], dtype=pl.String))
     found = found.with_columns(
         # members[2].birth_date → birth_date; members[1] → the birth date cell (birth date or age missing);
         # members → the relation cell of the first member (no head); dwelling.x[1] → x
@@ -160,9 +165,9 @@ def _record_errors(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.
     return h_err.cast(ERROR_SCHEMA), m_err.cast(ERROR_SCHEMA)  # type: ignore[arg-type]
 
 
-def _plain(path: str, code: str, message_vi: str, message_en: str) -> str:
+def _plain(path: str, code: str, message_vi: str, message_en: str, basis: str | None) -> tuple[str, str]:
     """An engine error in the words of the form (field labels, never record keys: ``households.records``)."""
-    return plain_error(None, RecordError(path, code, message_vi, message_en))[1]
+    return plain_error({"income_basis": basis}, RecordError(path, code, message_vi, message_en))
 
 
 def _ages(households: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:

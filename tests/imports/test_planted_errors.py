@@ -177,3 +177,28 @@ def test_a_merged_pre_2025_commune_resolves_through_the_crosswalk(setup: dict[st
     assert status == 0, report["errors"]
     assert Household.objects.get(code="HH01").commune == setup["tree"].commune
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_text_in_the_income_column_is_one_error_not_also_a_missing_basis(setup: dict[str, Any], tmp_path: Path,
+                                                                          settings: Any) -> None:
+    settings.GIAMNGHEO_IMPORT_DIR = str(tmp_path / "imports")
+    households, members, _ = _rows(setup["tree"].commune.code, broken=False)
+    headers = [*HOUSEHOLD_HEADERS, "Căn cứ thu nhập"]
+    rows = [[*row, "Thu nhập"] for row in households[:2]]
+    rows[0][HOUSEHOLD_HEADERS.index("Thu nhập bình quân (đồng/người/tháng)")] = "khoảng 2 triệu"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = HOUSEHOLDS
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    other = book.create_sheet(MEMBERS)
+    other.append(MEMBER_HEADERS_FULL)
+    for row in members[:6]:
+        other.append(row)
+    path = tmp_path / "basis.xlsx"
+    book.save(path)
+    status, report = _run(path)
+    assert status == 2
+    assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "Thu nhập bình quân (đồng/người/tháng)")]
