@@ -18,3 +18,8 @@ from giamngheo.settings import *  # noqa: E402, F403
 # production backend, giamngheo.settings.TASKS. The queues stay those of production, so a task naming a queue
 # that production does not list fails here too.
 TASKS = {"default": {**TASKS["default"], "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # noqa: F405
+
+# Uploaded files of import jobs (personal data) never land in the checkout's ./var during tests.
+import tempfile  # noqa: E402
+
+GIAMNGHEO_IMPORT_DIR = tempfile.mkdtemp(prefix="giamngheo-test-imports-")

@@ -6,6 +6,7 @@ Pages, the API and the command line call these same functions; the page and the 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -135,7 +136,12 @@ def run_validation(job: ImportJob) -> ImportJob:
                    "ignored_columns": result.ignored_columns}
     job.status = ImportStatus.INVALID if errors.height else ImportStatus.READY
     job.validated_at = timezone.now()
-    job.save(update_fields=["summary", "status", "validated_at"])
+    # Only if nobody cancelled the job meanwhile (a cancel removes the files; they must not come back).
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.VALIDATING).update(
+            summary=job.summary, status=job.status, validated_at=job.validated_at):
+        storage.remove(job.public_id)
+        job.refresh_from_db()
+        return job
     log_action(actor=job.created_by, action="giamngheo.import.validated", object_type=OBJECT_TYPE,
                object_id=str(job.public_id), object_repr=job.file_name, unit_path=job.unit_path,
                data={"summary": job.summary, "sha256": job.file_sha256})
@@ -319,11 +325,26 @@ def _audit_commit(job: ImportJob, actor: Any, counts: dict[str, int], diffs: dic
     ))
 
 
+STALE_COMMIT = dt.timedelta(minutes=15)
+
+
+def commit_is_stale(job: ImportJob) -> bool:
+    """A commit whose worker died: still ``committing``, and its progress file untouched for ``STALE_COMMIT``
+    (a live commit writes it at every stage and at least every few seconds while writing). Its transaction was
+    rolled back by the database; the job may be cancelled and the file uploaded again."""
+    if job.status != ImportStatus.COMMITTING:
+        return False
+    touched = storage.progress_updated_at(job.public_id)
+    return touched is None or timezone.now() - touched > STALE_COMMIT
+
+
 def import_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
     _require_owner_or_manager(actor, job)
-    claimed = ImportJob.objects.filter(pk=job.pk, status__in=[
-        ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.INVALID, ImportStatus.READY,
-        ImportStatus.FAILED]).update(status=ImportStatus.CANCELLED)
+    cancellable = [ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.INVALID, ImportStatus.READY,
+                   ImportStatus.FAILED]
+    if commit_is_stale(job):
+        cancellable.append(ImportStatus.COMMITTING)
+    claimed = ImportJob.objects.filter(pk=job.pk, status__in=cancellable).update(status=ImportStatus.CANCELLED)
     if not claimed:
         raise ApplicationError(_("Không huỷ được: lượt nhập đang ghi hoặc đã ghi xong."))
     log_action(actor=actor, action="giamngheo.import.cancelled", object_type=OBJECT_TYPE, object_id=str(job.public_id),

@@ -9,6 +9,7 @@ connection it would wait for the same write lock on SQLite.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -94,6 +95,14 @@ class Progress:
 
 def read_progress(public_id: Any) -> dict[str, Any]:
     return read_json(root() / str(public_id) / PROGRESS_JSON, {}) or {}
+
+
+def progress_updated_at(public_id: Any) -> dt.datetime | None:
+    try:
+        stamp = (root() / str(public_id) / PROGRESS_JSON).stat().st_mtime
+    except FileNotFoundError:
+        return None
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
 
 
 def remove(public_id: Any) -> None:

@@ -98,3 +98,27 @@ def test_errors_block_the_commit_and_name_their_cells(unit_tree: Any, officer: A
     assert ("Thành viên", 2, "Ngày sinh") in cells
     assert ("Hộ gia đình", 4, "Mã xã/phường") in cells
     assert Household.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_whose_worker_died_can_be_cancelled_once_it_is_stale(unit_tree: Any, officer: Any,
+                                                                    write_workbook: Any) -> None:
+    import os
+
+    from giamngheo.core.errors import ApplicationError
+    from giamngheo.imports import storage
+
+    households, members = household_rows(unit_tree.commune.code, 2)
+    job = run(write_workbook(households, members), officer, commit=False)
+    job = services.start_commit(actor=officer, job=job, enqueue=False)
+    # A live commit (its progress file fresh) cannot be cancelled …
+    with pytest.raises(ApplicationError):
+        services.import_cancel(actor=officer, job=job)
+    # … one whose worker stopped writing progress 20 minutes ago can.
+    progress = storage.job_dir(job.public_id) / storage.PROGRESS_JSON
+    old = progress.stat().st_mtime - 20 * 60
+    os.utime(progress, (old, old))
+    job = services.import_cancel(actor=officer, job=job)
+    assert job.status == ImportStatus.CANCELLED
+    assert not storage.root().joinpath(str(job.public_id)).exists()
+    assert Household.objects.count() == 0
