@@ -320,7 +320,7 @@ def import_preview(request: HttpRequest, id: JobId) -> Any:
     """Số hộ thêm mới, thay đổi, không đổi, có lỗi; mẫu mỗi loại, các trường thay đổi, cột không dùng đến, các
     lỗi đầu tiên. 409 khi tệp chưa kiểm tra xong."""
     job = _job(request, id)
-    preview = services.read_preview(job) if job.status in _VALIDATED else {}
+    preview = services.preview_for(job, request.user) if job.status in _VALIDATED else {}
     if not preview:
         return Status(409, {"detail": _("Lượt nhập này chưa có bản xem trước (%(status)s).")
                             % {"status": job.get_status_display()}})
@@ -335,7 +335,7 @@ def import_errors(request: HttpRequest, id: JobId, paging: Query[ErrorPageParams
     if job.status not in _VALIDATED:
         return Status(409, {"detail": _("Lượt nhập này chưa kiểm tra xong (%(status)s).")
                             % {"status": job.get_status_display()}})
-    errors = services.read_errors(job)
+    errors = services.errors_for(job, request.user)
     start = (paging.page - 1) * paging.page_size
     items = [_error_item(e) for e in errors[start:start + paging.page_size]]
     return page_body(items, len(errors), True, paging)
@@ -350,8 +350,8 @@ def import_error_workbook(request: HttpRequest, id: JobId) -> FileResponse:
     if job.status not in _VALIDATED or not (job.summary or {}).get("errors"):
         raise Http404(_("Lượt nhập này không có lỗi nào để tải về."))
     try:
-        path = services.error_workbook(job)
-    except FileNotFoundError:
+        path = services.error_workbook_for(job, request.user)
+    except (FileNotFoundError, PermissionDenied):
         raise Http404(_("Lượt nhập này không có lỗi nào để tải về.")) from None
     stem = job.file_name.rsplit(".", 1)[0] or "tep-nhap"
     return FileResponse(path.open("rb"), content_type=XLSX, as_attachment=True, filename=f"{stem}-loi.xlsx")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from giamngheo.accounts.roles import Perm
-from giamngheo.accounts.scope import paths_for
+from giamngheo.accounts.scope import can_see_citizen_id, mask_citizen_id, paths_for
 from giamngheo.accounts.unit_home import user_home_path
 from giamngheo.core.audit import json_safe, log_action, register_action, register_object_type
 from giamngheo.core.errors import ApplicationError, PermissionDenied
@@ -192,6 +193,42 @@ def read_errors(job: ImportJob) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return pl.read_parquet(path).rename({"_sheet": "sheet", "_sheet_row": "row"}).to_dicts()
+
+
+_DIGITS = re.compile(r"\d{9,12}")
+
+
+def may_read_file(viewer: Any, job: ImportJob) -> bool:
+    """The uploaded file (and its error workbook) holds every citizen ID the officer typed: only the uploader,
+    or someone who may see citizen IDs where the job is filed, gets it back."""
+    return job.created_by_id == getattr(viewer, "pk", None) or can_see_citizen_id(viewer, job.unit_path)
+
+
+def _masked_error(error: dict[str, Any], visible: bool) -> dict[str, Any]:
+    if visible:
+        return error
+    hide = lambda text: _DIGITS.sub(lambda m: mask_citizen_id(m.group()), text) if isinstance(text, str) else text  # noqa: E731
+    return {**error, "value": hide(error.get("value")), "message": hide(error.get("message"))}
+
+
+def errors_for(job: ImportJob, viewer: Any) -> list[dict[str, Any]]:
+    """Every error of the job as ``viewer`` may read it: citizen IDs in values masked unless the viewer may see
+    them (a province auditor opening a commune's import sees the cells, not the numbers)."""
+    visible = may_read_file(viewer, job)
+    return [_masked_error(e, visible) for e in read_errors(job)]
+
+
+def preview_for(job: ImportJob, viewer: Any) -> dict[str, Any]:
+    preview = read_preview(job)
+    visible = may_read_file(viewer, job)
+    return {**preview, "errors": [_masked_error(e, visible) for e in preview.get("errors", [])]} if preview else {}
+
+
+def error_workbook_for(job: ImportJob, viewer: Any) -> Path:
+    if not may_read_file(viewer, job):
+        raise PermissionDenied(_("Tệp lỗi là bản sao tệp đã tải lên, có số định danh của người dân: chỉ người đã tải "
+                                 "tệp lên hoặc người được xem số định danh ở địa bàn này mới tải được."))
+    return error_workbook(job)
 
 
 def error_workbook(job: ImportJob) -> Path:

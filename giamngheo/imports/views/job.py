@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from giamngheo.core.errors import ApplicationError
+from giamngheo.core.errors import ApplicationError, PermissionDenied
 from giamngheo.imports import selectors, services, storage
 from giamngheo.imports.models import ImportJob, ImportStatus, OnChange
 from giamngheo.imports.views.jobs import XLSX
@@ -36,13 +36,15 @@ def _job_context(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
         "job": job,
         "running": running,
         "can_act": services.may_import(request.user) and job.created_by_id == request.user.pk,
+        # The error workbook is the uploaded file itself, citizen IDs included.
+        "can_read_file": services.may_read_file(request.user, job),
         "counts": count_rows(job.summary or {}),
         "ignored_columns": (job.summary or {}).get("ignored_columns") or [],
     }
     if running:
         context["bar"] = progress_bar(job, storage.read_progress(job.public_id))
     if job.status in (ImportStatus.READY, ImportStatus.INVALID):
-        preview = services.read_preview(job)
+        preview = services.preview_for(job, request.user)
         context["errors"] = error_rows(preview)
         context["errors_total"] = int((job.summary or {}).get("errors") or preview.get("errors_total") or 0)
         samples = preview.get("samples") or {}
@@ -114,8 +116,8 @@ def job_error_workbook(request: HttpRequest, public_id: UUID) -> FileResponse:
     if job.status != ImportStatus.INVALID:
         raise Http404(_("Lượt nhập này không có tệp lỗi."))
     try:
-        path = services.error_workbook(job)
-    except FileNotFoundError as exc:  # the upload was removed (a cleaned-up job): nothing to annotate
+        path = services.error_workbook_for(job, request.user)
+    except (FileNotFoundError, PermissionDenied) as exc:  # removed upload, or a viewer who may not have the file
         raise Http404(_("Lượt nhập này không có tệp lỗi.")) from exc
     stem = Path(job.file_name).stem or "tep-nhap"
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"loi-{stem}.xlsx", content_type=XLSX)
