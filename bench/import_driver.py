@@ -109,6 +109,7 @@ def main() -> int:
         record("commit", time.perf_counter() - start)
         out.update(status=job.status, result=job.result, committed=job.status == ImportStatus.COMMITTED,
                    failure=job.failure)
+    out["code"] = str(Path(django.apps.apps.get_app_config("imports").path))
     out["in_process_wall"] = round(time.perf_counter() - STARTED, 3)
     out["phases"] = phases
     print(json.dumps(out, ensure_ascii=False, default=str))

@@ -400,6 +400,9 @@ def main() -> int:
     django.setup()
     from django.db import connection
 
+    import giamngheo
+
+    print(f"code: {Path(giamngheo.__file__).parent}")
     load = os.getloadavg()[0]
     path, seconds = generate(args.households, args.seed, args.communes)
     size_mb = path.stat().st_size / 2**20
@@ -416,8 +419,9 @@ def main() -> int:
     driver = [PYTHON, str(HERE / "import_driver.py"), str(path), "--user", USERNAME]
     if args.tracemalloc:
         driver.append("--tracemalloc")
-    cli = [str(ROOT / ".venv/bin/giamngheo"), "import", "households", str(path), "--user", USERNAME, "--commit",
-           "--json"]
+    # The console script's own code, run so that this checkout's giamngheo is the one imported (cwd = ROOT).
+    cli = [PYTHON, "-c", "import sys; from giamngheo.cli import main; sys.argv[0] = 'giamngheo'; sys.exit(main())",
+           "import", "households", str(path), "--user", USERNAME, "--commit", "--json"]
     processes: dict[str, list[dict[str, Any]]] = {"import": [], "reference": []}
     if args.cli:
         processes["import (CLI)"] = []
