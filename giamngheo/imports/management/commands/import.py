@@ -79,6 +79,12 @@ class Command(BaseCommand):
             if job.status != ImportStatus.COMMITTED:
                 raise Failure(job.failure or _("Không ghi được dữ liệu; chưa ghi gì."))
             committed = True
+        else:
+            # A check only (or a file with errors): the job ends here. Its upload holds personal data and is not
+            # kept; the audit trail keeps what was checked and what was found.
+            summary = job.summary
+            job = services.import_cancel(actor=user, job=job)
+            job.summary = summary
         self._report(job, errors, committed, options["json"])
         return 2 if errors else 0
 
