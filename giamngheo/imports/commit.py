@@ -35,6 +35,7 @@ from giamngheo.standards.classify import RESULT_COLUMNS, evaluate
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
 
 HH, IDX = "_row", "_index"
+SNAPSHOT_SLICE = 20_000  # households whose snapshot dicts exist at once (memory)
 FAILPOINT = "GIAMNGHEO_IMPORT_FAILPOINT"  # tests only: pause inside the commit transaction (see ``_failpoint``)
 
 Progress = Callable[..., None]
@@ -60,7 +61,7 @@ def _blank_string_columns() -> frozenset[str]:
 
 def household_columns() -> list[str]:
     return ["code", "commune_id", "hamlet_id", "unit_path", *HOUSEHOLD_FACTS, *DWELLING_FACTS, "head_name",
-            "search_text", "member_count"]
+            "search_text", "member_count", "current_class", "current_standard"]
 
 
 def member_columns() -> list[str]:
@@ -130,7 +131,7 @@ def _stamp_columns(frame: pl.DataFrame, actor_id: int, now: dt.datetime, *, crea
     columns = [pl.lit(now).alias("updated_at"), pl.lit(actor_id).alias("updated_by_id")]
     if created:
         columns += [pl.lit(now).alias("created_at"), pl.lit(actor_id).alias("created_by_id"),
-                    pl.lit(1).alias("version"), pl.lit("").alias("current_class"), pl.lit("").alias("current_standard")]
+                    pl.lit(1).alias("version")]
     return frame.with_columns(columns)
 
 
@@ -279,23 +280,29 @@ def _engine_frames(households: pl.DataFrame, members: pl.DataFrame) -> tuple[pl.
     return engine_h, engine_m
 
 
-def classify(*, households: pl.DataFrame, members: pl.DataFrame, ids: dict[str, int], progress: Progress) -> int:
-    """Classify the written households under every standard in force for them, as a batch per review year and
-    province, straight from the frames (``standards.classify.evaluate``, the executor every path shares).
+def classify_frames(*, households: pl.DataFrame, members: pl.DataFrame, progress: Progress) -> pl.DataFrame:
+    """The classification rows of the households about to be written (keyed by ``code``; no database id is needed,
+    so each household's class goes in with its row, never rewritten afterwards), under every standard in force,
+    one engine batch per review year, province and standard (``standards.classify.evaluate``, the executor every
+    path shares), straight from the frames.
 
     Results are stored without their explanation: that text is what makes a single reclassification slow, and
     the household page explains a stored result on demand (``households.selectors``). The input snapshot is the
-    record ``classification.engine_record`` builds from the stored rows, so the result is not stale."""
+    record ``classification.engine_record`` builds from the stored rows, so the result is not stale. Snapshots are
+    built a slice at a time and kept as JSON text, so memory follows the slice, not the file."""
     if households.is_empty():
-        return 0
-    pks = [ids[c] for c in households["code"].to_list()]
-    for start in range(0, len(pks), 5000):
-        Classification.objects.filter(household_id__in=pks[start:start + 5000]).delete()
+        return pl.DataFrame()
+    snapshots = []
+    for chunk in households.iter_slices(SNAPSHOT_SLICE):
+        records = _records(chunk, members.join(chunk.select(HH), on=HH, how="semi"))
+        snapshots.append(pl.DataFrame({"code": [r["id"] for r in records],
+                                       "input_snapshot": [_snapshot(r) for r in records]},
+                                      schema={"code": pl.String, "input_snapshot": pl.String}))
+    snapshot = pl.concat(snapshots)
     year = pl.coalesce(pl.col("year"), pl.col("reference_date").dt.year()).cast(pl.Int64)
     keyed = households.with_columns(year.alias("_year"))
-    stored = 0
+    parts = []
     done = 0
-    snapshots = dict(zip(households["code"].to_list(), map(_snapshot, _records(households, members)), strict=True))
     for (group_year, province), group in keyed.group_by("_year", "province_code", maintain_order=True):
         engine_h, engine_m = _engine_frames(group, members.join(group.select(HH), on=HH, how="semi"))
         in_force = standards_for({"year": int(group_year), "reference_date": f"{int(group_year)}-01-01",  # type: ignore[call-overload]
@@ -304,8 +311,8 @@ def classify(*, households: pl.DataFrame, members: pl.DataFrame, ids: dict[str, 
             evaluation = evaluate(engine_h.lazy(), engine_m.lazy(), standard, aligned=True)
             results = evaluation.households.select(
                 *RESULT_COLUMNS, pl.struct(*RESULT_COLUMNS).struct.json_encode().alias("_json")).collect()
-            rows = results.select(
-                pl.col("id").replace_strict(ids, return_dtype=pl.Int64).alias("household_id"),
+            parts.append(results.select(
+                pl.col("id").alias("code"),
                 pl.lit(standard.id).alias("standard_id"), pl.lit(standard.hash).alias("standard_hash"),
                 pl.lit(standard.is_local).alias("is_local"), pl.lit(int(group_year)).alias("year"),  # type: ignore[call-overload]
                 pl.col("class").alias("klass"), pl.col("criterion").fill_null(""),
@@ -314,19 +321,36 @@ def classify(*, households: pl.DataFrame, members: pl.DataFrame, ids: dict[str, 
                 _json_list("unknown"),
                 pl.col("income_line").cast(pl.Int64), pl.col("basis").fill_null(""),
                 pl.col("_json").alias("result"),
-                pl.col("id").replace_strict(snapshots, return_dtype=pl.String).alias("input_snapshot"),
-            )
-            _store_classifications(rows)
-            stored += rows.height
-            if not standard.is_local:
-                for (klass,), part in results.group_by("class"):
-                    household_ids = [ids[c] for c in part["id"].to_list()]
-                    for start in range(0, len(household_ids), 5000):
-                        Household.objects.filter(pk__in=household_ids[start:start + 5000]).update(
-                            current_class=klass, current_standard=standard.id)
+            ))
         done += group.height
         progress(classified=done)
-    return stored
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts).join(snapshot, on="code", how="left")
+
+
+def with_current_class(households: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The households with the class lists show (``current_class``/``current_standard``: the national standard's),
+    "" where no standard is in force for them."""
+    if rows.is_empty():
+        return households.with_columns(pl.lit("").alias("current_class"), pl.lit("").alias("current_standard"))
+    national = rows.filter(~pl.col("is_local")).unique(subset=["code"], keep="first", maintain_order=True).select(
+        "code", pl.col("klass").alias("current_class"), pl.col("standard_id").alias("current_standard"))
+    return households.drop("current_class", "current_standard", strict=False).join(
+        national, on="code", how="left", maintain_order="left").with_columns(
+        pl.col("current_class").fill_null(""), pl.col("current_standard").fill_null(""))
+
+
+def store_classifications(rows: pl.DataFrame, ids: dict[str, int]) -> int:
+    """The classification rows, replacing whatever the households had (one transaction with the rest)."""
+    pks = sorted(set(ids.values()))
+    for start in range(0, len(pks), 5000):
+        Classification.objects.filter(household_id__in=pks[start:start + 5000]).delete()
+    if rows.is_empty():
+        return 0
+    frame = rows.with_columns(pl.col("code").replace_strict(ids, return_dtype=pl.Int64).alias("household_id"))
+    _store_classifications(frame.select(_CLASSIFICATION_COLUMNS))
+    return frame.height
 
 
 def _json_list(name: str) -> pl.Expr:
@@ -368,16 +392,18 @@ def write_audit_rows(*, actor: Any, rows: pl.DataFrame) -> None:
 
 def commit_frames(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id: int, update_changed: bool,
                   progress: Progress, audit: Callable[[dict[str, int]], None]) -> dict[str, int]:
-    """The whole commit in one transaction: rows, classification, batch list, audit."""
+    """The whole commit in one transaction: rows (each household with its class), classification rows, batch list,
+    audit."""
+    wanted = ["new", "changed"] if update_changed else ["new"]
+    written = households.filter(pl.col("_action").is_in(wanted))
+    written_members = members.join(written.select(HH), on=HH, how="semi")
+    # The engine runs before the transaction opens: the write lock (SQLite) is held only while rows are written.
+    rows = classify_frames(households=written, members=written_members, progress=progress)
     with transaction.atomic():
-        counts = write(households=households, members=members, actor=actor, job_id=job_id,
-                       update_changed=update_changed, progress=progress)
+        counts = write(households=with_current_class(written, rows), members=written_members, actor=actor,
+                       job_id=job_id, update_changed=update_changed, progress=progress)
         ids: dict[str, int] = counts.pop("ids")  # type: ignore[assignment]
-        wanted = ["new", "changed"] if update_changed else ["new"]
-        written = households.filter(pl.col("_action").is_in(wanted))
-        counts["classifications"] = classify(
-            households=written, members=members.join(written.select(HH), on=HH, how="semi"), ids=ids,
-            progress=progress)
+        counts["classifications"] = store_classifications(rows, ids)
         _failpoint("before-commit")
         audit(counts)
     return counts
