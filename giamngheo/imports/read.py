@@ -80,7 +80,7 @@ def _header_index(rows: list[list[Any]]) -> int:
     return 0
 
 
-def _frame(columns: list[list[str | None]], rows: list[int]) -> pl.DataFrame:
+def _frame(columns: list[Any], rows: list[int]) -> pl.DataFrame:
     data: dict[str, Any] = {f"c{i}": pl.Series(f"c{i}", col, dtype=pl.String) for i, col in enumerate(columns)}
     data[ROW] = pl.Series(ROW, rows, dtype=pl.Int64)
     return pl.DataFrame(data)
@@ -105,29 +105,46 @@ def _sheet_from_rows(title: str, rows: Iterator[list[Any]]) -> RawSheet | None:
                         % {"sheet": title, "count": len(headers), "max": MAX_COLUMNS})
     width = len(headers)
     chunks: list[pl.DataFrame] = []
-    columns: list[list[str | None]] = [[] for _ in range(width)]
-    numbers: list[int] = []
+    block: list[list[Any]] = []
+    start = at + 2  # the spreadsheet's number of the first row after the header
 
-    def all_rows() -> Iterator[tuple[int, list[Any]]]:
-        for offset, row in enumerate(head[at + 1:]):
-            yield at + 2 + offset, row
-        number = len(head) + 1
-        for row in rows:
-            yield number, row
-            number += 1
+    # Rows after the header, a block at a time: cells are turned into text column by column (a column of text
+    # cells, the usual case, goes to Polars as it is), not cell by cell in Python.
+    for row in _chain(head[at + 1:], rows):
+        block.append(row)
+        if len(block) >= CHUNK_ROWS:
+            chunks.append(_block_frame(block, width, start))
+            start += len(block)
+            block = []
+    chunks.append(_block_frame(block, width, start))
+    frame = pl.concat(chunks)
+    # Blank lines between blocks are common; they are not households.
+    frame = frame.filter(~pl.all_horizontal(pl.col(f"c{i}").is_null() for i in range(width)))
+    return RawSheet(title=title, headers=headers, header_row=at + 1, frame=frame)
 
-    for number, row in all_rows():
-        cells = [_text(row[i]) if i < len(row) else None for i in range(width)]
-        if all(c is None for c in cells):
-            continue  # blank lines between blocks are common; they are not households
-        for i, cell in enumerate(cells):
-            columns[i].append(cell)
-        numbers.append(number)
-        if len(numbers) >= CHUNK_ROWS:
-            chunks.append(_frame(columns, numbers))
-            columns, numbers = [[] for _ in range(width)], []
-    chunks.append(_frame(columns, numbers))
-    return RawSheet(title=title, headers=headers, header_row=at + 1, frame=pl.concat(chunks))
+
+def _chain(first: list[list[Any]], rest: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    yield from first
+    yield from rest
+
+
+_TEXT_TYPES = {str, type(None)}
+
+
+def _block_frame(block: list[list[Any]], width: int, start: int) -> pl.DataFrame:
+    if not block:
+        return _frame([[] for _ in range(width)], [])
+    padded = [row[:width] if len(row) >= width else [*row, *([None] * (width - len(row)))] for row in block]
+    columns: list[Any] = []
+    for values in zip(*padded, strict=True):
+        if set(map(type, values)) <= _TEXT_TYPES:
+            columns.append(values)
+        else:
+            columns.append([_text(value) for value in values])
+    frame = _frame(columns, list(range(start, start + len(block))))
+    # "" and white space only are empty cells, as ``_text`` has it.
+    return frame.with_columns(pl.when(pl.col(f"c{i}").str.strip_chars() == "").then(None)
+                              .otherwise(pl.col(f"c{i}")).alias(f"c{i}") for i in range(width))
 
 
 def read_excel(path: Path) -> list[RawSheet]:
