@@ -35,6 +35,7 @@ from giamngheo.standards.classify import RESULT_COLUMNS, evaluate
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
 
 HH, IDX = "_row", "_index"
+COPY_SLICE = 20_000  # rows escaped and sent to COPY at a time
 SNAPSHOT_SLICE = 20_000  # households whose snapshot dicts exist at once (memory)
 FAILPOINT = "GIAMNGHEO_IMPORT_FAILPOINT"  # tests only: pause inside the commit transaction (see ``_failpoint``)
 
@@ -89,12 +90,13 @@ def _prepared(frame: pl.DataFrame, names: Sequence[str], blank: frozenset[str]) 
 # --- the write itself ---------------------------------------------------------------------------------------------
 
 def _copy_rows(cursor: Any, table: str, names: Sequence[str], frame: pl.DataFrame) -> None:
-    """``COPY table (names) FROM STDIN`` of the frame, streamed in the text format."""
+    """``COPY table (names) FROM STDIN`` of the frame, streamed in the text format a slice at a time (each slice
+    escaped on its own: an escaped copy of a whole frame of JSON text would double the memory)."""
     quote = connection.ops.quote_name
     sql = f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
     with cursor.copy(sql) as copy:
-        for start in range(0, frame.height, 50_000):
-            part = frame.slice(start, 50_000)
+        for start in range(0, frame.height, COPY_SLICE):
+            part = _escape_tsv(frame.slice(start, COPY_SLICE))
             buffer = io.StringIO()
             part.write_csv(buffer, separator="\t", include_header=False, null_value="\\N", quote_style="never")
             copy.write(buffer.getvalue())
@@ -122,7 +124,7 @@ def _write_rows(cursor: Any, table: str, names: Sequence[str], frame: pl.DataFra
     if frame.is_empty():
         return
     if connection.vendor == "postgresql":
-        _copy_rows(cursor, table, names, _escape_tsv(frame.select(names)))
+        _copy_rows(cursor, table, names, frame.select(names))
     else:
         _insert_many(cursor, table, names, frame.select(names))
 
@@ -217,7 +219,7 @@ def _update_households(cursor: Any, changed: pl.DataFrame, names: list[str], act
         cursor.execute(f"CREATE TEMP TABLE import_households ON COMMIT DROP AS "  # noqa: S608 (names from models)
                        f"SELECT {columns} FROM {quote(table)} WITH NO DATA")
         staged = frame.rename({"household_pk": "id"})
-        _copy_rows(cursor, "import_households", list(staged.columns), _escape_tsv(staged))
+        _copy_rows(cursor, "import_households", list(staged.columns), staged)
         assignments = ", ".join(f"{quote(n)} = s.{quote(n)}" for n in fields)
         cursor.execute(
             f"UPDATE {quote(table)} AS h SET {assignments}, version = h.version + 1, "  # noqa: S608
