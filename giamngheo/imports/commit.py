@@ -202,10 +202,10 @@ def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id
 
 
 def _ids_by_code(codes: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(codes), 5000):
-        ids.update(Household.objects.filter(code__in=codes[start:start + 5000]).values_list("code", "pk"))
-    return ids
+    from giamngheo.imports.match import select_in
+
+    table = connection.ops.quote_name(Household._meta.db_table)
+    return dict(select_in(f"SELECT code, id FROM {table} WHERE code {{in}}", codes))  # noqa: S608
 
 
 def _update_households(cursor: Any, changed: pl.DataFrame, names: list[str], actor_id: int, now: dt.datetime) -> None:
@@ -343,9 +343,10 @@ def with_current_class(households: pl.DataFrame, rows: pl.DataFrame) -> pl.DataF
         pl.col("current_class").fill_null(""), pl.col("current_standard").fill_null(""))
 
 
-def store_classifications(rows: pl.DataFrame, ids: dict[str, int]) -> int:
-    """The classification rows, replacing whatever the households had (one transaction with the rest)."""
-    pks = sorted(set(ids.values()))
+def store_classifications(rows: pl.DataFrame, ids: dict[str, int], replaced: list[str]) -> int:
+    """The classification rows, replacing whatever the ``replaced`` (updated) households had; new households have
+    none. One transaction with the rest."""
+    pks = sorted(ids[code] for code in replaced)
     for start in range(0, len(pks), 5000):
         Classification.objects.filter(household_id__in=pks[start:start + 5000]).delete()
     if rows.is_empty():
@@ -405,7 +406,8 @@ def commit_frames(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any
         counts = write(households=with_current_class(written, rows), members=written_members, actor=actor,
                        job_id=job_id, update_changed=update_changed, progress=progress)
         ids: dict[str, int] = counts.pop("ids")  # type: ignore[assignment]
-        counts["classifications"] = store_classifications(rows, ids)
+        counts["classifications"] = store_classifications(
+            rows, ids, written.filter(pl.col("_action") == "changed")["code"].to_list())
         _failpoint("before-commit")
         audit(counts)
     return counts
