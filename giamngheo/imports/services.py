@@ -31,7 +31,9 @@ from giamngheo.imports.models import ImportJob, ImportKind, ImportStatus, OnChan
 from giamngheo.imports.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ReadError
 
 OBJECT_TYPE = "import_job"
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a million households as .xlsx is ~150 MB
+# A commune or district per file: about 500,000 households as .xlsx with every answer filled (~390 KB per thousand
+# households). A whole large province is imported commune by commune (docs/vi/nhap-du-lieu.md).
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 SAMPLE = 10  # households shown per kind in the preview
 register_object_type(OBJECT_TYPE, gettext_lazy("Lượt nhập dữ liệu"))
 register_action("giamngheo.import.uploaded", gettext_lazy("Tải lên tệp nhập dữ liệu"))
