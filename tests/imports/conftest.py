@@ -30,6 +30,21 @@ def household_rows(commune_code: str, count: int, *, start: int = 1) -> tuple[li
     return households, members
 
 
+def run_import(path: Path, actor: Any, *, commit: bool = True, on_change: str = "update") -> Any:
+    """A household file through the stages as the command line takes it: upload, validate, and (when it is valid
+    and ``commit``) commit in this process."""
+    from giamngheo.imports import services
+    from giamngheo.imports.models import ImportKind, ImportStatus
+
+    with path.open("rb") as handle:
+        job = services.import_upload(actor=actor, kind=ImportKind.HOUSEHOLDS, file_name=path.name, content=handle,
+                                     on_change=on_change)
+    job = services.run_validation(job)
+    if commit and job.status == ImportStatus.READY:
+        job = services.run_commit(services.start_commit(actor=actor, job=job, enqueue=False))
+    return job
+
+
 @pytest.fixture
 def write_workbook(tmp_path: Path) -> Callable[..., Path]:
     def write(households: list[list[Any]], members: list[list[Any]], *, name: str = "ho.xlsx",

@@ -12,10 +12,10 @@ import pytest
 
 from giamngheo.households.models import Household, Member
 from giamngheo.imports import services
-from giamngheo.imports.models import ImportKind, ImportStatus
+from giamngheo.imports.models import ImportStatus
 from giamngheo.imports.read import ReadError, decode_csv, read_file
 
-from .conftest import household_rows
+from .conftest import household_rows, run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,14 +44,7 @@ def officer(unit_tree: Any, make_user: Any, settings: Any, tmp_path: Path) -> An
     return make_user("commune_officer", unit_tree.commune)
 
 
-def run(path: Path, actor: Any, *, commit: bool = True, on_change: str = "update") -> Any:
-    with path.open("rb") as handle:
-        job = services.import_upload(actor=actor, kind=ImportKind.HOUSEHOLDS, file_name=path.name, content=handle,
-                                     on_change=on_change)
-    job = services.run_validation(job)
-    if commit and job.status == ImportStatus.READY:
-        job = services.run_commit(services.start_commit(actor=actor, job=job, enqueue=False))
-    return job
+run = run_import
 
 
 def one_sheet_rows(commune: str) -> list[list[Any]]:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from giamngheo.households.models import Classification, Household, Member
 from giamngheo.imports import services
-from giamngheo.imports.models import ImportedHousehold, ImportKind, ImportStatus
+from giamngheo.imports.models import ImportedHousehold, ImportStatus
 
-from .conftest import household_rows
+from .conftest import household_rows, run_import
 
 
 @pytest.fixture
@@ -19,14 +18,7 @@ def officer(unit_tree: Any, make_user: Any) -> Any:
     return make_user("commune_officer", unit_tree.commune)
 
 
-def run(path: Path, actor: Any, *, commit: bool = True, on_change: str = "update") -> Any:
-    with path.open("rb") as handle:
-        job = services.import_upload(actor=actor, kind=ImportKind.HOUSEHOLDS, file_name=path.name, content=handle,
-                                     on_change=on_change)
-    job = services.run_validation(job)
-    if commit and job.status == ImportStatus.READY:
-        job = services.run_commit(services.start_commit(actor=actor, job=job))
-    return job
+run = run_import
 
 
 @pytest.mark.django_db(transaction=True)
