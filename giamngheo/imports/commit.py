@@ -43,14 +43,15 @@ Progress = Callable[..., None]
 
 
 def _failpoint(name: str) -> None:
-    """A test kills the worker here, inside the open transaction, to show that nothing half-written survives.
-    The variable names a marker file the test waits for; the worker then sleeps until it is killed."""
+    """Tests stop the commit here, inside the open transaction: ``<name>:<marker file>`` writes the marker and
+    sleeps until the worker is killed (nothing half-written may survive); ``<name>:<marker file>:<seconds>``
+    pauses that long (a browser test watches the bar stand half-way)."""
     target = os.environ.get(FAILPOINT, "")
     if target.startswith(f"{name}:"):
-        marker = target.split(":", 1)[1]
+        _name, marker, *pause = target.split(":")
         with open(marker, "w", encoding="utf-8") as handle:
             handle.write(str(os.getpid()))
-        time.sleep(600)
+        time.sleep(float(pause[0]) if pause else 600)
 
 
 def _blank_string_columns() -> frozenset[str]:
@@ -155,7 +156,8 @@ def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id
     households = households.filter(pl.col("_action").is_in(wanted))
     members = members.join(households.select(HH), on=HH, how="semi")
     total = households.height + members.height
-    progress(written=0, total_rows=total)
+    # Forced: each of these few steps must reach the page, however soon the next one comes.
+    progress(written=0, total_rows=total, force=True)
     h_names = household_columns()
     rows = _prepared(households, h_names, blank).with_columns(households["_action"], households["household_pk"])
     created = rows.filter(pl.col("_action") == "new")
@@ -168,13 +170,13 @@ def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id
                                                     created=True))
         _write_rows(cursor, h_table, list(new_rows.columns), new_rows)
         written += created.height
-        progress(written=written)
+        progress(written=written, force=True)
         _failpoint("after-households")
         # Changed households: one UPDATE from a staging table.
         if changed.height:
             _update_households(cursor, changed, h_names, actor.pk, now)
             written += changed.height
-            progress(written=written)
+            progress(written=written, force=True)
         # Household ids of everything written, by code.
         codes = households["code"].to_list()
         ids = _ids_by_code(codes)
@@ -188,7 +190,7 @@ def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id
             pl.col(IDX).cast(pl.Int64).alias("position"), pl.col("id").alias("member_id"))
         _write_rows(cursor, m_table, member_columns(), member_rows.select(member_columns()))
         written += member_rows.height
-        progress(written=written)
+        progress(written=written, force=True)
         _failpoint("after-members")
         touched = households.select("code", "unit_path", "_action").with_columns(
             pl.col("code").replace_strict(ids, return_dtype=pl.Int64).alias("household_id"),

@@ -74,7 +74,11 @@ def not_reloaded(page: Any) -> bool:
 
 def test_officer_imports_watches_progress_commits_then_fixes_errors(
         page_as: Any, unit_tree: Any, make_user: Any, write_workbook: Any,  # noqa: F811
-        task_worker: Any, screenshot: Any, tmp_path: Path) -> None:  # noqa: F811
+        task_worker: Any, screenshot: Any, tmp_path: Path, monkeypatch: Any) -> None:  # noqa: F811
+    # 2,000 households commit in well under a second: the commit pauses 3 s after the households are written
+    # (the failpoint, in the worker thread), so that the page shows the bar standing part-way, as a large
+    # province's file does for minutes.
+    monkeypatch.setenv("GIAMNGHEO_IMPORT_FAILPOINT", f"after-households:{tmp_path / 'half-way'}:3")
     officer = make_user(role=Role.COMMUNE_OFFICER, unit=unit_tree.commune, first_name="Lan", last_name="Trần")
     page = page_as(officer)
     watcher = ProgressWatcher(page)
