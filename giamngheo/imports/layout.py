@@ -40,6 +40,7 @@ class LayoutError:
     # missing column is reported once, on the header row, and the rows are still checked for everything else.
     fatal: bool = False
     missing: tuple[str, ...] = ()  # the column names whose absence this error reports
+    header: str = ""  # the header the sheet should have had (for a missing column)
 
 
 @dataclass
@@ -133,7 +134,8 @@ def _require(mapped: MappedSheet, sheet: cols.Sheet, errors: list[LayoutError]) 
             errors.append(LayoutError(raw.title, raw.header_row, None, cols.column(sheet, names[0]).path, "",
                                       _("Thiếu cột %(labels)s ở dòng tiêu đề của trang “%(sheet)s”.")
                                       % {"labels": labels, "sheet": raw.title},
-                                      fatal=names[0] in ("id", cols.HOUSEHOLD_KEY), missing=names))
+                                      fatal=names[0] in ("id", cols.HOUSEHOLD_KEY), missing=names,
+                                      header=cols.column(sheet, names[0]).header))
 
 
 def detect(sheets: list[RawSheet]) -> Layout:

@@ -221,7 +221,8 @@ def validate_file(path: Path, *, actor: Any, on_progress: Callable[..., None] | 
     result.ignored_columns = layout.households.ignored + (layout.members.ignored if layout.kind == "two_sheets"
                                                           else [])
     layout_errors = pl.DataFrame(
-        [(e.sheet, e.row, "", e.column, e.field, e.value, e.message) for e in layout.errors],
+        # A missing column is named by the header it should have had; a duplicated one by its own.
+        [(e.sheet, e.row, e.header or e.value, e.column, e.field, e.value, e.message) for e in layout.errors],
         schema=FULL_ERROR_SCHEMA, orient="row")
     if any(e.fatal for e in layout.errors):
         result.errors = layout_errors
