@@ -200,8 +200,14 @@ def columns(sheet: Sheet) -> tuple[Column, ...]:
     )
 
 
+@cache
 def column(sheet: Sheet, name: str) -> Column:
     return next(c for c in columns(sheet) if c.name == name)
+
+
+@cache
+def _label_table(sheet: Sheet, name: str) -> dict[str, str]:
+    return dict(column(sheet, name).labels)
 
 
 @cache
@@ -232,4 +238,4 @@ def ethnicity_table() -> dict[str, str]:
 
 def label_of(sheet: Sheet, name: str, code: str) -> str:
     """The Vietnamese label written for a coded answer in the template and the export."""
-    return dict(column(sheet, name).labels).get(code, code)
+    return _label_table(sheet, name).get(code, code)
