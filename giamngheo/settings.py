@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "giamngheo.households",
     "giamngheo.reviews",
     "giamngheo.imports",
+    "giamngheo.support",
     "giamngheo.api",
 ]
 

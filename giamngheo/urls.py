@@ -11,6 +11,7 @@ urlpatterns = [
     path("nhat-ky/", include("giamngheo.core.urls")),
     path("ra-soat/", include("giamngheo.reviews.urls")),
     path("nhap-du-lieu/", include("giamngheo.imports.urls")),
+    path("", include("giamngheo.support.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("giamngheo.api.urls")),
 ]

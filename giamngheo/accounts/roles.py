@@ -30,32 +30,41 @@ class Perm:
     # Bring a file of households or of past recognised lists into the registry (issue 7). Also needs
     # household.edit on every unit the file touches.
     DATA_IMPORT = "data.import"
+    # Support given, assignments, escape registrations, resources and targets (issue 8). Reading them is
+    # support.view; support records and assignments name households, so they also follow household scope.
+    SUPPORT_VIEW = "support.view"
+    SUPPORT_EDIT = "support.edit"  # support records, assignments, escape registrations
+    RESOURCE_MANAGE = "resource.manage"  # money mobilised and spent, campaigns, pledges
+    TARGET_MANAGE = "target.manage"  # set and allocate targets
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HAMLET_SURVEYOR: frozenset(
-        {Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.CITIZEN_ID_VIEW}
+        {Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.CITIZEN_ID_VIEW,
+         Perm.SUPPORT_VIEW}
     ),
     Role.COMMUNE_OFFICER: frozenset(
         {
             Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.CITIZEN_ID_VIEW, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW,
-            Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.REVIEW_MANAGE, Perm.DATA_IMPORT,
+            Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.REVIEW_MANAGE, Perm.DATA_IMPORT, Perm.SUPPORT_VIEW,
+            Perm.SUPPORT_EDIT, Perm.RESOURCE_MANAGE, Perm.TARGET_MANAGE,
         }
     ),
     Role.COMMUNE_APPROVER: frozenset(
-        {Perm.HOUSEHOLD_VIEW, Perm.CITIZEN_ID_VIEW, Perm.AUDIT_VIEW, Perm.REVIEW_VIEW, Perm.REVIEW_APPROVE}
+        {Perm.HOUSEHOLD_VIEW, Perm.CITIZEN_ID_VIEW, Perm.AUDIT_VIEW, Perm.REVIEW_VIEW, Perm.REVIEW_APPROVE,
+         Perm.SUPPORT_VIEW}
     ),
     # Province staff work on figures, not on individual identities: citizen IDs stay masked.
     Role.PROVINCE_OFFICER: frozenset(
         {Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW, Perm.REVIEW_VIEW, Perm.USER_MANAGE,
-         Perm.DATA_IMPORT}
+         Perm.DATA_IMPORT, Perm.SUPPORT_VIEW, Perm.SUPPORT_EDIT, Perm.RESOURCE_MANAGE, Perm.TARGET_MANAGE}
     ),
-    Role.PROVINCE_VIEWER: frozenset({Perm.HOUSEHOLD_VIEW, Perm.REVIEW_VIEW}),
+    Role.PROVINCE_VIEWER: frozenset({Perm.HOUSEHOLD_VIEW, Perm.REVIEW_VIEW, Perm.SUPPORT_VIEW}),
     Role.SYSTEM_ADMIN: frozenset(
         {
             Perm.HOUSEHOLD_VIEW, Perm.HOUSEHOLD_EDIT, Perm.CITIZEN_ID_VIEW, Perm.UNIT_MANAGE, Perm.AUDIT_VIEW,
             Perm.REVIEW_VIEW, Perm.REVIEW_SURVEY, Perm.REVIEW_MANAGE, Perm.REVIEW_APPROVE, Perm.USER_MANAGE,
-            Perm.DATA_IMPORT,
+            Perm.DATA_IMPORT, Perm.SUPPORT_VIEW, Perm.SUPPORT_EDIT, Perm.RESOURCE_MANAGE, Perm.TARGET_MANAGE,
         }
     ),
 }

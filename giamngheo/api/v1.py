@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from giamngheo.api import auth, households, imports, units
+from giamngheo.api import auth, households, imports, resources, support, targets, units
 from giamngheo.api.errors import JsonParser, install_error_handlers
 from giamngheo.reviews import api as reviews_api
 
@@ -48,4 +48,7 @@ api.add_router("/auth", auth.router)
 api.add_router("/units", units.router)
 api.add_router("/households", households.router)
 api.add_router("/imports", imports.router)
+api.add_router("", support.router)  # /support/…, /assignments/…, /escape-registrations/…
+api.add_router("/resources", resources.router)  # also /resources/campaigns/…
+api.add_router("/targets", targets.router)
 api.add_router("", reviews_api.router)  # review: /review/…, /movements

@@ -49,6 +49,7 @@ from giamngheo.reviews.models import (
 )
 from giamngheo.reviews.services import CERTIFICATE_SUFFIX, certificate_holder
 from giamngheo.reviews.states import CaseState
+from giamngheo.reviews.status import status_spans_rebuild
 
 ON_LIST = ("poor", "near_poor")
 # The audit code each state change of a finished case is recorded under (as the services record it).
@@ -375,6 +376,7 @@ def review_history(ctx: DemoContext) -> None:
         counts["2025"] += _completed_cycle(ctx, commune, 2025, status_2025, households, records)
     if ctx.communes:
         _in_progress(ctx, ctx.communes[0])
+    status_spans_rebuild()
     ctx.summary.append((_("Rà soát"), _("định kỳ 2024: %(y2024)s hộ; 2025: %(y2025)s hộ (đã công nhận); 2026: đang "
                                         "rà soát") % {"y2024": format_number(counts["2024"]),
                                                       "y2025": format_number(counts["2025"])}))

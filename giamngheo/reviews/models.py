@@ -413,3 +413,58 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+class StatusSpan(models.Model):
+    """The ledger read as spans: household H was in class ``klass`` at the end of every year from
+    ``first_year`` to ``last_year`` (open when NULL) in ``series``. Derived from the live ledger entries by
+    ``reviews.status.status_spans_refresh`` after every ledger write, never written otherwise, so "poor at
+    the end of 2026 in this province" is one indexed range query instead of a pass over the whole ledger.
+
+    Only an entry that is the last of its year makes a span (an earlier entry of the same year was never
+    anyone's status at a year's end); ``entry`` names it.
+    """
+
+    household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="status_spans")
+    series = models.CharField(max_length=40)
+    klass = models.CharField(max_length=16, choices=LedgerClass.choices)
+    first_year = models.PositiveSmallIntegerField()
+    last_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="+")
+    standard_id = models.CharField(max_length=32)
+    unit_path = models.CharField(max_length=255)
+    area = models.CharField(max_length=8)
+    ethnic_minority = models.BooleanField(default=False)
+    no_working_capacity = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry"], name="status_span_entry_unique")]
+        indexes = [
+            # Lists walk a scope in (unit_path, household) order and stop after a page.
+            models.Index(fields=["series", "unit_path", "household"], name="status_span_list_idx"),
+            models.Index(fields=["household", "series", "first_year"], name="status_span_household_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.series} {self.first_year}–{self.last_year or ''}: {self.klass}"
+
+
+class CaseNeed(models.Model):
+    """One wish for support (``ReviewCase.wishes``) as a row, so the needs still unmet can be found by a
+    query. ``current`` marks the wishes of the household's latest surveyed case: a later survey replaces
+    what the household asked for. Rebuilt by ``reviews.needs.case_needs_refresh``."""
+
+    case = models.ForeignKey(ReviewCase, on_delete=models.CASCADE, related_name="needs")
+    household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=24)
+    stated_on = models.DateField()
+    year = models.PositiveSmallIntegerField()
+    current = models.BooleanField(default=True)
+    unit_path = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "code"], name="case_need_unique")]
+        indexes = [models.Index(fields=["household", "current"], name="case_need_household_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.code}"

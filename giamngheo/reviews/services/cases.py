@@ -24,6 +24,7 @@ from giamngheo.households.services import household_citizen_id_conflicts
 from giamngheo.reviews import engine
 from giamngheo.reviews.calendar import calendar_for
 from giamngheo.reviews.models import ReviewCase
+from giamngheo.reviews.needs import case_needs_refresh
 from giamngheo.reviews.services._common import (
     CAUSES,
     RECOGNISABLE,
@@ -128,6 +129,7 @@ def review_case_survey(
         case.refresh_from_db(fields=["version"])
         if complete:
             _write_registry(actor=actor, case=case, record=data)
+            case_needs_refresh([case.household_id])
             _move(actor=actor, case=case, to_state=CaseState.SURVEYED, action="giamngheo.review.case_surveyed")
         else:
             log_action(

@@ -25,6 +25,7 @@ from giamngheo.reviews.services._common import (
     _today,
     _user,
 )
+from giamngheo.reviews.status import status_spans_refresh
 
 
 def review_ledger_correct(
@@ -50,6 +51,7 @@ def review_ledger_correct(
             social_protection=entry.social_protection, no_working_capacity=entry.no_working_capacity,
             area=entry.area, commune_id=entry.commune_id, unit_path=entry.unit_path, recorded_by=_user(actor),
         )
+        status_spans_refresh([entry.household_id])
         log_action(
             actor=actor, action="giamngheo.review.ledger_corrected", object_type="ledger_entry",
             object_id=correction.pk, object_repr=f"{entry.household_id} {entry.year} {entry.standard_id}",
@@ -93,6 +95,7 @@ def review_household_remove(
                 _("Hộ %(code)s hiện không thuộc danh sách hộ nghèo, cận nghèo nào.") % {"code": household.code},
                 field="household",
             )
+        status_spans_refresh([household.pk])
         log_action(
             actor=actor, action="giamngheo.review.household_removed", object_type="household",
             object_id=household.code, object_repr=str(household), unit_path=household.unit_path,

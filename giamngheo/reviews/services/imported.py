@@ -39,6 +39,7 @@ from giamngheo.reviews import engine, ledger
 from giamngheo.reviews.categories import categories_of
 from giamngheo.reviews.models import CycleKind, Decision, LedgerClass, LedgerEntry, LedgerKind
 from giamngheo.reviews.services._common import _user
+from giamngheo.reviews.status import status_spans_refresh
 
 # The statuses a recognised list can give. ``removed`` is not one: leaving the register is the review's removal.
 IMPORTABLE_CLASSES = (LedgerClass.POOR, LedgerClass.NEAR_POOR, LedgerClass.AVERAGE, LedgerClass.NONE)
@@ -213,6 +214,7 @@ def ledger_entries_import(*, actor: Any, entries: pl.DataFrame) -> LedgerImport:
             unit_path=household.unit_path, recorded_by=user,
         ))
     counts["ledger_entries"] = insert_objects(rows)
+    status_spans_refresh(frame["household_id"].unique().to_list())
     return LedgerImport(counts, frame["household_id"].unique(maintain_order=True).to_list())
 
 

@@ -45,6 +45,7 @@ from giamngheo.reviews.services._common import (
     _user,
 )
 from giamngheo.reviews.states import CaseState
+from giamngheo.reviews.status import status_spans_refresh
 
 
 def _ledger_entries_for(*, actor: Any, case: ReviewCase, kind: str, year: int, effective_on: dt.date,
@@ -198,6 +199,7 @@ def review_cycle_recognise(
                                 effective_on=signed_on, decision=decision)
             _move(actor=actor, case=case, to_state=CaseState.RECOGNISED, action="giamngheo.review.case_recognised",
                   data={"decision": decision.pk, "class": case.proposed_class})
+        status_spans_refresh(case.household_id for case in cases)
         cycle.status, cycle.recognised_at, cycle.updated_by = CycleStatus.RECOGNISED, timezone.now(), _user(actor)
         cycle.save(update_fields=["status", "recognised_at", "updated_by", "updated_at"])
         log_action(

@@ -40,6 +40,7 @@ from giamngheo.reviews.services._common import (
 from giamngheo.reviews.services.cycles import _create_case, review_cycle_open
 from giamngheo.reviews.services.recognition import _decision_fields_errors, _issue, _ledger_entries_for
 from giamngheo.reviews.states import CaseState, check_transition
+from giamngheo.reviews.status import status_spans_refresh
 
 
 def _cycle_for_request(*, actor: Any, commune: AdminUnit, received_on: dt.date) -> ReviewCycle:
@@ -169,6 +170,7 @@ def review_request_decide(
                 ) from None
             entries = _ledger_entries_for(actor=actor, case=case, kind=LedgerKind.REGULAR, year=decided_on.year,
                                           effective_on=decided_on, decision=decision)
+            status_spans_refresh([case.household_id])
             _move(actor=actor, case=case, to_state=CaseState.RECOGNISED, action="giamngheo.review.case_recognised",
                   data={"decision": decision.pk, "class": case.proposed_class})
             national = next(e for e in entries if e.standard_id == case.cycle.national_standard)
