@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 class ImportKind(models.TextChoices):
     HOUSEHOLDS = "households", _("Hộ gia đình và thành viên")
     LEDGER = "ledger", _("Danh sách hộ nghèo, cận nghèo đã công nhận")
+    SUPPORT = "support", _("Hỗ trợ đã nhận của hộ")
 
 
 class ImportStatus(models.TextChoices):
@@ -77,6 +78,7 @@ class ImportedHousehold(models.Model):
         CREATED = "created", _("Thêm mới")
         UPDATED = "updated", _("Cập nhật")
         LEDGER = "ledger", _("Ghi sổ theo dõi")
+        SUPPORT = "support", _("Ghi hỗ trợ")
 
     job = models.ForeignKey(ImportJob, on_delete=models.PROTECT, related_name="households")
     household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")
