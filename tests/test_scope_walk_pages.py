@@ -22,6 +22,7 @@ from giamngheo.accounts.tokens import api_token_create
 from giamngheo.core.models import AuditEntry
 from giamngheo.imports.models import ImportJob, ImportKind
 from tests.reviews.conftest import cast, make_household, reviewed  # noqa: F401  (fixtures)
+from tests.support.walk_world import SUPPORT_SECRET, support_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 SECRET_HEAD = "Đinh Thị Kín Đáo"
 SECRET_CODE = "BIMAT-A-777"
 SECRET_CITIZEN_ID = "086199012345"
-SECRETS = (SECRET_HEAD, SECRET_CODE, SECRET_CITIZEN_ID, "Lò Văn Páo")
+SECRETS = (SECRET_HEAD, SECRET_CODE, SECRET_CITIZEN_ID, "Lò Văn Páo", SUPPORT_SECRET)
 
 
 def page_patterns() -> list[str]:
@@ -53,7 +54,8 @@ PARAM = re.compile(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 def fillings(template: str, values: dict[str, list[str]]) -> list[str]:
     """Every concrete path for ``template`` with the candidate values of each of its parameters."""
     names = [m.group(2) or m.group(3) for m in PARAM.finditer(template)]
-    choices = [values.get(name, ["1"]) for name in names]
+    # An id parameter the world does not name (``record_id``, ``target_pk``…) meets every object of commune A.
+    choices = [values.get(name, values["pk"] if name.endswith(("id", "pk")) else ["1"]) for name in names]
     paths = []
     for combo in itertools.product(*choices):
         parts = PARAM.split(template)
@@ -74,6 +76,8 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
     RoleGrant.objects.create(user=cast.outsider, role=Role.COMMUNE_APPROVER, unit=unit_tree.other_commune,
                              unit_path=unit_tree.other_commune.path)
     ids = [str(obj.pk) for obj in vars(reviewed).values()]
+    # Support given, assignments, resources, campaigns, targets of commune A (issue 8).
+    ids += [str(pk) for pk in support_objects(commune=unit_tree.commune, household=secret)]
     grant_ids = [str(pk) for pk in RoleGrant.objects.filter(user=cast.officer).values_list("pk", flat=True)]
     token_ids = [str(pk) for pk in ApiToken.objects.filter(user=cast.officer).values_list("pk", flat=True)]
     # An import job of commune A's officer, named after a secret: its pages must stay out of the outsider's reach.

@@ -17,11 +17,13 @@ from ninja.operation import PathView
 from giamngheo.api.v1 import api
 from giamngheo.core.models import AuditEntry
 from giamngheo.households.models import Household
+from tests.support.walk_world import SUPPORT_SECRET, support_objects
 
 pytestmark = pytest.mark.django_db
 
 # What of commune A's household must never reach the outsider: its code, names, citizen IDs.
-SECRETS = ("A-001", "Nguyễn Văn Ánh", "Trần Thị Bé", "086123456789", "086123456790", "*********789")
+SECRETS = ("A-001", "Nguyễn Văn Ánh", "Trần Thị Bé", "086123456789", "086123456790", "*********789",
+           SUPPORT_SECRET)
 # Path parameters: commune A's household and unit; any other object id gets a placeholder.
 PATH_VALUES = {"id": "A-001", "code": "86001"}
 OWN_ROUTES = {
@@ -65,6 +67,15 @@ def fill(template):
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: PATH_VALUES.get(m.group(1), "1"), template)
 
 
+def fills(template, ids):
+    """The template as ``fill`` makes it, then once per object id of commune A in every id parameter (support
+    records, assignments, resources, targets…), so a route that looks objects up by number meets real ones."""
+    paths = [fill(template)]
+    if re.search(r"<(?:\w+:)?\w*(id|pk)>", template):
+        paths += [re.sub(r"<(?:\w+:)?(\w*(?:id|pk))>", str(pk), template) for pk in ids]
+    return paths
+
+
 def test_the_walk_covers_every_endpoint():
     walked = {(m, t.replace("<", "{").replace(">", "}")) for m, t in api_routes()}
     documented = {
@@ -82,18 +93,19 @@ def test_outsider_gets_nothing_of_another_commune(
 ):
     client = api_client_for(outsider)
     body = json.dumps({**new_record(), "version": 1})
-    path = fill(template)
-    if template.endswith("auth/token"):
-        response = client.post(path, {"username": "x", "password": "y"}, content_type="application/json")
-    else:
-        response = client.generic(method, path, body, content_type="application/json")
-    text = text_of(response)
-    for secret in SECRETS:
-        assert secret not in text, f"{method} {path} leaked {secret!r}"
-    if "/households" in template and response.status_code == 200:
-        assert response.json()["count"] == 0, f"{method} {path} listed another commune's households"
-    elif "/households" in template:
-        assert response.status_code in (404, 405, 422), f"{method} {path} answered {response.status_code}"
+    ids = support_objects(commune=unit_tree.commune, household=household)
+    for path in fills(template, ids):
+        if template.endswith("auth/token"):
+            response = client.post(path, {"username": "x", "password": "y"}, content_type="application/json")
+        else:
+            response = client.generic(method, path, body, content_type="application/json")
+        text = text_of(response)
+        for secret in SECRETS:
+            assert secret not in text, f"{method} {path} leaked {secret!r}"
+        if "/households" in template and response.status_code == 200:
+            assert response.json()["count"] == 0, f"{method} {path} listed another commune's households"
+        elif "/households" in template:
+            assert response.status_code in (404, 405, 422), f"{method} {path} answered {response.status_code}"
     stored = Household.objects.get(pk=household.pk)
     assert (stored.version, stored.deleted_at, stored.income) == (1, None, 1_200_000)
     assert not AuditEntry.objects.filter(actor=outsider, unit_path__startswith=unit_tree.commune.path).exists()
