@@ -18,7 +18,7 @@ from giamngheo.households.models import Member
 from giamngheo.imports import services
 from giamngheo.imports.models import ImportedHousehold, ImportKind, ImportStatus
 from giamngheo.reviews import ledger
-from giamngheo.reviews.models import Decision, LedgerEntry, LedgerKind
+from giamngheo.reviews.models import Decision, LedgerEntry, LedgerKind, StatusSpan
 from giamngheo.standards.definition import get_standard
 from tests.reviews.conftest import make_household  # noqa: F401  (fixture)
 
@@ -115,6 +115,9 @@ def test_a_list_becomes_import_entries_with_its_decision_and_reimporting_it_chan
     assert poor.ethnic_minority is True  # the head is Thái: the snapshot comes from the stored household
     near = LedgerEntry.objects.get(household=households["H2"])
     assert (near.klass, near.ethnic_minority, near.decision) == ("near_poor", False, decision)
+    # The lists read the status spans (docs/adr/0008): the import refreshed them with the entries.
+    assert set(StatusSpan.objects.values_list("entry_id", "first_year", "last_year", "klass")) == {
+        (poor.pk, 2025, None, "poor"), (near.pk, 2025, None, "near_poor")}
     assert set(ImportedHousehold.objects.filter(job=job).values_list("household__code", "action")) == {
         ("H1", "ledger"), ("H2", "ledger")}
     batch = AuditEntry.objects.get(action="giamngheo.import.committed", object_id=str(job.public_id))

@@ -9,7 +9,7 @@ import pytest
 
 from giamngheo.core.errors import ApplicationError, ValidationFailed
 from giamngheo.reviews import selectors, services
-from giamngheo.reviews.models import Certificate, CycleKind, LedgerEntry, RequestStatus
+from giamngheo.reviews.models import Certificate, CycleKind, LedgerEntry, RequestStatus, StatusSpan
 from giamngheo.reviews.states import CaseState
 
 from .conftest import survey
@@ -54,6 +54,8 @@ def test_form_01_deadline_is_fifteen_days_and_overdue_is_flagged(unit_tree, cast
     assert decided.status == RequestStatus.RECOGNISED
     entry = LedgerEntry.objects.get(household=household)
     assert (entry.year, entry.klass, entry.effective_on, entry.kind) == (2026, "poor", dt.date(2026, 3, 16), "regular")
+    span = StatusSpan.objects.get(household=household)  # the decision refreshed the status spans (docs/adr/0008)
+    assert (span.entry_id, span.first_year, span.last_year, span.klass) == (entry.pk, 2026, None, "poor")
     certificate = Certificate.objects.get(household=household)
     assert certificate.number == "1/GCN-HN.HCN" and certificate.issued_on == dt.date(2026, 3, 16)
     case.refresh_from_db()
