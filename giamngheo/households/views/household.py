@@ -12,6 +12,7 @@ from giamngheo.accounts import scope
 from giamngheo.accounts.roles import Perm
 from giamngheo.households import selectors
 from giamngheo.households.views.present import household_fact_groups, member_facts
+from giamngheo.support.views.records_panel import household_support_panel
 
 
 def _lang() -> str:
@@ -35,4 +36,6 @@ def household_detail(request: HttpRequest, code: str) -> HttpResponse:
         "show_ids": show_ids,
         "classifications": selectors.household_classification_view(household=household, user=user, lang=_lang()),
         "can_edit": scope.allows(user, Perm.HOUSEHOLD_EDIT, household.unit_path),
+        # Support received year by year beside the status, who helps, the escape registration (issue 8).
+        "support": household_support_panel(user=user, household=household),
     })
