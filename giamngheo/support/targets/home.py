@@ -10,6 +10,8 @@ from django.utils.http import urlencode
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import scope_queryset
 from giamngheo.support.models import Target
+from giamngheo.support.targets.achievement import is_off_track
+from giamngheo.support.targets.measure import Measurer
 
 
 def _off_track_url(year: int) -> str:
@@ -22,10 +24,9 @@ def _off_track_url(year: int) -> str:
 
 def targets_home_card(*, user: Any, year: int) -> dict[str, Any]:
     """``total``: live targets in the user's scope whose period covers ``year`` (baseline_year < year ≤
-    target_year); ``off_track``: how many of them the achievement code flags; ``url``: the off-track list."""
-    from giamngheo.support.targets.achievement import is_off_track
-
+    target_year); ``off_track``: how many of them ``targets.achievement`` flags off track in ``year``; ``url``: the off-track list."""
     targets = list(scope_queryset(Target.objects.filter(deleted_at__isnull=True), user, Perm.SUPPORT_VIEW)
                    .filter(baseline_year__lt=year, target_year__gte=year))
-    off_track = sum(1 for target in targets if is_off_track(target, year))
+    measurer = Measurer()  # targets of one unit share each year's statuses
+    off_track = sum(1 for target in targets if is_off_track(target, year, measurer))
     return {"total": len(targets), "off_track": off_track, "url": _off_track_url(year)}

@@ -1,0 +1,121 @@
+"""Statuses at the end of a year measured on a target's standard.
+
+A target names the standard it was set under; its achievement is measured on that standard even when the
+ledger's statuses of the year were recognised under another one (the national series chains 2022-2025 → 2026 →
+2027-2030, a province's local series its own). For each household of the unit, the status at the end of the year
+in the target's series (``StatusSpan``):
+
+* on the target's standard already: the ledger's class, as recognised;
+* on another standard: the class is re-derived from the survey record that produced the ledger entry
+  (``entry.case.survey_record``) by the standards engine's bulk path, all such households in one batch;
+* no survey record, an invalid one, or a class the target's standard cannot determine (an answer it needs is
+  missing): *unmeasurable*, counted apart and left out of the figure, never guessed.
+
+Households that left the register (class ``removed``) count nowhere. The ledger's own figure (each household's
+class under the standard of its entry) is kept beside it for reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.db.models import QuerySet
+
+from giamngheo.reviews.models import StatusSpan
+from giamngheo.reviews.status import at_end_of
+
+REMOVED = "removed"
+_FLAGS = ("ethnic_minority", "no_working_capacity")
+_SCHEMA: dict[str, Any] = {"household_id": pl.Int64, "klass": pl.String, "ethnic_minority": pl.Boolean,
+                           "no_working_capacity": pl.Boolean}
+
+
+def series_of(standard_id: str) -> str:
+    from giamngheo.reviews.engine import series_of as engine_series_of
+
+    return engine_series_of(standard_id)
+
+
+def spans_at(*, unit_path: str, year: int, series: str) -> QuerySet[StatusSpan]:
+    """Spans effective at the end of ``year`` for the live registry households under the unit."""
+    return StatusSpan.objects.filter(at_end_of(year), series=series, unit_path__startswith=unit_path,
+                                     household__deleted_at__isnull=True).exclude(klass=REMOVED)
+
+
+def rederive(rows: list[tuple[int, str, bool, bool, Any]], standard_id: str) -> tuple[pl.DataFrame, int]:
+    """Classes under ``standard_id`` of households given as ``(household_id, ledger class, ethnic_minority,
+    no_working_capacity, survey_record)``: one engine batch. Returns the frame of the households derived
+    (``household_id, klass, ethnic_minority, no_working_capacity``) and how many could not be."""
+    from giamngheo.standards.api import evaluate_frames
+    from giamngheo.standards.definition import get_standard
+    from giamngheo.standards.record import validate_record
+
+    # The record's ``id`` only names it; a case stores the household code there, older records may lack it.
+    records = [(row, {**row[4], "id": row[4].get("id") or str(row[0])}) for row in rows
+               if isinstance(row[4], dict) and row[4]]
+    checked = [(row, record) for row, record in records if not validate_record(record)]
+    valid = [row for row, _record in checked]
+    if not valid:
+        return pl.DataFrame(schema=_SCHEMA), len(rows)
+    results, _members = evaluate_frames([record for _row, record in checked], get_standard(standard_id))
+    frame = pl.DataFrame(
+        {"household_id": [r[0] for r in valid], "klass": results["class"],
+         "ethnic_minority": [bool(r[2]) for r in valid], "no_working_capacity": [bool(r[3]) for r in valid]},
+        schema=_SCHEMA).filter(pl.col("klass").is_not_null() & (pl.col("klass") != "undetermined"))
+    return frame, len(rows) - frame.height
+
+
+@dataclass(frozen=True)
+class StatusSet:
+    """The statuses of a unit's households at the end of ``year`` on ``standard_id``.
+
+    ``direct``: the spans already on the standard (a queryset, counted in the database); ``rederived``: the
+    households re-derived from their survey records (a frame); ``unmeasurable``: how many could not be.
+    ``ledger``: all spans of the year in the series, whatever their standard (the ledger's own figure)."""
+
+    standard_id: str
+    direct: QuerySet[StatusSpan]
+    ledger: QuerySet[StatusSpan]
+    rederived: pl.DataFrame
+    unmeasurable: int
+    ledger_standards: tuple[str, ...]
+
+    @property
+    def rederived_count(self) -> int:
+        return self.rederived.height
+
+    def count(self, classes: tuple[str, ...], **flags: bool) -> int:
+        direct = self.direct.filter(klass__in=classes, **flags).count()
+        frame = self.rederived.filter(pl.col("klass").is_in(list(classes)))
+        for name, value in flags.items():
+            frame = frame.filter(pl.col(name) == value)
+        return direct + frame.height
+
+    def ledger_count(self, classes: tuple[str, ...], **flags: bool) -> int:
+        return self.ledger.filter(klass__in=classes, **flags).count()
+
+    def direct_households(self, classes: tuple[str, ...]) -> QuerySet[Any]:
+        return self.direct.filter(klass__in=classes).values("household_id")
+
+    def ledger_households(self, classes: tuple[str, ...]) -> QuerySet[Any]:
+        return self.ledger.filter(klass__in=classes).values("household_id")
+
+    def rederived_chunks(self, classes: tuple[str, ...], size: int) -> Iterator[list[int]]:
+        ids = self.rederived.filter(pl.col("klass").is_in(list(classes)))["household_id"].to_list()
+        for start in range(0, len(ids), size):
+            yield ids[start:start + size]
+
+
+def status_set(*, unit_path: str, year: int, standard_id: str) -> StatusSet:
+    """The statuses of the unit's households at the end of ``year`` measured on ``standard_id``."""
+    spans = spans_at(unit_path=unit_path, year=year, series=series_of(standard_id))
+    direct = spans.filter(standard_id=standard_id)
+    other = (spans.exclude(standard_id=standard_id)
+             .values_list("household_id", "klass", *_FLAGS, "entry__case__survey_record"))
+    rederived, unmeasurable = rederive(list(other), standard_id)
+    standards = tuple(sorted(set(spans.order_by().values_list("standard_id", flat=True).distinct())))
+    return StatusSet(standard_id=standard_id, direct=direct, ledger=spans, rederived=rederived,
+                     unmeasurable=unmeasurable, ledger_standards=standards)

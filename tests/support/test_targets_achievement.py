@@ -1,0 +1,204 @@
+"""Achievement figures against direct counts on a fixed data set (ledger statuses written by ``set_status``,
+support records through the ORM), including a target set under one standard and measured in a year reviewed
+under another."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from giamngheo.reviews.engine import series_of
+from giamngheo.reviews.models import LedgerEntry, ReviewCase, ReviewCycle
+from giamngheo.reviews.status import status_spans_refresh
+from giamngheo.support.indicators import INDICATORS
+from giamngheo.support.models import SupportKind, SupportRecord, Target
+from giamngheo.support.targets.achievement import (
+    NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
+    achievement,
+    least_squares_at,
+    planned,
+)
+from tests.reviews.conftest import survey
+
+
+def _target(unit: Any, indicator: str, value: str, *, baseline: int = 2022, target_year: int = 2025,
+            standard: str = "2022-2025", annual: bool = False) -> Target:
+    return Target.objects.create(unit=unit, unit_path=unit.path, indicator=indicator, standard_id=standard,
+                                 baseline_year=baseline, target_year=target_year, value=Decimal(value),
+                                 annual=annual, source_document="NQ 12/NQ-HĐND")
+
+
+@pytest.fixture
+def ten(unit_tree: Any, make_household: Any, set_status: Any) -> list[Any]:
+    """Ten households of commune A: poor 4 → 3 → 3 over 2022–2024, one of them an ethnic-minority household
+    without working capacity; two near-poor throughout."""
+    households = [make_household(unit_tree.hamlet, code=f"T{i}", ethnicity="Thái" if i == 0 else "Kinh")
+                  for i in range(10)]
+    for year, poor in ((2022, 4), (2023, 3), (2024, 3)):
+        for i, household in enumerate(households):
+            klass = "poor" if i < poor else ("near_poor" if i < 6 else "none")
+            set_status(household, year, klass, ethnic_minority=i == 0, no_working_capacity=i == 0)
+    return households
+
+
+def test_level_rate_actual_plan_percent_projection(unit_tree: Any, ten: list[Any]) -> None:
+    result = achievement(_target(unit_tree.commune, "poverty_rate", "10"), year=2024)
+    # Direct count: 3 poor of 10 registry households at the end of 2024; baseline 2022: 4 of 10.
+    assert result.actual == Decimal(30)
+    assert result.baseline == Decimal(40)
+    assert result.planned == Decimal(10)
+    assert result.percent_of_plan == Decimal(10) / Decimal(30) * 100  # (30 − 40) / (10 − 40)
+    # Least squares through (2022, 40), (2023, 30), (2024, 30): slope −5, 2025 → 23,33 %.
+    assert result.projection is not None and abs(result.projection - Decimal("23.333333")) < Decimal("0.0001")
+    assert result.status == OFF_TRACK
+    assert result.reason == "Dự báo năm 2025: 23,33 %, cao hơn chỉ tiêu 10,00 %."
+
+
+def test_default_year_is_latest_with_data_and_on_track_when_trend_meets_target(unit_tree: Any,
+                                                                                 ten: list[Any]) -> None:
+    result = achievement(_target(unit_tree.commune, "poverty_rate", "25"))
+    assert result.year == 2024
+    assert result.status == ON_TRACK
+    assert result.reason == "Dự báo năm 2025: 23,33 %, đạt chỉ tiêu 25,00 %."
+
+
+def test_change_in_points_annual(unit_tree: Any, ten: list[Any]) -> None:
+    result = achievement(_target(unit_tree.commune, "poverty_rate_change", "-10", annual=True), year=2024)
+    assert result.actual == Decimal(-10)  # 30 % − 40 %
+    assert result.planned == Decimal(-20)  # −10 × 2 years
+    assert result.percent_of_plan == Decimal(50)
+    assert result.projection is not None and abs(result.projection - Decimal("-16.666667")) < Decimal("0.0001")
+    assert result.off_track  # plan of 2025: −30 points
+    assert "cao hơn chỉ tiêu -30,00 điểm %" in result.reason
+
+
+def test_reduction_of_poor_households_compounds(unit_tree: Any, ten: list[Any]) -> None:
+    target = _target(unit_tree.commune, "poor_reduction_pct", "20", annual=True)
+    result = achievement(target, year=2024)
+    assert result.actual == Decimal(25)  # (4 − 3) / 4
+    assert result.planned == Decimal("36")  # 1 − 0,8²
+    assert result.percent_of_plan is not None and abs(result.percent_of_plan - Decimal("69.444")) < Decimal("0.001")
+    assert planned(target, INDICATORS["poor_reduction_pct"], 2025) == Decimal("48.8")
+
+
+def test_near_poor_ethnic_minority_and_no_working_capacity(unit_tree: Any, ten: list[Any]) -> None:
+    near = achievement(_target(unit_tree.commune, "near_poverty_rate", "5"), year=2024)
+    assert near.actual == Decimal(30)  # households 3, 4, 5
+    minority = achievement(_target(unit_tree.commune, "ethnic_minority_poverty_rate", "50"), year=2024)
+    assert minority.actual == Decimal(100)  # the one Thái household, poor
+    capacity = achievement(_target(unit_tree.commune, "poor_no_working_capacity", "0"), year=2024)
+    assert capacity.actual == Decimal(1)
+    assert capacity.reason.startswith("Dự báo năm 2025: 1 hộ")
+
+
+def test_target_year_reached_compares_actual(unit_tree: Any, ten: list[Any]) -> None:
+    result = achievement(_target(unit_tree.commune, "poverty_rate", "35", target_year=2024), year=2030)
+    assert result.year == 2024
+    assert result.status == ON_TRACK
+    assert result.reason == "Năm 2024: 30,00 %, đạt chỉ tiêu 35,00 %."
+
+
+def test_no_data_in_the_period(unit_tree: Any, ten: list[Any]) -> None:
+    result = achievement(_target(unit_tree.other_commune, "poverty_rate", "1"))
+    assert result.status == NO_DATA
+    assert result.actual is None
+
+
+def test_support_counts_cumulate_over_the_period(unit_tree: Any, ten: list[Any]) -> None:
+    housing = SupportKind.objects.get(code="housing_new")
+    jobs = SupportKind.objects.get(code="job_placement")
+    for household, kind, year in ((ten[0], housing, 2023), (ten[1], housing, 2024), (ten[2], housing, 2024),
+                                  (ten[3], jobs, 2024), (ten[4], housing, 2022)):
+        SupportRecord.objects.create(household=household, unit_path=household.unit_path, kind=kind,
+                                     given_on=dt.date(year, 5, 1), year=year, provider_type="state_agency")
+    result = achievement(_target(unit_tree.commune, "support:housing_new", "6"), year=2024)
+    assert result.actual == Decimal(3)  # 2023 and 2024; the baseline year's house is before the period
+    assert result.planned == Decimal(4)  # 6 × 2/3
+    assert result.percent_of_plan == Decimal(75)
+    # Cumulative (2022, 0), (2023, 1), (2024, 3): slope 1,5 → 2025: 4,33 < 6.
+    assert result.off_track
+    jobs_result = achievement(_target(unit_tree.commune, "jobs_created", "1", annual=True), year=2024)
+    assert jobs_result.actual == Decimal(1)
+
+
+def test_least_squares_with_two_points_is_the_single_change() -> None:
+    assert least_squares_at([(2022, Decimal(4)), (2023, Decimal(3))], 2025) == Decimal(1)
+    assert least_squares_at([(2022, Decimal(4))], 2025) is None
+
+
+# --- measured on the target's standard ---------------------------------------------------------------
+
+
+def _reviewed(household: Any, year: int, standard: str, klass: str, record: dict[str, Any] | None) -> None:
+    """A ledger entry of ``year`` under ``standard`` produced by a case holding ``record``."""
+    case = None
+    if record is not None:
+        cycle, _created = ReviewCycle.objects.get_or_create(
+            commune=household.commune, kind="periodic", year=year, month=0,
+            defaults={"unit_path": household.commune.path, "opens_on": dt.date(year, 9, 1),
+                      "closes_on": dt.date(year, 12, 15), "standards": [standard]})
+        case = ReviewCase.objects.create(cycle=cycle, household=household, unit_path=household.unit_path,
+                                         source="listed", survey_record=record, survey_complete=True)
+    LedgerEntry.objects.create(household=household, year=year, standard_id=standard, series=series_of(standard),
+                               kind="periodic", klass=klass, effective_on=dt.date(year, 12, 10), case=case,
+                               area=household.area, commune_id=household.commune_id, unit_path=household.unit_path)
+    status_spans_refresh([household.pk])
+
+
+@pytest.fixture
+def reviewed_2026(unit_tree: Any, make_household: Any) -> list[Any]:
+    """Five households of commune A reviewed in 2026 under the 2026 standard:
+    S0 poor (income 1,2 M, 5 deprivations) · S1 average (income 1,8 M, 5 deprivations: poor under 2027-2030's
+    2,2 M line) · S2 poor with no survey record · S3 poor whose record has no income · S4 never reviewed."""
+    households = [make_household(unit_tree.hamlet, code=f"S{i}") for i in range(5)]
+    for i, household in enumerate(households):
+        household.refresh_from_db()  # commune loaded for the cycle
+        households[i] = household
+    poor = survey("poor", reference_date="2026-10-01")
+    between = survey("poor", reference_date="2026-10-01")
+    between["income"] = 1_800_000
+    no_income = survey("poor", reference_date="2026-10-01")
+    no_income["income"] = None
+    _reviewed(households[0], 2026, "2026", "poor", poor)
+    _reviewed(households[1], 2026, "2026", "average", between)
+    _reviewed(households[2], 2026, "2026", "poor", None)
+    _reviewed(households[3], 2026, "2026", "poor", no_income)
+    return households
+
+
+def test_target_under_2022_2025_measured_in_2026_rederives_from_survey_records(unit_tree: Any,
+                                                                               reviewed_2026: list[Any]) -> None:
+    target = _target(unit_tree.commune, "poverty_rate", "10", baseline=2025, target_year=2027)
+    result = achievement(target, year=2026)
+    measurement = result.measurement
+    assert measurement is not None
+    # Re-derived under 2022-2025: S0 poor, S1 average; S2 (no record) and S3 (no income) cannot be measured.
+    assert (measurement.numerator, measurement.denominator) == (1, 5)
+    assert result.actual == Decimal(20)
+    assert measurement.rederived == 2
+    assert result.unmeasurable == 2
+    assert "2 hộ không đo được theo chuẩn của chỉ tiêu" in result.unmeasurable_note
+    # The ledger's own figure under the 2026 standard: S0, S2, S3 poor.
+    assert measurement.ledger_value == Decimal(60)
+    assert measurement.ledger_standards == ("2026",)
+
+
+def test_target_under_2027_2030_counts_an_income_between_the_two_lines_as_poor(unit_tree: Any,
+                                                                             reviewed_2026: list[Any]) -> None:
+    target = _target(unit_tree.commune, "poverty_rate", "10", standard="2027-2030", baseline=2025,
+                     target_year=2030)
+    measurement = achievement(target, year=2026).measurement
+    assert measurement is not None
+    assert measurement.numerator == 2  # S0 and S1 (1,8 M ≤ 2,2 M, 4 deprivations ≥ 3)
+
+
+def test_entries_on_the_targets_standard_are_used_as_recognised(unit_tree: Any, reviewed_2026: list[Any]) -> None:
+    target = _target(unit_tree.commune, "poverty_rate", "10", standard="2026", baseline=2025, target_year=2026)
+    measurement = achievement(target, year=2026).measurement
+    assert measurement is not None
+    assert (measurement.numerator, measurement.rederived, measurement.unmeasurable) == (3, 0, 0)
