@@ -246,11 +246,13 @@ def campaign_progress(*, campaign: Campaign) -> CampaignProgress:
     receipts = ResourceEntry.objects.filter(_received(), campaign=campaign)
     received_per_pledge = receipts.filter(pledge=OuterRef("pk")).values("pledge").annotate(t=Sum("amount")) \
         .values("t")
-    pledges = _live(campaign.pledges.all()).annotate(
-        received=Coalesce(Subquery(received_per_pledge, output_field=IntegerField()), 0),
-    ).annotate(outstanding=F("amount") - F("received")).order_by("pledged_on", "id")
-    totals = pledges.aggregate(pledged=Coalesce(Sum("amount"), 0),
-                               outstanding=Coalesce(Sum(Greatest(F("outstanding"), Value(0))), 0))
+    received = Coalesce(Subquery(received_per_pledge, output_field=IntegerField()), 0)
+    live_pledges = _live(campaign.pledges.all())
+    pledges = live_pledges.annotate(received=received, outstanding=F("amount") - received).order_by("pledged_on", "id")
+    # The expression is repeated rather than naming the annotation: an aggregate over an annotation alias inside
+    # GREATEST is written by Django as a bare column name the outer query does not have.
+    totals = live_pledges.aggregate(pledged=Coalesce(Sum("amount"), 0),
+                                    outstanding=Coalesce(Sum(Greatest(F("amount") - received, Value(0))), 0))
     money = receipts.aggregate(
         received=Coalesce(Sum("amount"), 0),
         on_pledges=Coalesce(Sum("amount", filter=Q(pledge__isnull=False, pledge__deleted_at__isnull=True)), 0),
