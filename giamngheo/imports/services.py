@@ -118,6 +118,11 @@ def run_validation(job: ImportJob) -> ImportJob:
 
             result = ledger.validate_ledger_file(storage.upload_path(job.public_id), actor=job.created_by,
                                                  on_progress=progress.set)
+        elif job.kind == ImportKind.SUPPORT:
+            from giamngheo.imports import support
+
+            result = support.validate_support_file(storage.upload_path(job.public_id), actor=job.created_by,
+                                                   on_progress=progress.set)
         else:
             result = validate_file(storage.upload_path(job.public_id), actor=job.created_by, on_progress=progress.set)
     except (ReadError, ValueError) as exc:
@@ -126,6 +131,10 @@ def run_validation(job: ImportJob) -> ImportJob:
     errors.write_parquet(folder / storage.ERRORS_PARQUET)
     if job.kind == ImportKind.LEDGER:
         result.entries.write_parquet(folder / storage.LEDGER_PARQUET)
+    elif job.kind == ImportKind.SUPPORT:
+        from giamngheo.imports.support import SUPPORT_PARQUET
+
+        result.entries.write_parquet(folder / SUPPORT_PARQUET)
     else:
         result.households.write_parquet(folder / storage.HOUSEHOLDS_PARQUET)
         result.members.write_parquet(folder / storage.MEMBERS_PARQUET)
@@ -296,6 +305,12 @@ def run_commit(job: ImportJob) -> ImportJob:
 
             counts = ledger.commit_ledger(job=job, actor=actor, entries=pl.read_parquet(folder / storage.LEDGER_PARQUET),
                                           progress=progress.set, audit=lambda c: _audit_commit(job, actor, c, {}))
+        elif job.kind == ImportKind.SUPPORT:
+            from giamngheo.imports import support
+
+            counts = support.commit_support(
+                job=job, actor=actor, entries=pl.read_parquet(folder / support.SUPPORT_PARQUET),
+                progress=progress.set, audit=lambda c: _audit_commit(job, actor, c, {}))
         else:
             households = pl.read_parquet(folder / storage.HOUSEHOLDS_PARQUET)
             members = pl.read_parquet(folder / storage.MEMBERS_PARQUET)

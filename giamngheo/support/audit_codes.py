@@ -10,6 +10,8 @@ CODES = {
     "giamngheo.support.record_created": _("Ghi nhận hỗ trợ cho hộ"),
     "giamngheo.support.record_updated": _("Sửa thông tin hỗ trợ cho hộ"),
     "giamngheo.support.record_deleted": _("Xoá thông tin hỗ trợ cho hộ"),
+    "giamngheo.support.records_imported": _("Nhập hỗ trợ cho hộ từ tệp"),
+    "giamngheo.support.records_exported": _("Xuất danh sách hỗ trợ cho hộ"),
     "giamngheo.support.assignment_created": _("Phân công giúp đỡ hộ"),
     "giamngheo.support.assignment_updated": _("Sửa phân công giúp đỡ hộ"),
     "giamngheo.support.assignment_ended": _("Kết thúc phân công giúp đỡ hộ"),
@@ -43,6 +45,7 @@ OBJECT_TYPES = {
     "campaign": _("Đợt vận động"),
     "pledge": _("Đăng ký ủng hộ"),
     "target": _("Chỉ tiêu"),
+    "support_list": _("Danh sách hộ (hỗ trợ)"),
 }
 
 
