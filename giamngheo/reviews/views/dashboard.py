@@ -77,10 +77,14 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in user starts: a hamlet surveyor on the households to survey, everyone else on the
-    registry."""
+    """Where a signed-in user starts: a hamlet surveyor on the households to survey; a user who may read support
+    and households on the overview "Tổng quan" (``support.views.home``); anyone else on the registry."""
+    from giamngheo.support.views.home import home_units, support_home
+
     if selectors.is_surveyor_only(user=request.user):
         return redirect("reviews:my_cases")
+    if home_units(request.user) or paths_for(request.user, Perm.SUPPORT_VIEW) == ["/"]:
+        return support_home(request)
     return redirect("households:list")
 
 

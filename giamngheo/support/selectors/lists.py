@@ -51,6 +51,7 @@ from django.utils.translation import gettext as _
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import require, scope_q
+from giamngheo.core.formatting import format_money
 from giamngheo.households.models import Household
 from giamngheo.households.views.paging import keyset_page
 from giamngheo.reviews.forms import CAUSE_LABELS, WISH_LABELS
@@ -90,6 +91,10 @@ class SupportYear:
     count: int = 0
     money: int = 0
     kinds: list[str] = field(default_factory=list)
+
+    @property
+    def money_text(self) -> str:
+        return format_money(self.money) if self.money else ""
 
 
 @dataclass

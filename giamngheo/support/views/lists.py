@@ -1,7 +1,238 @@
-"""Pages: lists (filled in by issue 8's work)."""
+"""Pages: the four support lists (``/ho-tro/danh-sach/<slug>/``) with their filters, keyset pages and the Excel
+export of a whole list; the home page ``/`` is ``views.home`` (wired in ``giamngheo/urls.py``)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import io
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from giamngheo.accounts.roles import Perm
+from giamngheo.accounts.scope import allows, paths_for
+from giamngheo.accounts.unit_home import user_home_path
+from giamngheo.core.audit import log_action
+from giamngheo.core.exports import FORMATS, xlsx_cell, xlsx_row
+from giamngheo.core.formatting import format_date
+from giamngheo.geo.models import AdminUnit
+from giamngheo.households.templatetags.household_tags import class_label
+from giamngheo.households.views.paging import small_int
+from giamngheo.households.views.units import communes_for
+from giamngheo.support.models import HelperType
+from giamngheo.support.selectors import lists
+
+PAGE_SIZE = 50
+NOT_FOUND = gettext_lazy("Không tìm thấy hoặc bạn không có quyền truy cập.")
+
+TITLES = {
+    lists.NO_SUPPORT: gettext_lazy("Hộ nghèo, cận nghèo chưa được hỗ trợ"),
+    lists.UNMET_NEEDS: gettext_lazy("Hộ có nhu cầu hỗ trợ chưa được đáp ứng"),
+    lists.OVERDUE_ASSIGNMENTS: gettext_lazy("Phân công giúp đỡ quá hạn"),
+    lists.ESCAPED: gettext_lazy("Hộ đã thoát nghèo, thoát cận nghèo"),
+}
+RULES = {
+    lists.NO_SUPPORT: gettext_lazy(
+        "Hộ nghèo, cận nghèo vào cuối năm %(year)s chưa nhận hỗ trợ nào trong năm %(year)s (từ 01/01 đến 31/12)."),
+    lists.UNMET_NEEDS: gettext_lazy(
+        "Hộ nghèo, cận nghèo vào cuối năm %(year)s có nhu cầu đã nêu khi rà soát (lần khảo sát gần nhất) mà chưa "
+        "nhận loại hỗ trợ đáp ứng nhu cầu đó kể từ ngày nêu, tính đến 31/12/%(year)s."),
+    lists.OVERDUE_ASSIGNMENTS: gettext_lazy(
+        "Hộ còn nghèo, cận nghèo vào cuối năm %(year)s có người, đơn vị được phân công giúp đỡ với năm phấn đấu "
+        "thoát nghèo trước năm %(year)s và chưa kết thúc phân công."),
+    lists.ESCAPED: gettext_lazy(
+        "Hộ nghèo vào cuối năm %(previous)s đã là hộ cận nghèo, có mức sống trung bình hoặc không thuộc diện nào "
+        "vào cuối năm %(year)s (thoát cận nghèo: từ cận nghèo sang trung bình hoặc không thuộc diện nào); "
+        "kèm hỗ trợ hộ đã nhận trong ba năm %(first)s–%(year)s."),
+}
+
+
+class ListFilterForm(forms.Form):
+    """The list's query string: year, a unit in the user's scope, a class. A bad value is an error naming the
+    field, never a silently wider list."""
+
+    year = forms.IntegerField(label=gettext_lazy("Năm"), min_value=lists.YEAR_MIN, max_value=lists.YEAR_MAX,
+                              required=False)
+    unit = forms.ModelChoiceField(label=gettext_lazy("Địa bàn"), queryset=AdminUnit.objects.none(),
+                                  required=False, empty_label=gettext_lazy("Tất cả địa bàn của tôi"))
+    klass = forms.ChoiceField(label=gettext_lazy("Phân loại"), required=False)
+
+    def __init__(self, data: Any, *, user: Any, slug: str) -> None:
+        super().__init__(data)
+        self.slug = slug
+        unit_field: Any = self.fields["unit"]
+        unit_field.queryset = units_for(user)
+        unit_field.error_messages["invalid_choice"] = _(
+            "Xã/phường đã chọn không có hoặc không thuộc địa bàn của bạn.")
+        klass_field: Any = self.fields["klass"]
+        if slug == lists.ESCAPED:
+            klass_field.label = _("Thoát khỏi")
+            klass_field.choices = [("", _("Hộ nghèo (thoát nghèo)")), ("near_poor", _("Hộ cận nghèo (thoát cận nghèo)"))]
+        else:
+            klass_field.choices = [("", _("Hộ nghèo và hộ cận nghèo")), ("poor", class_label("poor")),
+                                   ("near_poor", class_label("near_poor"))]
+        self.fields["year"].error_messages.update({
+            "invalid": _("Năm phải là một số, ví dụ %(year)s.") % {"year": timezone.localdate().year},
+            "min_value": _("Năm phải từ %(min)d đến %(max)d.") % {"min": lists.YEAR_MIN, "max": lists.YEAR_MAX},
+            "max_value": _("Năm phải từ %(min)d đến %(max)d.") % {"min": lists.YEAR_MIN, "max": lists.YEAR_MAX},
+        })
+        self.fields["klass"].error_messages["invalid_choice"] = _("Phân loại đã chọn không có trong danh sách.")
+
+    def clean_unit(self) -> AdminUnit | None:
+        # A number too long for an id is "not one of the choices", not a database error.
+        raw = self.data.get("unit")
+        if raw and small_int(str(raw)) is None:
+            raise forms.ValidationError(_("Xã/phường đã chọn không có hoặc không thuộc địa bàn của bạn."))
+        unit: AdminUnit | None = self.cleaned_data.get("unit")
+        return unit
+
+    def clean_year(self) -> int:
+        year: int | None = self.cleaned_data.get("year")
+        year = year or timezone.localdate().year
+        if self.slug == lists.ESCAPED and year <= lists.YEAR_MIN:
+            raise forms.ValidationError(_("Năm phải từ %(min)d đến %(max)d.") % {"min": lists.YEAR_MIN + 1,
+                                                                               "max": lists.YEAR_MAX})
+        return year
+
+
+def units_for(user: Any) -> Any:
+    """The units a list may be narrowed to: the communes whose households' support the user may read, and the
+    units of the user's own grants (a province officer's province, as the home page offers it)."""
+    paths = [p for p in paths_for(user, Perm.SUPPORT_VIEW) if allows(user, Perm.HOUSEHOLD_VIEW, p)]
+    allowed = [unit.pk for unit in communes_for(user, Perm.SUPPORT_VIEW)
+               if allows(user, Perm.SUPPORT_VIEW, unit.path) and allows(user, Perm.HOUSEHOLD_VIEW, unit.path)]
+    return AdminUnit.objects.filter(Q(pk__in=allowed) | Q(path__in=paths)).order_by("path")
+
+
+def _slug_or_404(slug: str) -> str:
+    if slug not in lists.SLUGS:
+        raise Http404(NOT_FOUND)
+    return slug
+
+
+def _readable(user: Any) -> None:
+    if not paths_for(user, Perm.SUPPORT_VIEW) or not paths_for(user, Perm.HOUSEHOLD_VIEW):
+        raise Http404(NOT_FOUND)
+
+
+def _filters(form: ListFilterForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    unit = data.get("unit")
+    return {"year": data["year"], "unit_path": unit.path if unit else None, "klass": data.get("klass") or None}
+
+
+@login_required
+@require_GET
+def support_list(request: HttpRequest, slug: str) -> HttpResponse:
+    slug = _slug_or_404(slug)
+    user = request.user
+    _readable(user)
+    form = ListFilterForm(request.GET, user=user, slug=slug)
+    context: dict[str, Any] = {"slug": slug, "title": TITLES[slug], "form": form, "tabs": list(TITLES.items()),
+                               "page": None, "total": 0}
+    if not form.is_valid():
+        return render(request, "support/lists/list.html", context, status=400)
+    filters = _filters(form)
+    year = filters["year"]
+    try:
+        page = lists.list_page(slug, user=user, after=request.GET.get("after"), before=request.GET.get("before"),
+                               start=small_int(request.GET.get("start", ""), digits=9) or 1, page_size=PAGE_SIZE,
+                               **filters)
+    except lists.ListParameterError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return render(request, "support/lists/list.html", context, status=400)
+    context.update({
+        "page": page, "total": page.total, "year": year, "previous_year": year - 1,
+        "years": [year - 2, year - 1, year],
+        "rule": RULES[slug] % {"year": year, "previous": year - 1, "first": year - 2},
+        "end": page.start + len(page.rows) - 1, "next_start": page.start + len(page.rows),
+        "helper_types": dict(HelperType.choices),
+    })
+    return render(request, "support/lists/list.html", context)
+
+
+def _header(slug: str, year: int) -> list[str]:
+    header = [_("STT"), _("Mã hộ"), _("Chủ hộ"), _("Thôn/ấp"), _("Xã/phường")]
+    if slug == lists.ESCAPED:
+        header += [_("Phân loại cuối năm %(year)s") % {"year": year - 1}]
+    header += [_("Phân loại cuối năm %(year)s") % {"year": year}]
+    if slug == lists.UNMET_NEEDS:
+        header += [_("Nhu cầu chưa được đáp ứng"), _("Nguyên nhân nghèo")]
+    if slug == lists.OVERDUE_ASSIGNMENTS:
+        header += [_("Người, đơn vị giúp đỡ"), _("Phân công từ ngày"), _("Năm phấn đấu thoát nghèo"),
+                   _("Số năm quá hạn")]
+    if slug == lists.ESCAPED:
+        for y in (year - 2, year - 1, year):
+            header += [_("Số lần hỗ trợ năm %(year)s") % {"year": y}, _("Số tiền năm %(year)s (đồng)") % {"year": y},
+                       _("Loại hỗ trợ năm %(year)s") % {"year": y}]
+    return header
+
+
+def _cells(slug: str, number: int, row: lists.ListRow) -> list[Any]:
+    cells: list[Any] = [number, row.code, row.head_name, row.hamlet_name, row.commune_name]
+    if slug == lists.ESCAPED:
+        cells.append(class_label(row.previous_klass))
+    cells.append(class_label(row.klass))
+    if slug == lists.UNMET_NEEDS:
+        cells += ["; ".join(row.needs), "; ".join(row.causes)]
+    if slug == lists.OVERDUE_ASSIGNMENTS:
+        cells += ["; ".join(a["helper_name"] for a in row.assignments),
+                  "; ".join(format_date(a["since"]) for a in row.assignments),
+                  "; ".join(str(a["target_year"]) for a in row.assignments),
+                  max((a["years_overdue"] for a in row.assignments), default=0)]
+    if slug == lists.ESCAPED:
+        for support in row.support:
+            cells += [support.count, support.money, ", ".join(support.kinds)]
+    return cells
+
+
+@login_required
+@require_GET
+def support_list_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole list the page shows (same filters) as an Excel workbook; the export is audited."""
+    slug = _slug_or_404(slug)
+    user = request.user
+    _readable(user)
+    if request.GET.get("format", "xlsx") != "xlsx":
+        return HttpResponse(_("Chỉ xuất được tệp Excel (.xlsx)."), status=400, content_type="text/plain; charset=utf-8")
+    form = ListFilterForm(request.GET, user=user, slug=slug)
+    if not form.is_valid():
+        messages = "; ".join(str(m) for errors in form.errors.values() for m in errors)
+        return HttpResponse(messages, status=400, content_type="text/plain; charset=utf-8")
+    filters = _filters(form)
+    year = filters["year"]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(TITLES[slug])[:31])
+    sheet.freeze_panes = "A3"
+    bold = Font(bold=True)
+    sheet.append([xlsx_cell(sheet, RULES[slug] % {"year": year, "previous": year - 1, "first": year - 2})])
+    sheet.append([xlsx_cell(sheet, text, font=bold) for text in _header(slug, year)])
+    count = 0
+    for count, row in enumerate(lists.list_rows(slug, user=user, **filters), start=1):
+        sheet.append(xlsx_row(sheet, _cells(slug, count, row)))
+    out = io.BytesIO()
+    book.save(out)
+    unit = form.cleaned_data.get("unit")
+    log_action(actor=user, action="giamngheo.support.list_exported", object_type="support_list", object_id=slug,
+               object_repr=str(TITLES[slug]), unit_path=filters["unit_path"] or user_home_path(user),
+               data={"year": year, "unit": unit.code if unit else "", "klass": filters["klass"] or "", "rows": count})
+    response = HttpResponse(out.getvalue(), content_type=FORMATS["xlsx"])
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{year}-{stamp}.xlsx"'
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("ho-tro/danh-sach/<slug:slug>/", support_list, name="list"),
+    path("ho-tro/danh-sach/<slug:slug>/xuat/", support_list_export, name="list_export"),
+]

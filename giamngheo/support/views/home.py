@@ -1,0 +1,58 @@
+"""The home page "Tổng quan": for the user's unit, the poor and near-poor households at the end of this year,
+one card per support list with its count (one click to the list), and the targets behind schedule.
+
+``/`` resolves to ``reviews.views.dashboard.landing``, which sends hamlet surveyors to their cases and
+everyone else who may read support here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from giamngheo.accounts.roles import Perm
+from giamngheo.accounts.scope import allows, paths_for
+from giamngheo.geo.models import AdminUnit
+from giamngheo.households.views.paging import small_int
+from giamngheo.support.selectors import lists
+from giamngheo.support.targets.home import targets_home_card
+from giamngheo.support.views.lists import TITLES
+
+
+def home_units(user: Any) -> list[AdminUnit]:
+    """The units the user serves (their grants' units) where they may read both support and households:
+    a commune officer's commune, a province officer's province; several when they hold several grants.
+    A superuser (scope "/") chooses among the provinces."""
+    paths = [p for p in paths_for(user, Perm.SUPPORT_VIEW) if allows(user, Perm.HOUSEHOLD_VIEW, p)]
+    if paths == ["/"]:
+        return list(AdminUnit.objects.filter(level="province", valid_to__isnull=True).order_by("name", "code"))
+    return list(AdminUnit.objects.filter(path__in=paths).order_by("path"))
+
+
+def support_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    units = home_units(user)
+    if not units and paths_for(user, Perm.SUPPORT_VIEW) != ["/"]:
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+    chosen = small_int(request.GET.get("unit", ""))
+    unit = next((u for u in units if u.pk == chosen), units[0] if units else None)
+    year = timezone.localdate().year
+    unit_path = unit.path if unit else None
+    query = {"year": year, **({"unit": unit.pk} if unit else {})}
+    cards = []
+    for slug in lists.SLUGS:
+        cards.append({
+            "slug": slug, "title": TITLES[slug],
+            "count": lists.list_count(slug, user=user, year=year, unit_path=unit_path),
+            "url": f"{reverse('support:list', args=[slug])}?{urlencode(query)}",
+        })
+    counts = lists.status_counts(user=user, year=year, unit_path=unit_path)
+    return render(request, "support/home.html", {
+        "units": units, "unit": unit, "year": year, "cards": cards, "counts": counts,
+        "targets": targets_home_card(user=user, year=year),
+    })
