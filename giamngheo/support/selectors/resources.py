@@ -33,7 +33,7 @@ MAX_MISMATCHES = 200
 MAX_PK = 2**63 - 1
 
 
-def _not_found() -> Http404:
+def not_found() -> Http404:
     return Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
 
 
@@ -113,10 +113,10 @@ def resource_units(*, user: Any, perm: str = Perm.SUPPORT_VIEW) -> QuerySet[Admi
 
 def resource_unit_get(*, user: Any, code: str, perm: str = Perm.SUPPORT_VIEW) -> AdminUnit:
     if not isinstance(code, str) or not code or len(code) > 20:
-        raise _not_found()
+        raise not_found()
     unit = resource_units(user=user, perm=perm).filter(code=code).first()
     if unit is None:
-        raise _not_found()
+        raise not_found()
     return unit
 
 
@@ -149,10 +149,10 @@ def resource_entry_list(
 
 def _get(qs: QuerySet[Any], pk: Any, user: Any, perm: str) -> Any:
     if isinstance(pk, bool) or not isinstance(pk, int) or not 1 <= pk <= MAX_PK:
-        raise _not_found()
+        raise not_found()
     obj = _live(qs).filter(pk=pk).first()
     if obj is None:
-        raise _not_found()
+        raise not_found()
     require(user, Perm.SUPPORT_VIEW, obj.unit_path)
     require(user, perm, obj.unit_path)
     return obj
@@ -172,7 +172,7 @@ def campaign_get(*, user: Any, pk: int, perm: str = Perm.SUPPORT_VIEW) -> Campai
 def pledge_get(*, user: Any, pk: int, perm: str = Perm.SUPPORT_VIEW) -> Pledge:
     pledge: Pledge = _get(Pledge.objects.select_related("campaign"), pk, user, perm)
     if pledge.campaign.deleted_at is not None:
-        raise _not_found()
+        raise not_found()
     return pledge
 
 
