@@ -30,6 +30,7 @@ CODES = {
     "giamngheo.support.pledge_created": _("Ghi đăng ký ủng hộ"),
     "giamngheo.support.pledge_updated": _("Sửa đăng ký ủng hộ"),
     "giamngheo.support.pledge_deleted": _("Xoá đăng ký ủng hộ"),
+    "giamngheo.support.resources_exported": _("Xuất tổng hợp nguồn lực"),
     "giamngheo.support.target_created": _("Giao chỉ tiêu"),
     "giamngheo.support.target_updated": _("Sửa chỉ tiêu"),
     "giamngheo.support.target_deleted": _("Xoá chỉ tiêu"),
