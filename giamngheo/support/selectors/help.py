@@ -102,6 +102,22 @@ def registration_outcome(registration: EscapeRegistration, spans: list[dict[str,
                    % {"year": registration.target_year})
 
 
+def registration_outcomes(registrations: list[EscapeRegistration], *,
+                          today: dt.date | None = None) -> dict[int, Outcome]:
+    """The outcome of each registration (by id), the spans of all their households read in one query."""
+    this_year = (today or timezone.localdate()).year
+    spans: dict[int, list[dict[str, Any]]] = {}
+    rows = StatusSpan.objects.filter(household_id__in={r.household_id for r in registrations},
+                                     series=NATIONAL_SERIES).values("household_id", "first_year", "last_year", "klass")
+    for row in rows:
+        spans.setdefault(row["household_id"], []).append(dict(row))
+    return {r.pk: registration_outcome(r, spans.get(r.household_id, []), this_year=this_year) for r in registrations}
+
+
+def registration_outcome_of(registration: EscapeRegistration, *, today: dt.date | None = None) -> Outcome:
+    return registration_outcomes([registration], today=today)[registration.pk]
+
+
 def _klass_text(klass: str) -> str:
     from giamngheo.households.templatetags.household_tags import class_label
 
