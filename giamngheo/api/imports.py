@@ -28,7 +28,7 @@ from giamngheo.core.errors import ApplicationError, PermissionDenied
 from giamngheo.households.models import Household
 from giamngheo.imports import selectors, services, storage
 from giamngheo.imports.models import ImportedHousehold, ImportJob, ImportStatus
-from giamngheo.imports.template import template_workbook
+from giamngheo.imports.template import kind_template
 
 router = Router(tags=["imports"])
 # Any text: one that is no UUID names no job and answers 404, as an unknown or invisible job does.
@@ -49,7 +49,7 @@ class Counts(Schema):
 
 
 class JobSummary(Schema):
-    """What validation found. Ledger imports may carry further counts of their own."""
+    """What validation found. Ledger and support imports count their rows under ``entries``."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -86,7 +86,7 @@ class JobLinks(Schema):
 
 class JobOut(Schema):
     id: uuid.UUID
-    kind: Literal["households", "ledger"]
+    kind: Literal["households", "ledger", "support"]
     status: Literal["queued", "validating", "invalid", "ready", "committing", "committed", "cancelled", "failed"]
     status_label: str
     file_name: str
@@ -156,7 +156,7 @@ class PreviewOut(Schema):
 
 class TouchedHousehold(Schema):
     id: str
-    action: Literal["created", "updated", "ledger"]
+    action: Literal["created", "updated", "ledger", "support"]
     commune_code: str
     hamlet: str | None
     head_name: str
@@ -259,11 +259,15 @@ def _error_item(error: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/template.xlsx", response={401: Detail}, summary="Tải mẫu tệp nhập hộ",
             openapi_extra={"responses": {200: _XLSX_RESPONSE}})
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: HttpRequest, kind: Literal["households", "support"] = "households") -> HttpResponse:
     """Mẫu Excel để nhập hộ và thành viên: tiêu đề cột tiếng Việt, danh sách chọn cho từng câu trả lời, trang
-    hướng dẫn."""
-    response = HttpResponse(template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="mau-nhap-ho.xlsx"'
+    hướng dẫn. ``kind=support``: mẫu nhập hỗ trợ đã nhận của hộ (danh mục loại hỗ trợ, đơn vị hỗ trợ, chương
+    trình ở trang hướng dẫn)."""
+    content, name = kind_template(kind)
+    if kind == "households":
+        name = "mau-nhap-ho.xlsx"
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -273,12 +277,13 @@ def import_template(request: HttpRequest) -> HttpResponse:
 )
 def import_store(
     request: HttpRequest,
-    kind: Form[Literal["households", "ledger"]] = "households",
+    kind: Form[Literal["households", "ledger", "support"]] = "households",
     on_change: Form[Literal["update", "skip"]] = "update",
     file: File[UploadedFile | None] = None,
 ) -> Status[dict[str, Any]]:
     """Gửi tệp Excel (.xlsx, .xls, .ods) hoặc CSV dạng multipart/form-data: ``file`` là tệp, ``kind`` là loại dữ
-    liệu (households: hộ và thành viên; ledger: danh sách hộ nghèo, cận nghèo đã công nhận), ``on_change`` là cách
+    liệu (households: hộ và thành viên; ledger: danh sách hộ nghèo, cận nghèo đã công nhận; support: hỗ trợ đã nhận
+    của hộ), ``on_change`` là cách
     xử lý hộ đã có mà tệp thay đổi (update hoặc skip). Chưa ghi gì: hệ thống kiểm tra toàn bộ tệp ở nền; theo dõi
     tại ``links.self``, rồi xem trước và ghi."""
     if not services.may_import(request.user):

@@ -306,3 +306,13 @@ def template_workbook() -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def kind_template(kind: str) -> tuple[bytes, str]:
+    """(workbook, file name) of the template of an import kind: support records have their own, every other
+    kind the households template."""
+    if kind == "support":
+        from giamngheo.imports.support import template_workbook as support_template
+
+        return support_template(), "mau-nhap-ho-tro.xlsx"
+    return template_workbook(), "mau-nhap-ho-gia-dinh.xlsx"

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from giamngheo.imports.views import batch, job, jobs
+from giamngheo.imports.views import batch, job, jobs, support
 
 app_name = "imports"
 urlpatterns = [
     path("", jobs.job_list, name="list"),
     path("tai-len/", jobs.job_upload, name="upload"),
     path("mau-excel/", jobs.template_download, name="template"),
+    path("xuat-ho-tro/", support.support_export, name="support_export"),
     path("<uuid:public_id>/", job.job_detail, name="job"),
     path("<uuid:public_id>/tien-do/", job.job_progress, name="progress"),
     path("<uuid:public_id>/ghi/", job.job_commit, name="commit"),

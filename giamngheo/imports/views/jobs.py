@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from giamngheo.core.errors import ApplicationError
 from giamngheo.imports import selectors, services
 from giamngheo.imports.models import ImportKind, OnChange
-from giamngheo.imports.template import template_workbook
+from giamngheo.imports.template import kind_template
 from giamngheo.reviews.views.once import once
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,9 +75,11 @@ def job_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def template_download(request: HttpRequest) -> HttpResponse:
-    """The households template, generated from household record v1 (headers, drop-downs, instructions)."""
+    """The template of the kind asked for (``?kind=support``), else the households template, generated from
+    household record v1 (headers, drop-downs, instructions)."""
     if not services.may_import(request.user):
         raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
-    response = HttpResponse(template_workbook(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="mau-nhap-ho-gia-dinh.xlsx"'
+    content, name = kind_template(request.GET.get("kind", ""))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

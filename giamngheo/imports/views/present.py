@@ -92,9 +92,9 @@ class CountRow:
 
 
 def count_rows(summary: dict[str, Any]) -> list[CountRow]:
-    """Households and members × new / changed / unchanged / invalid, from ``job.summary``."""
+    """Households and members (or a list's rows) × new / changed / unchanged / invalid, from ``job.summary``."""
     rows = []
-    for key, label in (("households", _("Hộ")), ("members", _("Thành viên"))):
+    for key, label in (("households", _("Hộ")), ("members", _("Thành viên")), ("entries", _("Dòng trong tệp"))):
         counts = summary.get(key)
         if isinstance(counts, dict):
             rows.append(CountRow(label, *(int(counts.get(name) or 0)

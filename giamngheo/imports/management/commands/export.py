@@ -1,4 +1,6 @@
-"""``giamngheo export households --user USERNAME [--commune CODE] OUT.xlsx|OUT.csv``: a household list as a file.
+"""``giamngheo export households|support --user USERNAME [--commune CODE] [--year YEAR] OUT.xlsx|OUT.csv``: a
+household list, or the support records given (``support``: the support page's list, in the support import's
+columns; ``--year`` narrows it to one year), as a file.
 
 Runs as the named user: their scope decides which households are written, their role whether citizen IDs are
 masked, and the export is audited under their name — as from the registry page. The format follows the file's
@@ -28,12 +30,14 @@ class Failure(Exception):
 
 
 class Command(BaseCommand):
-    help = "Xuất danh sách hộ gia đình ra tệp Excel (.xlsx) hoặc CSV (.csv), theo địa bàn của người dùng."
+    help = ("Xuất danh sách hộ gia đình, hoặc danh sách hỗ trợ đã ghi cho hộ, ra tệp Excel (.xlsx) hoặc CSV (.csv), "
+            "theo địa bàn của người dùng.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["households"])
+        parser.add_argument("what", choices=["households", "support"])
         parser.add_argument("--user", required=True, metavar="USERNAME")
         parser.add_argument("--commune", metavar="CODE", help="Chỉ xuất xã/phường có mã này.")
+        parser.add_argument("--year", type=int, metavar="YEAR", help="Hỗ trợ: chỉ xuất năm này (2000–2100).")
         parser.add_argument("out", metavar="OUT.xlsx|OUT.csv")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,6 +66,8 @@ class Command(BaseCommand):
         commune_code = options["commune"]
         if commune_code and not _commune_in_scope(commune_code, visible):
             raise Failure(_("Không có xã/phường mã “%(code)s” trong địa bàn của bạn.") % {"code": commune_code})
+        if options["what"] == "support":
+            return _export_support(user, out, cast(FileFormat, suffix), commune_code, options["year"])
         filters = HouseholdListFilter(commune_code=commune_code or None)
         try:
             with out.open("wb") as handle:
@@ -78,3 +84,26 @@ def _commune_in_scope(code: str, visible: list[str]) -> bool:
     """A current commune the user sees households of (all of it, or some hamlets of it)."""
     commune = AdminUnit.objects.filter(level=UnitLevel.COMMUNE, generation=Generation.CURRENT, code=code).first()
     return commune is not None and any(commune.path.startswith(p) or p.startswith(commune.path) for p in visible)
+
+
+def _export_support(user: Any, out: Path, file_format: FileFormat, commune_code: str | None, year: int | None) -> str:
+    from giamngheo.imports.support_export import SupportExportFilter, TooManyRows, export_support
+
+    if not paths_for(user, Perm.SUPPORT_VIEW):
+        raise Failure(_("Người dùng “%(name)s” không được xem hỗ trợ cho hộ.") % {"name": user.username})
+    if year is not None and not 2000 <= year <= 2100:
+        raise Failure(_("Năm phải từ 2000 đến 2100."))
+    commune = (AdminUnit.objects.filter(level=UnitLevel.COMMUNE, generation=Generation.CURRENT, code=commune_code)
+               .first() if commune_code else None)
+    filters = SupportExportFilter(year=year, unit_path=commune.path if commune is not None else None)
+    try:
+        with out.open("wb") as handle:
+            counts = export_support(actor=user, filters=filters, file_format=file_format, out=handle)
+    except TooManyRows as exc:
+        out.unlink(missing_ok=True)
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        out.unlink(missing_ok=True)
+        raise Failure(_("Không ghi được tệp “%(path)s”: %(error)s") % {"path": out, "error": exc.strerror}) from exc
+    return _("Đã xuất %(records)d hỗ trợ của %(households)d hộ vào %(path)s.") % {
+        "records": counts.records, "households": counts.households, "path": out}

@@ -1,4 +1,4 @@
-"""``giamngheo import households|ledger FILE --user USERNAME [--commit] …``: the import's stages, for scripts.
+"""``giamngheo import households|ledger|support FILE --user USERNAME [--commit] …``: the import's stages, for scripts.
 
 Runs as the named user (their scope and audit), in this process (no worker needed). Without ``--commit`` it stops
 after validation and prints the preview. Exit status: 0 when it could proceed, 2 when the file has errors (nothing
@@ -29,10 +29,11 @@ class Failure(Exception):
 
 
 class Command(BaseCommand):
-    help = "Nhập hộ gia đình hoặc danh sách hộ nghèo, cận nghèo đã công nhận từ tệp Excel/CSV."
+    help = ("Nhập hộ gia đình, danh sách hộ nghèo, cận nghèo đã công nhận, hoặc hỗ trợ đã nhận của hộ từ tệp "
+            "Excel/CSV.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["households", "ledger"])
+        parser.add_argument("what", choices=["households", "ledger", "support"])
         parser.add_argument("file")
         parser.add_argument("--user", required=True)
         parser.add_argument("--commit", action="store_true")
@@ -59,7 +60,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise Failure(_("Không tìm thấy tệp %(path)s.") % {"path": path})
-        kind = ImportKind.HOUSEHOLDS if options["what"] == "households" else ImportKind.LEDGER
+        kind = ImportKind(options["what"])
         with path.open("rb") as handle:
             job = services.import_upload(actor=user, kind=kind, file_name=path.name, content=handle,
                                          on_change=options["on_change"])
