@@ -178,8 +178,9 @@ def test_target_under_2022_2025_measured_in_2026_rederives_from_survey_records(u
     measurement = result.measurement
     assert measurement is not None
     # Re-derived under 2022-2025: S0 poor, S1 average; S2 (no record) and S3 (no income) cannot be measured.
-    assert (measurement.numerator, measurement.denominator) == (1, 5)
-    assert result.actual == Decimal(20)
+    # The rate is over the 3 households measured (5 in the registry, 2 unmeasurable).
+    assert (measurement.numerator, measurement.denominator) == (1, 3)
+    assert result.actual == Decimal(100) / Decimal(3)
     assert measurement.rederived == 2
     assert result.unmeasurable == 2
     assert "2 hộ không đo được theo chuẩn của chỉ tiêu" in result.unmeasurable_note

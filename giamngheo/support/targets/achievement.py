@@ -29,7 +29,7 @@ the single change between them. One observation: no projection.
 
 Off track (each with its reason in Vietnamese): once y ≥ T, when the actual of T is worse than the plan; before,
 when the projection to T is worse than the plan of T; with no projection, counts, changes and reductions are
-compared with the plan of y (a level target is then not judged).
+compared with the plan of y (a level target is then not judged: status ``not_judged``).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ from giamngheo.support.targets.standards import series_of
 
 HUNDRED = Decimal(100)
 
-ON_TRACK, OFF_TRACK, NO_DATA = "on_track", "off_track", "no_data"
+ON_TRACK, OFF_TRACK, NO_DATA, NOT_JUDGED = "on_track", "off_track", "no_data", "not_judged"
 
 
 @dataclass(frozen=True)
@@ -313,7 +313,7 @@ def achievement(target: Target, *, year: int | None = None, measurer: Measurer |
                 "plan": format_value(indicator, plan)})
         return result(ON_TRACK, _("Năm %(year)s: %(value)s, đạt kế hoạch của năm %(plan)s.") % {
             "year": year, "value": format_value(indicator, actual), "plan": format_value(indicator, plan)})
-    return result(ON_TRACK, _("Chưa đủ số liệu để dự báo đến năm %(target_year)s.") % fmt)
+    return result(NOT_JUDGED, _("Chưa đủ số liệu để dự báo đến năm %(target_year)s.") % fmt)
 
 
 def is_off_track(target: Target, year: int, measurer: Measurer | None = None) -> bool:

@@ -8,7 +8,8 @@ measurement.
 
 Denominators of rates are the unit's live households in the registry today (the same count the movements page
 uses, ``reviews/movements.py::household_counts``): the registry keeps no count per year yet. Issue 9 brings yearly
-household counts; rates of past years will then divide by that year's count.
+household counts; rates of past years will then divide by that year's count. Households that cannot be
+measured on the target's standard are taken out of the denominator as well as the numerator.
 
 Registry facts (health-insurance cards, training, water source) are read as the registry holds them now; a
 support record of the matching kind adds what was given in the period (a card issued in the year, a course
@@ -47,7 +48,8 @@ _CHUNK = 900  # re-derived households are matched to registry rows in bounded IN
 class Measurement:
     """``value``: the indicator's level (a percent for rates, a number for counts); None when the unit has no
     denominator. ``unmeasurable``: households whose class under the target's standard could not be derived
-    (no survey record, or an answer the standard needs missing): left out of the figure, never guessed.
+    (no survey record, or an answer the standard needs missing): left out of the figure (numerator and
+    denominator), never guessed.
     ``ledger_value``: the same figure from the ledger's own classes under the standards used that year."""
 
     value: Decimal | None
@@ -98,10 +100,13 @@ class Measurer:
             if how in ("class_count", "no_working_capacity_count"):
                 return _with(statuses, Decimal(numerator), numerator, 0, Decimal(ledger))
             if how == "ethnic_minority_rate":
-                denominator = self._count("ethnic_minority", unit_path, ethnic_minority_households(unit_path))
+                registered = self._count("ethnic_minority", unit_path, ethnic_minority_households(unit_path))
             else:
-                denominator = self._count("households", unit_path, registry_households(unit_path))
-            return _with(statuses, _rate(numerator, denominator), numerator, denominator, _rate(ledger, denominator))
+                registered = self._count("households", unit_path, registry_households(unit_path))
+            # Households that cannot be measured on the standard are left out of the rate, not counted as
+            # not poor: the rate is over the households measured.
+            denominator = registered - statuses.unmeasurable_count(**extra)
+            return _with(statuses, _rate(numerator, denominator), numerator, denominator, _rate(ledger, registered))
         if how == "clean_water_rate":
             safe = Q(water_source__in=safe_water_sources(standard_id))
             return _registry_rate(statuses, classes, Household.objects.filter(deleted_at__isnull=True),

@@ -45,10 +45,11 @@ def spans_at(*, unit_path: str, year: int, series: str) -> QuerySet[StatusSpan]:
                                      household__deleted_at__isnull=True).exclude(klass=REMOVED)
 
 
-def rederive(rows: list[tuple[int, str, bool, bool, Any]], standard_id: str) -> tuple[pl.DataFrame, int]:
+def rederive(rows: list[tuple[int, str, bool, bool, Any]], standard_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Classes under ``standard_id`` of households given as ``(household_id, ledger class, ethnic_minority,
     no_working_capacity, survey_record)``: one engine batch. Returns the frame of the households derived
-    (``household_id, klass, ethnic_minority, no_working_capacity``) and how many could not be."""
+    (``household_id, klass, ethnic_minority, no_working_capacity``) and the frame of those that could not be
+    (``klass`` null)."""
     from giamngheo.standards.api import evaluate_frames
     from giamngheo.standards.definition import get_standard
     from giamngheo.standards.record import validate_record
@@ -58,14 +59,15 @@ def rederive(rows: list[tuple[int, str, bool, bool, Any]], standard_id: str) -> 
                if isinstance(row[4], dict) and row[4]]
     checked = [(row, record) for row, record in records if not validate_record(record)]
     valid = [row for row, _record in checked]
-    if not valid:
-        return pl.DataFrame(schema=_SCHEMA), len(rows)
-    results, _members = evaluate_frames([record for _row, record in checked], get_standard(standard_id))
+    classes = (evaluate_frames([record for _row, record in checked], get_standard(standard_id))[0]["class"]
+               if valid else pl.Series("class", [], dtype=pl.String))
+    derived = dict(zip((r[0] for r in valid), classes.to_list(), strict=True))
     frame = pl.DataFrame(
-        {"household_id": [r[0] for r in valid], "klass": results["class"],
-         "ethnic_minority": [bool(r[2]) for r in valid], "no_working_capacity": [bool(r[3]) for r in valid]},
-        schema=_SCHEMA).filter(pl.col("klass").is_not_null() & (pl.col("klass") != "undetermined"))
-    return frame, len(rows) - frame.height
+        {"household_id": [r[0] for r in rows], "klass": [derived.get(r[0]) for r in rows],
+         "ethnic_minority": [bool(r[2]) for r in rows], "no_working_capacity": [bool(r[3]) for r in rows]},
+        schema=_SCHEMA).with_columns(
+        pl.when(pl.col("klass") == "undetermined").then(None).otherwise(pl.col("klass")).alias("klass"))
+    return frame.filter(pl.col("klass").is_not_null()), frame.filter(pl.col("klass").is_null())
 
 
 @dataclass(frozen=True)
@@ -74,18 +76,30 @@ class StatusSet:
 
     ``direct``: the spans already on the standard (a queryset, counted in the database); ``rederived``: the
     households re-derived from their survey records (a frame); ``unmeasurable``: how many could not be.
-    ``ledger``: all spans of the year in the series, whatever their standard (the ledger's own figure)."""
+    ``unmeasured``: those that could not be (their ledger flags kept, so a rate can leave them out of its
+    denominator). ``ledger``: all spans of the year in the series, whatever their standard (the ledger's own
+    figure)."""
 
     standard_id: str
     direct: QuerySet[StatusSpan]
     ledger: QuerySet[StatusSpan]
     rederived: pl.DataFrame
-    unmeasurable: int
+    unmeasured: pl.DataFrame
     ledger_standards: tuple[str, ...]
 
     @property
     def rederived_count(self) -> int:
         return self.rederived.height
+
+    @property
+    def unmeasurable(self) -> int:
+        return self.unmeasured.height
+
+    def unmeasurable_count(self, **flags: bool) -> int:
+        frame = self.unmeasured
+        for name, value in flags.items():
+            frame = frame.filter(pl.col(name) == value)
+        return frame.height
 
     def count(self, classes: tuple[str, ...], **flags: bool) -> int:
         direct = self.direct.filter(klass__in=classes, **flags).count()
@@ -115,7 +129,7 @@ def status_set(*, unit_path: str, year: int, standard_id: str) -> StatusSet:
     direct = spans.filter(standard_id=standard_id)
     other = (spans.exclude(standard_id=standard_id)
              .values_list("household_id", "klass", *_FLAGS, "entry__case__survey_record"))
-    rederived, unmeasurable = rederive(list(other), standard_id)
+    rederived, unmeasured = rederive(list(other), standard_id)
     standards = tuple(sorted(set(spans.order_by().values_list("standard_id", flat=True).distinct())))
     return StatusSet(standard_id=standard_id, direct=direct, ledger=spans, rederived=rederived,
-                     unmeasurable=unmeasurable, ledger_standards=standards)
+                     unmeasured=unmeasured, ledger_standards=standards)
