@@ -356,9 +356,8 @@ def _programme(household: Household, code: str | None) -> Programme | None:
 @router.get("/support/kinds", response={200: list[KindOut], **_ERRORS}, summary="Danh mục loại hỗ trợ")
 def support_kinds(request: HttpRequest) -> list[dict[str, Any]]:
     """Các loại hỗ trợ (quốc gia và của tỉnh trong địa bàn bạn được giao), với thông tin cần ghi cho từng loại."""
-    provinces = {province_path(p.unit_path) for p in programmes_for_user(user=request.user, active_only=False)
-                 if p.province_id is not None}
-    provinces |= {province_path(unit_path) for unit_path in _scope_paths(request.user)}
+    # The provinces of the user's grants ("" for a grant on the whole country: every province).
+    provinces = {province_path(unit_path) for unit_path in _scope_paths(request.user)}
     kinds = SupportKind.objects.prefetch_related("needs").select_related("province").order_by("position", "name")
     return [{"code": k.code, "name": k.name, "group": k.group, "fields": list(k.fields or []),
              "output_label": k.output_label, "needs": [n.need for n in k.needs.all()],

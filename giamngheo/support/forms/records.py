@@ -15,7 +15,7 @@ from giamngheo.core.dates import FlexibleDateField
 from giamngheo.households.models import Household
 from giamngheo.support.models import Programme, ProviderType, SupportKind
 from giamngheo.support.selectors.records import programmes_for, support_kinds_for
-from giamngheo.support.services.records import MAX_AMOUNT, MAX_LOAN_TERM_MONTHS, MAX_QUANTITY
+from giamngheo.support.services.records import FACT_OF_FIELD, MAX_AMOUNT, MAX_LOAN_TERM_MONTHS, MAX_QUANTITY
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
@@ -68,6 +68,11 @@ class SupportRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         kind: Any = self.fields["kind"]
         kind.queryset = support_kinds_for(unit_path=household.unit_path)
+        # Choosing a kind re-renders the form with only the facts that kind carries (a phone screen shows the
+        # loan's term and balance for a loan, nothing of them for a health-insurance card).
+        kind.widget.attrs.update({"hx-get": "", "hx-trigger": "change", "hx-include": "closest form",
+                                  "hx-target": "#support-record-form", "hx-select": "#support-record-form",
+                                  "hx-swap": "outerHTML"})
         programme: Any = self.fields["programme"]
         programme.queryset = programmes_for(unit_path=household.unit_path)
         programme.label_from_instance = lambda p: p.short_name or p.name
@@ -75,8 +80,28 @@ class SupportRecordForm(forms.Form):
         member.choices = [("", _("— Cả hộ —"))] + [
             (m.member_id, m.name or m.member_id) for m in household.members.all()]
 
+        chosen = self._chosen_kind(kind.queryset)
+        if chosen is not None:
+            allowed = set(chosen.fields or [])
+            for name, fact in FACT_OF_FIELD.items():
+                if fact not in allowed:
+                    del self.fields[name]
+
+    def _chosen_kind(self, kinds: Any) -> SupportKind | None:
+        raw = self.data.get("kind") if self.is_bound else self.initial.get("kind")
+        if isinstance(raw, SupportKind):
+            return raw
+        text = str(raw or "")
+        if not text.isascii() or not text.isdigit() or len(text) > 18:
+            return None
+        return kinds.filter(pk=int(text)).first()  # type: ignore[no-any-return]
+
     def values(self) -> dict[str, Any]:
+        """Every fact for the service: those the chosen kind does not carry are sent empty, so that changing a
+        record's kind clears what no longer applies instead of refusing it."""
         data = dict(self.cleaned_data)
+        for name in FACT_OF_FIELD:
+            data.setdefault(name, None)
         for name in ("provider_name", "description", "note", "member_ref"):
             data[name] = data.get(name) or ""
         return data

@@ -39,7 +39,7 @@ MAX_TEXT = 5000
 MAX_REASON = 500
 
 # The facts a record may carry, each tied to the kind's ``fields`` entry that allows it.
-_FACT_OF_FIELD = {
+FACT_OF_FIELD = {
     "amount": "amount", "quantity": "quantity", "loan_term_months": "loan", "loan_outstanding": "loan",
     "loan_outstanding_on": "loan", "member_ref": "member", "description": "description",
 }
@@ -209,7 +209,7 @@ def _validate(household: Household, values: dict[str, Any], *, today: dt.date) -
                       % {"date": format_date(outstanding_on), "given": format_date(given_on)})
     if kind is not None:
         allowed = set(kind.fields or [])
-        for field, fact in _FACT_OF_FIELD.items():
+        for field, fact in FACT_OF_FIELD.items():
             if fact not in allowed and cleaned.get(field) not in (None, ""):
                 add_error(errors, field, _("Loại hỗ trợ «%(kind)s» không ghi thông tin này; hãy để trống.")
                           % {"kind": kind.name})

@@ -46,10 +46,11 @@ def _back(household: Household) -> str:
 
 
 def _page(request: HttpRequest, household: Household, form: forms.Form, *, title: str, submit: str,
-          intro: str = "", danger: bool = False, extra: forms.Form | None = None) -> HttpResponse:
+          intro: str = "", danger: bool = False, extra: forms.Form | None = None,
+          form_id: str = "support-form") -> HttpResponse:
     return render(request, FORM_TEMPLATE, {
         "household": household, "form": form, "extra_form": extra, "title": title, "submit": submit,
-        "intro": intro, "danger": danger, "back": _back(household),
+        "intro": intro, "danger": danger, "back": _back(household), "form_id": form_id,
     }, status=422 if form.errors or (extra is not None and extra.errors) else 200)
 
 
@@ -64,6 +65,19 @@ def _version_of(form: forms.Form, current: int) -> int:
     return int(version) if version else current
 
 
+RECORD_FORM_ID = "support-record-form"
+
+
+def _typed(request: HttpRequest, initial: dict[str, Any]) -> dict[str, Any]:
+    """What the officer has typed so far, sent back when the kind changes (the form is drawn again with that
+    kind's facts): it becomes the new form's starting values, bounded like any input."""
+    if request.method != "GET" or not request.GET:
+        return initial
+    typed = {name: value[:500] for name, value in request.GET.items()
+             if name in SupportRecordForm.base_fields and name != "version"}
+    return {**initial, **typed}
+
+
 def _run(request: HttpRequest, form: forms.Form, action: Callable[[], Any]) -> Any:
     return attempt(request, action, form)
 
@@ -76,14 +90,14 @@ def _run(request: HttpRequest, form: forms.Form, action: Callable[[], Any]) -> A
 @once
 def record_add(request: HttpRequest, code: str) -> HttpResponse:
     household = _household(request, code)
-    form = SupportRecordForm(request.POST or None, household=household,
-                             initial={"given_on": timezone.localdate(), "provider_type": "state_agency"})
+    form = SupportRecordForm(request.POST or None, household=household, initial=_typed(
+        request, {"given_on": timezone.localdate(), "provider_type": "state_agency"}))
     if request.method == "POST" and form.is_valid():
         saved = _run(request, form, lambda: record_services.support_record_create(
             actor=request.user, household=household, **form.values()))
         if saved is not None:
             return _saved(request, household, _("Đã ghi hỗ trợ cho hộ."))
-    return _page(request, household, form, title=_("Ghi hỗ trợ cho hộ"), submit=_("Lưu"))
+    return _page(request, household, form, title=_("Ghi hỗ trợ cho hộ"), submit=_("Lưu"), form_id=RECORD_FORM_ID)
 
 
 @login_required
@@ -93,7 +107,7 @@ def record_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     record = support_record_get(user=request.user, pk=pk, perm=Perm.SUPPORT_EDIT, household=household)
     initial = {f: getattr(record, f) for f in record_services.EDITABLE}
     initial.update({"kind": record.kind_id, "programme": record.programme_id})
-    form = SupportRecordForm(request.POST or None, household=household, initial=initial)
+    form = SupportRecordForm(request.POST or None, household=household, initial=_typed(request, initial))
     version = VersionForm(request.POST or None, initial={"version": record.version})
     if request.method == "POST" and form.is_valid() & version.is_valid():
         saved = _run(request, form, lambda: record_services.support_record_update(
@@ -101,7 +115,8 @@ def record_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             **form.values()))
         if saved is not None:
             return _saved(request, household, _("Đã sửa thông tin hỗ trợ."))
-    return _page(request, household, form, title=_("Sửa thông tin hỗ trợ"), submit=_("Lưu"), extra=version)
+    return _page(request, household, form, title=_("Sửa thông tin hỗ trợ"), submit=_("Lưu"), extra=version,
+                 form_id=RECORD_FORM_ID)
 
 
 @login_required
