@@ -48,7 +48,8 @@ def test_support_page_shows_outputs_and_records_of_the_scope_only(
     assert "Đảng viên" in text
     assert "Lò Văn Páo" in text
     assert "Bí mật xã B" not in text and "B1" not in text
-    assert 'href="/ho-tro/danh-sach/' in text
+    assert f'href="/ho-tro/danh-sach/chua-ho-tro/?year={YEAR}"' in text
+    assert f'href="/nhap-du-lieu/xuat-ho-tro/?year={YEAR}"' in text
 
 
 def test_support_page_query_count_does_not_grow_with_rows(cast: Any, households: tuple[Any, Any], client_for: Any,

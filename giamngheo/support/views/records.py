@@ -5,6 +5,7 @@ This module collects their routes."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from giamngheo.accounts.roles import Perm
@@ -110,8 +112,29 @@ def support_index(request: HttpRequest) -> HttpResponse:
         "filters": filters, "year": year, "unit": unit, "outputs": outputs, "page": page, "rows": rows,
         "next_start": page.start + len(page.rows), "end": page.start + len(page.rows) - 1,
         "provider_labels": dict(ProviderType.choices),
-        "lists_url": "/ho-tro/danh-sach/",
+        "lists": _list_links(year, unit),
+        "export_query": _export_query(request),
     })
+
+
+# The follow-up lists (views.lists, by another part of issue 8) and the export (imports.views.support) take the
+# same ``year`` and ``unit`` (a unit's id); linked by path so this page does not depend on their route names.
+LISTS = (
+    ("chua-ho-tro", gettext_lazy("Hộ nghèo, cận nghèo chưa được hỗ trợ")),
+    ("nhu-cau-chua-dap-ung", gettext_lazy("Hộ có nhu cầu hỗ trợ chưa được đáp ứng")),
+    ("phan-cong-qua-han", gettext_lazy("Phân công giúp đỡ quá hạn")),
+    ("da-thoat-ngheo", gettext_lazy("Hộ đã thoát nghèo, thoát cận nghèo")),
+)
+
+
+def _list_links(year: int, unit: AdminUnit | None) -> list[tuple[str, str]]:
+    query = urlencode({"year": year, **({"unit": unit.pk} if unit is not None else {})})
+    return [(f"/ho-tro/danh-sach/{slug}/?{query}", str(title)) for slug, title in LISTS]
+
+
+def _export_query(request: HttpRequest) -> str:
+    kept = {k: v[:20] for k, v in request.GET.items() if k in ("year", "unit", "kind", "programme", "provider_type")}
+    return urlencode(kept)
 
 
 # --- the programme catalogue ----------------------------------------------------------------------------------
