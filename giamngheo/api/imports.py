@@ -55,6 +55,8 @@ class JobSummary(Schema):
 
     households: Counts | None = None
     members: Counts | None = None
+    entries: Counts | None = Field(None, description="Các dòng của danh sách (nhập danh sách đã công nhận, nhập hỗ "
+                                                     "trợ cho hộ)")
     errors: int = Field(0, description="Tổng số lỗi trong tệp")
     layout: str | None = Field(None, description="Bố cục tệp nhận ra (hai trang hoặc một trang)")
     ignored_columns: list[str] = Field(default_factory=list, description="Các cột không dùng đến")

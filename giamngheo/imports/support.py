@@ -134,15 +134,14 @@ class SupportValidation:
     diffs: dict[str, Any] = field(default_factory=dict)
 
 
-def import_scope(actor: Any) -> tuple[list[str], list[str]]:
-    """(paths where the actor may import, paths where they may enter support): a row is written only for a
-    household under one of each."""
-    return paths_for(actor, Perm.DATA_IMPORT), paths_for(actor, Perm.SUPPORT_EDIT)
+def import_scope(actor: Any) -> list[list[str]]:
+    """The paths of each permission a row needs: ``data.import``, ``support.edit`` and ``household.view`` (the
+    single record's pair, plus importing)."""
+    return [paths_for(actor, perm) for perm in (Perm.DATA_IMPORT, Perm.SUPPORT_EDIT, Perm.HOUSEHOLD_VIEW)]
 
 
-def may_import_for(scope: tuple[list[str], list[str]], unit_path: str) -> bool:
-    importing, editing = scope
-    return any(unit_path.startswith(p) for p in importing) and any(unit_path.startswith(p) for p in editing)
+def may_import_for(scope: list[list[str]], unit_path: str) -> bool:
+    return all(any(unit_path.startswith(p) for p in paths) for paths in scope)
 
 
 # --- catalogue tables -----------------------------------------------------------------------------------------

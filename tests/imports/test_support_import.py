@@ -240,3 +240,37 @@ def test_the_service_refuses_a_household_out_of_scope_and_a_duplicate_and_writes
     with pytest.raises(ApplicationError):
         support_records_import(actor=officer, rows=too_much)
     assert SupportRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_pages_and_the_api_take_a_support_list_through_the_stages(
+        officer: Any, households: dict[str, Any], write_list: Any, client_for: Any, api_client_for: Any,
+        django_capture_on_commit_callbacks: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client = client_for(officer)
+    template = client.get(reverse("imports:template") + "?kind=support")
+    assert template.status_code == 200 and "mau-nhap-ho-tro.xlsx" in template["Content-Disposition"]
+    path = write_list(VALID)
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
+        response = client.post(reverse("imports:upload"), {"kind": "support", "on_change": "update", "file": handle})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Tệp hợp lệ" in page and "Dòng trong tệp" in page
+    assert "Khi một hộ đã có trong hệ thống" not in page  # no household is changed by this kind
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"] + "ghi/")
+    page = client.get(response["Location"]).content.decode()
+    assert "Đã ghi xong vào hệ thống" in page and "Hỗ trợ đã ghi" in page
+    assert SupportRecord.objects.count() == 4
+
+    api = api_client_for(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api.post("/api/v1/imports", {"kind": "support", "file": SimpleUploadedFile(
+            "lai.xlsx", path.read_bytes(), content_type="application/octet-stream")})
+    assert created.status_code == 202 and created.json()["kind"] == "support"
+    shown = api.get(created.json()["links"]["self"]).json()
+    assert shown["status"] == "ready" and shown["summary"]["entries"]["unchanged"] == 4
+    template = api.get("/api/v1/imports/template.xlsx?kind=support")
+    assert template.status_code == 200 and "mau-nhap-ho-tro.xlsx" in template["Content-Disposition"]

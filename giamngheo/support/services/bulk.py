@@ -45,11 +45,8 @@ def _chunks(values: list[Any]) -> Any:
         yield values[start:start + CHUNK]
 
 
-def _scope_ok(actor: Any, unit_path: str) -> bool:
-    """Entering support for a household takes ``support.edit`` and ``household.view`` there (the single
-    record's rule) and ``data.import`` (bulk entry is an import)."""
-    return all(any(unit_path.startswith(p) for p in paths_for(actor, perm))
-               for perm in (Perm.SUPPORT_EDIT, Perm.HOUSEHOLD_VIEW, Perm.DATA_IMPORT))
+def _scope_ok(scope: list[list[str]], unit_path: str) -> bool:
+    return all(any(unit_path.startswith(p) for p in paths) for paths in scope)
 
 
 def _households(ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -131,7 +128,10 @@ def support_records_import(*, actor: Any, rows: pl.DataFrame, source: Mapping[st
         if len(households) != frame["household_id"].n_unique():
             raise ApplicationError(_("Có hộ trong danh sách không còn trong hệ thống; chưa ghi gì. Hãy tải tệp lên "
                                      "lại."))
-        if not all(_scope_ok(actor, path) for path in {p for _c, p in households.values()}):
+        # Entering support takes ``support.edit`` and ``household.view`` there (the single record's rule), and
+        # ``data.import``: bulk entry is an import.
+        scope = [paths_for(actor, perm) for perm in (Perm.SUPPORT_EDIT, Perm.HOUSEHOLD_VIEW, Perm.DATA_IMPORT)]
+        if not all(_scope_ok(scope, path) for path in {p for _c, p in households.values()}):
             raise PermissionDenied(_("Danh sách có hộ thuộc địa bàn bạn không được nhập hỗ trợ; chưa ghi gì."))
         kinds = {pk: name for pk, name in SupportKind.objects.filter(
             pk__in=frame["kind_id"].unique().to_list()).values_list("pk", "name")}
