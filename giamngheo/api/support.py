@@ -466,6 +466,7 @@ def support_store(request: HttpRequest, body: RecordIn) -> Status[dict[str, Any]
 
 @router.get("/support/{id}", response={200: RecordOut, **_ERRORS}, summary="Xem một lượt hỗ trợ")
 def support_show(request: HttpRequest, id: Id) -> dict[str, Any]:
+    """Một lượt hỗ trợ (404 nếu không thuộc địa bàn bạn được giao hoặc đã xoá)."""
     return _record_body(support_record_get(user=request.user, pk=id))
 
 
@@ -505,6 +506,7 @@ def support_destroy(request: HttpRequest, id: Id, params: Query[DeleteParams]) -
 @router.get("/assignments", response={200: AssignmentPage, **_ERRORS}, summary="Danh sách phân công giúp đỡ hộ")
 def assignment_index(request: HttpRequest, paging: Query[PageParams],
                      filters: Query[AssignmentFilters]) -> dict[str, Any]:
+    """Phân công giúp đỡ hộ trong địa bàn bạn được giao; lọc theo hộ, đơn vị, còn hiệu lực hay đã kết thúc."""
     household = _household_in_scope(request.user, filters.household)
     if filters.household and household is None:
         return page_body([], 0, True, paging)
@@ -526,11 +528,13 @@ def assignment_store(request: HttpRequest, body: AssignmentIn) -> Status[dict[st
 
 @router.get("/assignments/{id}", response={200: AssignmentOut, **_ERRORS}, summary="Xem một phân công")
 def assignment_show(request: HttpRequest, id: Id) -> dict[str, Any]:
+    """Một phân công giúp đỡ hộ."""
     return _assignment_body(help_selectors.assignment_get(user=request.user, pk=id))
 
 
 @router.patch("/assignments/{id}", response={200: AssignmentOut, **_CONFLICT}, summary="Sửa một phân công")
 def assignment_patch(request: HttpRequest, id: Id, body: AssignmentPatch) -> dict[str, Any]:
+    """Chỉ các trường gửi lên được sửa; bắt buộc gửi version đã đọc (409 nếu người khác đã sửa)."""
     assignment = help_selectors.assignment_get(user=request.user, pk=id, perm=Perm.SUPPORT_EDIT)
     fields = body.model_dump(exclude_unset=True)
     version = fields.pop("version")
@@ -550,6 +554,7 @@ def assignment_finish(request: HttpRequest, id: Id, body: AssignmentEndIn) -> di
 
 @router.delete("/assignments/{id}", response={204: None, **_CONFLICT}, summary="Xoá một phân công ghi nhầm")
 def assignment_destroy(request: HttpRequest, id: Id, params: Query[DeleteParams]) -> Status[None]:
+    """Xoá mềm phân công ghi nhầm (khi thôi giúp đỡ thì dùng /end); cần version đã đọc và lý do."""
     assignment = help_selectors.assignment_get(user=request.user, pk=id, perm=Perm.SUPPORT_EDIT)
     help_services.assignment_delete(actor=request.user, assignment=assignment, expected_version=params.version,
                                     reason=params.reason)
@@ -576,6 +581,7 @@ def registration_index(request: HttpRequest, paging: Query[PageParams],
 
 @router.post("/escape-registrations", response={201: RegistrationOut, **_ERRORS}, summary="Ghi đăng ký thoát nghèo")
 def registration_store(request: HttpRequest, body: RegistrationIn) -> Status[dict[str, Any]]:
+    """Hộ đăng ký thoát nghèo (hoặc thoát cận nghèo) vào một năm, kèm cam kết của hộ."""
     household = household_get(user=request.user, code=body.household)
     registration = help_services.escape_registration_create(actor=request.user, household=household,
                                                             **body.model_dump(exclude={"household"}))
@@ -585,12 +591,14 @@ def registration_store(request: HttpRequest, body: RegistrationIn) -> Status[dic
 @router.get("/escape-registrations/{id}", response={200: RegistrationOut, **_ERRORS},
             summary="Xem một đăng ký thoát nghèo")
 def registration_show(request: HttpRequest, id: Id) -> dict[str, Any]:
+    """Một đăng ký thoát nghèo, kèm kết quả đọc từ sổ theo dõi."""
     return _registration_body(help_selectors.escape_registration_get(user=request.user, pk=id))
 
 
 @router.patch("/escape-registrations/{id}", response={200: RegistrationOut, **_CONFLICT},
               summary="Sửa một đăng ký thoát nghèo")
 def registration_patch(request: HttpRequest, id: Id, body: RegistrationPatch) -> dict[str, Any]:
+    """Chỉ các trường gửi lên được sửa; bắt buộc gửi version đã đọc (409 nếu người khác đã sửa)."""
     registration = help_selectors.escape_registration_get(user=request.user, pk=id, perm=Perm.SUPPORT_EDIT)
     fields = body.model_dump(exclude_unset=True)
     version = fields.pop("version")
@@ -602,6 +610,7 @@ def registration_patch(request: HttpRequest, id: Id, body: RegistrationPatch) ->
 @router.delete("/escape-registrations/{id}", response={204: None, **_CONFLICT},
                summary="Xoá một đăng ký thoát nghèo ghi nhầm")
 def registration_destroy(request: HttpRequest, id: Id, params: Query[DeleteParams]) -> Status[None]:
+    """Xoá mềm đăng ký ghi nhầm; cần version đã đọc và lý do."""
     registration = help_selectors.escape_registration_get(user=request.user, pk=id, perm=Perm.SUPPORT_EDIT)
     help_services.escape_registration_delete(actor=request.user, registration=registration,
                                              expected_version=params.version, reason=params.reason)

@@ -190,6 +190,12 @@ def test_operations_are_in_the_openapi_document_in_vietnamese(people: dict[str, 
                          ("/api/v1/escape-registrations/{id}", "delete")):
         assert method in paths[path], (path, method)
     assert paths["/api/v1/support"]["post"]["summary"] == "Ghi hỗ trợ cho hộ"
+    ours = [(path, op) for path, ops in paths.items()
+            if path.startswith(("/api/v1/support", "/api/v1/assignments", "/api/v1/escape-registrations"))
+            for op in ops.values()]
+    assert len(ours) >= 19
+    assert all(op.get("summary") and op.get("description") for _path, op in ours), [
+        path for path, op in ours if not op.get("description")]
 
 
 def test_kind_of_another_province_is_unknown(people: dict[str, Any], api_client_for: Any, make_unit_tree: Any) -> None:
