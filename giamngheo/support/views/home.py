@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import allows, paths_for
@@ -21,7 +23,6 @@ from giamngheo.geo.models import AdminUnit
 from giamngheo.households.views.paging import small_int
 from giamngheo.support.selectors import lists
 from giamngheo.support.targets.home import targets_home_card
-from giamngheo.support.views.lists import TITLES
 
 
 def home_units(user: Any) -> list[AdminUnit]:
@@ -34,25 +35,42 @@ def home_units(user: Any) -> list[AdminUnit]:
     return list(AdminUnit.objects.filter(path__in=paths).order_by("path"))
 
 
-def support_home(request: HttpRequest) -> HttpResponse:
+def _chosen_unit(request: HttpRequest) -> tuple[list[AdminUnit], AdminUnit | None]:
+    """The user's units and the one asked for (``?unit=``), else the first; 404 for a user who serves none."""
     user = request.user
     units = home_units(user)
     if not units and paths_for(user, Perm.SUPPORT_VIEW) != ["/"]:
         raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
     chosen = small_int(request.GET.get("unit", ""))
-    unit = next((u for u in units if u.pk == chosen), units[0] if units else None)
+    return units, next((u for u in units if u.pk == chosen), units[0] if units else None)
+
+
+def support_home(request: HttpRequest) -> HttpResponse:
+    """The page itself answers at once; each count is a fragment it loads (``support:list_count``,
+    ``support:home_status``), since counting a province's list reads every matching household."""
+    from giamngheo.support.views.lists import TITLES
+
+    user = request.user
+    units, unit = _chosen_unit(request)
     year = timezone.localdate().year
-    unit_path = unit.path if unit else None
     query = {"year": year, **({"unit": unit.pk} if unit else {})}
-    cards = []
-    for slug in lists.SLUGS:
-        cards.append({
-            "slug": slug, "title": TITLES[slug],
-            "count": lists.list_count(slug, user=user, year=year, unit_path=unit_path),
-            "url": f"{reverse('support:list', args=[slug])}?{urlencode(query)}",
-        })
-    counts = lists.status_counts(user=user, year=year, unit_path=unit_path)
+    cards = [{
+        "slug": slug, "title": TITLES[slug],
+        "url": f"{reverse('support:list', args=[slug])}?{urlencode(query)}",
+        "count_url": f"{reverse('support:list_count', args=[slug])}?{urlencode({**query, 'bare': 1})}",
+    } for slug in lists.SLUGS]
     return render(request, "support/home.html", {
-        "units": units, "unit": unit, "year": year, "cards": cards, "counts": counts,
+        "units": units, "unit": unit, "year": year, "cards": cards,
+        "status_url": f"{reverse('support:home_status')}?{urlencode(query)}",
         "targets": targets_home_card(user=user, year=year),
     })
+
+
+@login_required
+@require_GET
+def support_home_status(request: HttpRequest) -> HttpResponse:
+    """Poor and near-poor households at the end of this year in the chosen unit (a fragment of the home page)."""
+    _units, unit = _chosen_unit(request)
+    year = timezone.localdate().year
+    counts = lists.status_counts(user=request.user, year=year, unit_path=unit.path if unit else None)
+    return render(request, "support/home_status.html", {"counts": counts, "year": year})

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -31,6 +32,7 @@ from giamngheo.households.views.paging import small_int
 from giamngheo.households.views.units import communes_for
 from giamngheo.support.models import HelperType
 from giamngheo.support.selectors import lists
+from giamngheo.support.views import home
 
 PAGE_SIZE = 50
 NOT_FOUND = gettext_lazy("Không tìm thấy hoặc bạn không có quyền truy cập.")
@@ -145,20 +147,43 @@ def support_list(request: HttpRequest, slug: str) -> HttpResponse:
     filters = _filters(form)
     year = filters["year"]
     try:
+        # The total is its own request (``support_list_count``, loaded by the page): a page of rows costs the same
+        # at any depth, but counting a province's list reads every matching household (docs/performance.md).
         page = lists.list_page(slug, user=user, after=request.GET.get("after"), before=request.GET.get("before"),
                                start=small_int(request.GET.get("start", ""), digits=9) or 1, page_size=PAGE_SIZE,
-                               **filters)
+                               with_total=False, **filters)
     except lists.ListParameterError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return render(request, "support/lists/list.html", context, status=400)
     context.update({
-        "page": page, "total": page.total, "year": year, "previous_year": year - 1,
+        "page": page, "year": year, "count_query": _count_query(form), "previous_year": year - 1,
         "years": [year - 2, year - 1, year],
         "rule": RULES[slug] % {"year": year, "previous": year - 1, "first": year - 2},
         "end": page.start + len(page.rows) - 1, "next_start": page.start + len(page.rows),
         "helper_types": dict(HelperType.choices),
     })
     return render(request, "support/lists/list.html", context)
+
+
+def _count_query(form: ListFilterForm) -> str:
+    data = form.cleaned_data
+    query = {"year": data["year"], "unit": data["unit"].pk if data.get("unit") else "", "klass": data.get("klass")}
+    return urlencode({key: value for key, value in query.items() if value})
+
+
+@login_required
+@require_GET
+def support_list_count(request: HttpRequest, slug: str) -> HttpResponse:
+    """The number of households of a list with the page's filters (a fragment the page and the home page load)."""
+    slug = _slug_or_404(slug)
+    user = request.user
+    _readable(user)
+    form = ListFilterForm(request.GET, user=user, slug=slug)
+    if not form.is_valid():
+        messages = "; ".join(str(m) for errors in form.errors.values() for m in errors)
+        return HttpResponse(messages, status=400, content_type="text/plain; charset=utf-8")
+    total = lists.list_count(slug, user=user, **_filters(form))
+    return render(request, "support/lists/count.html", {"total": total, "bare": request.GET.get("bare") == "1"})
 
 
 def _header(slug: str, year: int) -> list[str]:
@@ -234,5 +259,7 @@ def support_list_export(request: HttpRequest, slug: str) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("ho-tro/danh-sach/<slug:slug>/", support_list, name="list"),
+    path("ho-tro/danh-sach/<slug:slug>/so-ho/", support_list_count, name="list_count"),
     path("ho-tro/danh-sach/<slug:slug>/xuat/", support_list_export, name="list_export"),
+    path("ho-tro/tong-quan/ho-ngheo-can-ngheo/", home.support_home_status, name="home_status"),
 ]
