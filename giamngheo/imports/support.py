@@ -593,6 +593,10 @@ def validate_support_file(path: Path, *, actor: Any, on_progress: Callable[..., 
     frame = _members(frame, errors)
     progress(validated=text.height // 2)
     frame = _duplicates(frame, errors)
+    # A row equal to a stored record writes nothing: what else it says (a member since gone, a programme whose
+    # years were corrected) cannot be wrong in the registry, so an exported list always re-imports unchanged.
+    same = frame.filter(pl.col("_same"))[ROW].implode()
+    errors.parts = [part.filter(~pl.col(ROW).is_in(same)) for part in errors.parts]
     all_errors = pl.concat(errors.parts) if errors.parts else pl.DataFrame(schema=ERROR_SCHEMA)
     result.errors = _located(all_errors, raw, fields)
     bad_rows = errors.rows().implode()

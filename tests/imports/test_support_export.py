@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from giamngheo.core.models import AuditEntry
+from giamngheo.households.models import Member
 from giamngheo.imports import services
 from giamngheo.imports.models import ImportStatus
 from giamngheo.imports.read import read_file
@@ -82,6 +83,8 @@ def test_an_exported_list_imported_again_finds_every_row_a_duplicate(
     assert gift[12].value == "=HYPERLINK(\"http://x\")" and gift[12].data_type == "s" and gift[12].quotePrefix
     assert AuditEntry.objects.filter(action="giamngheo.support.records_exported", actor=officer).count() == 1
 
+    # A member who received a card has left the household since: the stored record is not wrong for that.
+    Member.objects.filter(household__code="H1", member_id="2").delete()
     again = run(path, officer)
     assert again.status == ImportStatus.COMMITTED, services.read_errors(again)
     assert again.summary["entries"] == {"new": 0, "changed": 0, "unchanged": 5, "invalid": 0}
