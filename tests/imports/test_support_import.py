@@ -274,3 +274,20 @@ def test_the_pages_and_the_api_take_a_support_list_through_the_stages(
     assert shown["status"] == "ready" and shown["summary"]["entries"]["unchanged"] == 4
     template = api.get("/api/v1/imports/template.xlsx?kind=support")
     assert template.status_code == 200 and "mau-nhap-ho-tro.xlsx" in template["Content-Disposition"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_line_imports_a_support_list(officer: Any, households: dict[str, Any], write_list: Any) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_status:
+        call_command("import", "support", str(write_list(VALID)), "--user", officer.username, "--commit", "--json",
+                     stdout=out)
+    assert exit_status.value.code == 0
+    report = json.loads(out.getvalue())
+    assert report["entries"] == {"new": 4, "changed": 0, "unchanged": 0, "invalid": 0} and report["committed"]
+    assert SupportRecord.objects.count() == 4
