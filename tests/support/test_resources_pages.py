@@ -10,6 +10,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from giamngheo.accounts.roles import Role
@@ -51,6 +53,23 @@ def test_summary_in_vietnamese_money_with_reconciliation(unit_tree: Any, cast: A
     filtered = text(officer_client.get(reverse("support:resources"), {"unit": "86001", "year": "2026",
                                                                        "direction": "spent"}))
     assert "Chi xây nhà" in filtered and "1 khoản huy động, chi" in filtered
+
+
+def test_summary_queries_do_not_grow_with_entries(unit_tree: Any, make_user: Any, client_for: Any) -> None:
+    client = client_for(make_user(role=Role.PROVINCE_OFFICER, unit=unit_tree.province))
+    url = reverse("support:resources")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, {"unit": "86", "year": "2026"}).status_code == 200
+        return len(queries)
+
+    book(unit_tree.commune, "spent", "people", 1, dt.date(2026, 1, 1))
+    few = count()
+    for day in range(1, 29):
+        book(unit_tree.other_commune, "mobilised", "businesses", day, dt.date(2026, 2, day))
+        book(unit_tree.province, "spent", "central_budget", day, dt.date(2026, 3, day))
+    assert count() == few
 
 
 def test_summary_scope(unit_tree: Any, cast: Any, client_for: Any) -> None:

@@ -24,7 +24,7 @@ from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import require, scope_q, scope_queryset
 from giamngheo.core.errors import ValidationFailed
 from giamngheo.core.formatting import format_date
-from giamngheo.geo.models import AdminUnit, UnitLevel
+from giamngheo.geo.models import AdminUnit, Generation, UnitLevel
 from giamngheo.support.models import Campaign, FlowDirection, FundSource, Pledge, ResourceEntry, SupportRecord
 from giamngheo.support.services.resources import FIRST_YEAR, LAST_YEAR, RESOURCE_LEVELS, money_text
 
@@ -107,7 +107,7 @@ def resource_period(*, year: Any, quarter: Any = None, month: Any = None) -> Per
 
 def resource_units(*, user: Any, perm: str = Perm.SUPPORT_VIEW) -> QuerySet[AdminUnit]:
     """Provinces and communes (current tree) inside the user's scope for ``perm``: where money is booked."""
-    units = AdminUnit.objects.filter(level__in=RESOURCE_LEVELS, valid_to__isnull=True, generation="2025")
+    units = AdminUnit.objects.filter(level__in=RESOURCE_LEVELS, valid_to__isnull=True, generation=Generation.CURRENT)
     return scope_queryset(units, user, perm, field="path").order_by("path")
 
 
