@@ -588,6 +588,7 @@ def entry_store(request: HttpRequest, body: EntryIn) -> Status[dict[str, Any]]:
 
 @router.get("/{entry_id}", response={200: EntryOut, **_ERRORS}, summary="Một khoản huy động hoặc chi")
 def entry_show(request: HttpRequest, entry_id: Id) -> dict[str, Any]:
+    """Một khoản của đơn vị bạn được xem; ngoài phạm vi: 404."""
     return _entry_out(selectors.resource_entry_get(user=request.user, pk=entry_id))
 
 

@@ -365,7 +365,8 @@ def test_links_refused_on_receipts_other_spending_outsider_and_bad_ids(unit_tree
         svc.spending_link_records(actor=cast.officer, spending=spending, record_ids=[given.pk])
     with pytest.raises(Http404):
         svc.spending_link_records(actor=cast.outsider, spending=spending, record_ids=[given.pk])
-    for bad in ([], [0], ["1"], [True], list(range(1, svc.MAX_LINKS + 2))):
+    bad_lists: list[list[Any]] = [[], [0], ["1"], [True], list(range(1, svc.MAX_LINKS + 2))]
+    for bad in bad_lists:
         with pytest.raises(ValidationFailed) as exc:
             svc.spending_link_records(actor=cast.officer, spending=spending, record_ids=bad)
         assert "record_ids" in errors_of(exc)
