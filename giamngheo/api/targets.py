@@ -181,7 +181,7 @@ class AllocationsIn(Schema):
 
 
 def target_body(target: Target) -> dict[str, Any]:
-    indicator = indicator_for(target.indicator)
+    indicator = indicator_for(target.indicator, active_only=False)
     return {
         "id": target.pk, "unit_code": target.unit.code, "unit_name": target.unit.name,
         "unit_level": target.unit.level, "indicator": target.indicator,

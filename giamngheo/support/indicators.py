@@ -124,14 +124,16 @@ HEALTH_INSURANCE_KINDS = ("health_insurance",)
 TRAINING_KINDS = ("vocational_training",)
 
 
-def indicator_for(code: str) -> Indicator | None:
-    """The indicator of a code, ``support:<kind>`` for any active kind of support; None when unknown."""
+def indicator_for(code: str, *, active_only: bool = True) -> Indicator | None:
+    """The indicator of a code, ``support:<kind>`` for any active kind of support; None when unknown.
+    ``active_only=False`` also reads a kind retired since (a target set on it is still measured)."""
     if code in INDICATORS:
         return INDICATORS[code]
     if code.startswith(SUPPORT_PREFIX) and len(code) <= 40:
         from giamngheo.support.models import SupportKind
 
-        kind = SupportKind.objects.filter(code=code[len(SUPPORT_PREFIX):], active=True).first()
+        kinds = SupportKind.objects.filter(code=code[len(SUPPORT_PREFIX):])
+        kind = (kinds.filter(active=True) if active_only else kinds).first()
         if kind is None:
             return None
         return Indicator(code, _("Số lượt hỗ trợ: %(kind)s") % {"kind": kind.name}, RECORDS, COUNT, False,
@@ -148,3 +150,9 @@ def indicator_choices() -> list[tuple[str, str]]:
     for code, name in SupportKind.objects.filter(active=True).values_list("code", "name"):
         choices.append((f"{SUPPORT_PREFIX}{code}", str(_("Số lượt hỗ trợ: %(kind)s") % {"kind": name})))
     return choices
+
+
+def unknown_indicator(code: str) -> Indicator:
+    """A stand-in for a code no longer in the registry (only a direct database edit makes one): shown as it
+    is, never measured."""
+    return Indicator(code, code, RECORDS, COUNT, False, "none", _("Chỉ tiêu không còn trong danh mục."))

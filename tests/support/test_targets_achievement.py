@@ -203,3 +203,82 @@ def test_entries_on_the_targets_standard_are_used_as_recognised(unit_tree: Any, 
     measurement = achievement(target, year=2026).measurement
     assert measurement is not None
     assert (measurement.numerator, measurement.rederived, measurement.unmeasurable) == (3, 0, 0)
+
+
+def test_rederived_statuses_are_reused_until_a_record_changes(unit_tree: Any, reviewed_2026: list[Any]) -> None:
+    target = _target(unit_tree.commune, "poverty_rate", "10", standard="2027-2030", baseline=2025,
+                     target_year=2030)
+    first = achievement(target, year=2026).measurement
+    assert first is not None and first.numerator == 2
+    case = ReviewCase.objects.get(household=reviewed_2026[1])
+    case.survey_record = {**case.survey_record, "income": 3_000_000}  # above 2027-2030's line
+    case.save()
+    again = achievement(target, year=2026).measurement
+    assert again is not None and again.numerator == 1
+
+
+# --- registry facts of poor and near-poor households --------------------------------------------------
+
+
+@pytest.fixture
+def members_2026(unit_tree: Any, make_household: Any, set_status: Any) -> list[Any]:
+    """Commune A at the end of 2026: M0 poor (unsafe water; head insured and trained, a child, an adult trained
+    by a support course in 2025), M1 near-poor (piped water; head insured by a card given in 2026), M2 not poor
+    (insured, trained: never counted)."""
+    from giamngheo.households.models import Member
+
+    m0, m1, m2 = (make_household(unit_tree.hamlet, code=f"M{i}") for i in range(3))
+    type(m0).objects.filter(pk=m0.pk).update(water_source="surface")
+    type(m0).objects.filter(pk__in=[m1.pk, m2.pk]).update(water_source="piped")
+    Member.objects.filter(household=m0).update(health_insured=True, education_completed="vocational_elementary")
+    Member.objects.create(household=m0, position=1, member_id="2", relation="child", sex="male", age=10,
+                          health_insured=False)
+    Member.objects.create(household=m0, position=2, member_id="3", relation="spouse", sex="female", age=30,
+                          health_insured=False, education_completed="lower_secondary")
+    Member.objects.filter(household=m1).update(health_insured=False, age=50, education_completed="none")
+    Member.objects.filter(household=m2).update(health_insured=True, education_completed="college")
+    course = SupportKind.objects.get(code="vocational_training")
+    card = SupportKind.objects.get(code="health_insurance")
+    SupportRecord.objects.create(household=m0, unit_path=m0.unit_path, kind=course, member_ref="3",
+                                 given_on=dt.date(2025, 6, 1), year=2025, provider_type="state_agency")
+    SupportRecord.objects.create(household=m1, unit_path=m1.unit_path, kind=card, member_ref="1",
+                                 given_on=dt.date(2026, 1, 5), year=2026, provider_type="state_agency")
+    for household, klass in ((m0, "poor"), (m1, "near_poor"), (m2, "none")):
+        set_status(household, 2025, klass)
+        set_status(household, 2026, klass, standard_id="2022-2025")
+    return [m0, m1, m2]
+
+
+@pytest.mark.parametrize(("indicator", "numerator", "denominator", "numerator_2025"), [
+    # M0 head, M1 head (card of 2026: not yet in 2025) of the 4 members of M0 and M1
+    ("health_insurance_coverage", 2, 4, 1),
+    ("trained_labour_pct", 2, 3, 2),  # M0 head (education), M0 spouse (course of 2025); M0's child is not of age
+    ("clean_water_pct", 1, 2, 1),  # M1 piped, M0 surface
+])
+def test_registry_rates_of_poor_and_near_poor_households(unit_tree: Any, members_2026: list[Any], indicator: str,
+                                                         numerator: int, denominator: int,
+                                                         numerator_2025: int) -> None:
+    measurement = achievement(_target(unit_tree.commune, indicator, "90"), year=2025).measurement
+    assert measurement is not None
+    assert (measurement.numerator, measurement.denominator) == (numerator_2025, denominator)
+    final = achievement(_target(unit_tree.commune, indicator, "90", baseline=2024, target_year=2026),
+                        year=2026).measurement
+    assert final is not None
+    assert (final.numerator, final.denominator) == (numerator, denominator)
+    assert final.value == Decimal(numerator * 100) / Decimal(denominator)
+
+
+def test_ethnic_minority_households_follow_the_configured_rule(unit_tree: Any, make_household: Any,
+                                                               settings: Any) -> None:
+    from giamngheo.households.models import Member
+    from giamngheo.support.targets.measure import ethnic_minority_households
+
+    head_minority = make_household(unit_tree.hamlet, code="E0", ethnicity="Thái")
+    mixed = make_household(unit_tree.hamlet, code="E1")
+    make_household(unit_tree.hamlet, code="E2", ethnicity="kinh")
+    Member.objects.create(household=mixed, position=1, member_id="2", relation="spouse", sex="female",
+                          ethnicity="Mường")
+    settings.GIAMNGHEO_ETHNIC_MINORITY_RULE = "head"
+    assert list(ethnic_minority_households(unit_tree.commune.path)) == [head_minority]
+    settings.GIAMNGHEO_ETHNIC_MINORITY_RULE = "any_member"
+    assert set(ethnic_minority_households(unit_tree.commune.path)) == {head_minority, mixed}

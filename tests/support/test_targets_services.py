@@ -179,3 +179,16 @@ def test_commune_officer_cannot_allocate_a_province_target(unit_tree: Any, cast:
     parent = _create(province_officer, unit_tree.province, indicator="jobs_created", value=Decimal(10))
     with pytest.raises(Http404):
         targets_allocate(actor=cast.officer, parent=parent, allocations={unit_tree.commune: Decimal(10)})
+
+
+def test_a_retired_kind_of_support_keeps_its_targets_measured_but_takes_no_new_one(unit_tree: Any,
+                                                                                   cast: Any) -> None:
+    from giamngheo.support.models import SupportKind
+    from giamngheo.support.targets.achievement import achievement
+
+    target = _create(cast.officer, unit_tree.commune, indicator="support:gift", value=Decimal(5))
+    SupportKind.objects.filter(code="gift").update(active=False)
+    assert achievement(target, year=2022).indicator.kind_code == "gift"
+    target_update(actor=cast.officer, target=target, expected_version=1, value=Decimal(6))
+    with pytest.raises(ValidationFailed):
+        _create(cast.officer, unit_tree.commune, indicator="support:gift", value=Decimal(5), target_year=2026)

@@ -116,7 +116,7 @@ def allocation_record(parent: Target) -> dict[str, Any] | None:
 
 def allocation_of(target: Target) -> Allocation:
     """The children of the target's unit with their allocated targets and the sum/average check."""
-    indicator = indicator_for(target.indicator)
+    indicator = indicator_for(target.indicator, active_only=False)
     units = child_units(target.unit)
     children = {t.unit_id: t for t in Target.objects.filter(parent=target, deleted_at__isnull=True)}
     weights = allocation_weights(indicator, units) if indicator is not None and not indicator.sums else {}

@@ -131,11 +131,14 @@ def check_value(errors: dict[str, list[str]], field: str, value: Any, indicator:
     return number.quantize(Decimal("0.0001"))  # as the column keeps it, so the audit's before and after compare
 
 
-def _validate(values: dict[str, Any], *, unit: AdminUnit, exclude_pk: int | None = None) -> dict[str, Any]:
+def _validate(values: dict[str, Any], *, unit: AdminUnit, exclude_pk: int | None = None,
+              current_indicator: str = "") -> dict[str, Any]:
     """Every rule of a target, all problems at once; returns the cleaned values."""
     errors: dict[str, list[str]] = {}
     code = values.get("indicator")
-    indicator = indicator_for(code) if isinstance(code, str) and code else None
+    # A kind of support retired since the target was set still names a valid target; a new one may not.
+    indicator = (indicator_for(code, active_only=code != current_indicator) if isinstance(code, str) and code
+                 else None)
     if indicator is None:
         _add(errors, "indicator", _("Chỉ tiêu «%(code)s» không có trong danh mục chỉ tiêu.") % {"code": code or ""})
     check_standard(errors, values.get("standard_id"), unit)
@@ -189,7 +192,7 @@ def _unit_ok(unit: Any) -> AdminUnit:
 
 
 def target_repr(target: Target) -> str:
-    indicator = indicator_for(target.indicator)
+    indicator = indicator_for(target.indicator, active_only=False)
     label = str(indicator.label) if indicator else target.indicator
     return f"{label} · {target.baseline_year}–{target.target_year}"
 
@@ -260,7 +263,8 @@ def target_update(*, actor: Any, target: Target, expected_version: int, **change
             raise ValidationFailed(_("Chỉ tiêu đã phân bổ; chưa lưu gì."), errors={f: [_(
                 "Chỉ tiêu này đã được phân bổ (từ cấp trên hoặc cho cấp dưới): không đổi được chỉ tiêu, chuẩn, kỳ "
                 "hay cách giao theo năm. Hãy xoá phân bổ rồi giao lại.")] for f in shared})
-        cleaned = _validate({**before, **changes}, unit=current.unit, exclude_pk=current.pk)
+        cleaned = _validate({**before, **changes}, unit=current.unit, exclude_pk=current.pk,
+                            current_indicator=current.indicator)
         for field in EDITABLE:
             setattr(current, field, cleaned[field])
         current.version += 1
@@ -369,7 +373,7 @@ def targets_allocate(*, actor: Any, parent: Target, allocations: dict[AdminUnit,
     """Give each child unit its share of ``parent`` (create, or update a share given before). A sum or an
     average that does not meet the parent is refused unless ``accept_mismatch`` with a ``reason``."""
     require(actor, Perm.TARGET_MANAGE, parent.unit_path)
-    indicator = indicator_for(parent.indicator)
+    indicator = indicator_for(parent.indicator, active_only=False)
     if indicator is None:
         raise ValidationFailed(_("Chỉ tiêu không có trong danh mục."), errors={"indicator": [
             _("Chỉ tiêu «%(code)s» không có trong danh mục chỉ tiêu.") % {"code": parent.indicator}]})

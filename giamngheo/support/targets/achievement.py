@@ -52,6 +52,7 @@ from giamngheo.support.indicators import (
     REDUCTION,
     Indicator,
     indicator_for,
+    unknown_indicator,
 )
 from giamngheo.support.models import SupportRecord, Target
 from giamngheo.support.targets.measure import Measurement, Measurer
@@ -235,10 +236,12 @@ def _clamped(indicator: Indicator, level: Decimal | None) -> Decimal | None:
 def achievement(target: Target, *, year: int | None = None, measurer: Measurer | None = None) -> Achievement:
     """The achievement of ``target`` in ``year`` (default: the latest year of the period with data; a year
     after the target year is read as the target year)."""
-    indicator = indicator_for(target.indicator)
-    if indicator is None:
-        raise ValueError(f"unknown indicator {target.indicator!r}")
+    indicator = indicator_for(target.indicator, active_only=False)
     measurer = measurer or Measurer()
+    if indicator is None:
+        return Achievement(target=target, indicator=unknown_indicator(target.indicator), year=year, baseline=None,
+                           actual=None, planned=None, percent_of_plan=None, projection=None, status=NO_DATA,
+                           reason=_("Chỉ tiêu không còn trong danh mục nên không tính được."))
     if year is None:
         year = latest_year(target, indicator)
     if year is None or year <= target.baseline_year:

@@ -17,12 +17,14 @@ class under the standard of its entry) is kept beside it for reference.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from giamngheo.reviews.models import StatusSpan
 from giamngheo.reviews.status import at_end_of
@@ -123,13 +125,41 @@ class StatusSet:
             yield ids[start:start + size]
 
 
+# Re-derived statuses of recent measurements, per process: the home page card and the target lists ask for the
+# same (unit, year, standard) again and again, and a province's re-derivation runs the engine over every survey
+# record. An entry is reused only while its fingerprint holds: the spans to re-derive (how many, the newest),
+# the newest entry recognised and the newest case edit behind them.
+_CACHE: OrderedDict[tuple[str, int, str], tuple[tuple[Any, ...], pl.DataFrame, pl.DataFrame]] = OrderedDict()
+_CACHE_SIZE = 16
+_CACHE_LOCK = threading.Lock()
+
+
+def _rederived(other: QuerySet[StatusSpan], key: tuple[str, int, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    stamp = other.aggregate(n=Count("pk"), last=Max("pk"), recognised=Max("entry__recognised_at"),
+                            edited=Max("entry__case__updated_at"))
+    if not stamp["n"]:
+        return pl.DataFrame(schema=_SCHEMA), pl.DataFrame(schema=_SCHEMA)
+    fingerprint = (stamp["n"], stamp["last"], stamp["recognised"], stamp["edited"])
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            _CACHE.move_to_end(key)
+            return cached[1], cached[2]
+    rows = list(other.values_list("household_id", "klass", *_FLAGS, "entry__case__survey_record"))
+    rederived, unmeasured = rederive(rows, key[2])
+    with _CACHE_LOCK:
+        _CACHE[key] = (fingerprint, rederived, unmeasured)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return rederived, unmeasured
+
+
 def status_set(*, unit_path: str, year: int, standard_id: str) -> StatusSet:
     """The statuses of the unit's households at the end of ``year`` measured on ``standard_id``."""
     spans = spans_at(unit_path=unit_path, year=year, series=series_of(standard_id))
     direct = spans.filter(standard_id=standard_id)
-    other = (spans.exclude(standard_id=standard_id)
-             .values_list("household_id", "klass", *_FLAGS, "entry__case__survey_record"))
-    rederived, unmeasured = rederive(list(other), standard_id)
+    rederived, unmeasured = _rederived(spans.exclude(standard_id=standard_id), (unit_path, year, standard_id))
     standards = tuple(sorted(set(spans.order_by().values_list("standard_id", flat=True).distinct())))
     return StatusSet(standard_id=standard_id, direct=direct, ledger=spans, rederived=rederived,
                      unmeasured=unmeasured, ledger_standards=standards)

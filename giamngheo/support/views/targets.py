@@ -200,7 +200,7 @@ def target_allocate(request: HttpRequest, pk: int) -> HttpResponse:
         if written is not None:
             messages.success(request, _("Đã phân bổ chỉ tiêu cho %(n)s đơn vị.") % {"n": len(written)})
             return redirect("support:target", pk=target.pk)
-    indicator = indicator_for(target.indicator)
+    indicator = indicator_for(target.indicator, active_only=False)
     return render(request, "support/targets/allocate.html", {
         "form": form, "target": target, "allocation": allocation,
         "weights": {r.unit.pk: r.weight for r in allocation.rows},
