@@ -176,6 +176,8 @@ def _preview(result: Any) -> dict[str, Any]:
     preview: dict[str, Any] = {"counts": result.counts, "errors_total": result.errors.height,
                                "errors": result.errors.head(200).rename({"_sheet": "sheet", "_sheet_row": "row"}).to_dicts(), "layout": result.layout,
                                "ignored_columns": result.ignored_columns, "samples": {}}
+    if getattr(result, "samples", None):  # a list kind that shows its own rows (support)
+        preview["samples"] = result.samples
     households = getattr(result, "households", None)
     if isinstance(households, pl.DataFrame) and not households.is_empty():
         for action in ("new", "changed", "unchanged"):

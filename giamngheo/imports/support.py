@@ -44,6 +44,7 @@ from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import can_see_citizen_id, paths_for
 from giamngheo.core.dates import DATE_MIN
 from giamngheo.core.exports import xlsx_cell
+from giamngheo.core.formatting import format_money
 from giamngheo.households.models import Household, Member
 from giamngheo.imports import columns as cols
 from giamngheo.imports.convert import ERROR_SCHEMA, MASKED, _clean, _date, _number, folded
@@ -132,6 +133,8 @@ class SupportValidation:
         default_factory=lambda: {"entries": dict.fromkeys(ENTRY_COUNTS, 0)})
     ignored_columns: list[str] = field(default_factory=list)
     diffs: dict[str, Any] = field(default_factory=dict)
+    # The preview's sample rows: "new" (to be written) and "unchanged" (equal to a stored record).
+    samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def import_scope(actor: Any) -> list[list[str]]:
@@ -614,8 +617,26 @@ def validate_support_file(path: Path, *, actor: Any, on_progress: Callable[..., 
         "new": valid.filter(pl.col("_action") == "new").height, "changed": 0,
         "unchanged": valid.filter(pl.col("_action") == "unchanged").height,
         "invalid": entries.height - valid.height}}
+    result.samples = _samples(frame.join(entries.select(ROW, "_invalid"), on=ROW), SAMPLE)
     progress(validated=text.height)
     return result
+
+
+SAMPLE = 10
+
+
+def _samples(frame: pl.DataFrame, size: int) -> dict[str, list[dict[str, Any]]]:
+    """A few valid rows of each kind as the preview shows them (``services._preview`` keys plus what was
+    received): household, head, kind, date and amount as written in Vietnamese."""
+    samples: dict[str, list[dict[str, Any]]] = {}
+    for action, same in (("new", False), ("unchanged", True)):
+        rows = frame.filter(~pl.col("_invalid") & (pl.col("_same") == same)).head(size)
+        samples[action] = [
+            {"code": r["h_code"], "head_name": r["h_head"] or "", "unit_path": r["h_path"], "member_count": 0,
+             "changes": {}, "kind": r["kind_name"] or "", "given_on": r["given_on"].strftime("%d/%m/%Y"),
+             "amount": format_money(r["amount"]) if r["amount"] is not None else ""}
+            for r in rows.iter_rows(named=True)]
+    return samples
 
 
 def commit_support(*, job: Any, actor: Any, entries: pl.DataFrame, progress: Callable[..., None],

@@ -258,6 +258,8 @@ def test_the_pages_and_the_api_take_a_support_list_through_the_stages(
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "Tệp hợp lệ" in page and "Dòng trong tệp" in page
+    # The preview shows what will be written: household, kind, date, amount as the officer reads them.
+    assert "Một số hỗ trợ sẽ được ghi" in page and "Vay vốn tín dụng ưu đãi" in page and "50 triệu đồng" in page
     assert "Khi một hộ đã có trong hệ thống" not in page  # no household is changed by this kind
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response["Location"] + "ghi/")
@@ -272,6 +274,8 @@ def test_the_pages_and_the_api_take_a_support_list_through_the_stages(
     assert created.status_code == 202 and created.json()["kind"] == "support"
     shown = api.get(created.json()["links"]["self"]).json()
     assert shown["status"] == "ready" and shown["summary"]["entries"]["unchanged"] == 4
+    preview = api.get(created.json()["links"]["preview"]).json()
+    assert {s["code"] for s in preview["samples"]["unchanged"]} == {"H1", "H2"} and preview["samples"]["new"] == []
     template = api.get("/api/v1/imports/template.xlsx?kind=support")
     assert template.status_code == 200 and "mau-nhap-ho-tro.xlsx" in template["Content-Disposition"]
 
