@@ -295,3 +295,22 @@ def test_the_command_line_imports_a_support_list(officer: Any, households: dict[
     report = json.loads(out.getvalue())
     assert report["entries"] == {"new": 4, "changed": 0, "unchanged": 0, "invalid": 0} and report["committed"]
     assert SupportRecord.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_a_provinces_own_kind_serves_its_households_only_and_a_shared_name_asks_for_the_code(
+        unit_tree: Any, officer: Any, households: dict[str, Any], write_list: Any) -> None:
+    province = unit_tree.province
+    SupportKind.objects.create(code="qua-tinh", name="Quà tặng (Tết, thiên tai…)", fields=["amount"],
+                               province=province, unit_path=province.path)
+    SupportKind.objects.create(code="bo-tinh-khac", name="Bò giống tỉnh khác", fields=["quantity"],
+                               province=province, unit_path="/99/")
+    job = run(write_list([
+        row("H1", kind="Quà tặng (Tết, thiên tai…)", provider="Mặt trận", amount="500.000"),  # row 3: two kinds
+        row("H1", kind="qua-tinh", provider="Mặt trận", amount="500.000"),  # row 4: by its code, fine
+        row("H1", kind="Bò giống tỉnh khác", provider="Mặt trận", quantity=1),  # row 5: another province's
+    ]), officer, commit=False)
+    found = errors_at(job)
+    assert found == {
+        (3, "Loại hỗ trợ"): "Tên loại hỗ trợ này trùng với nhiều loại trong danh mục; hãy ghi mã loại hỗ trợ.",
+        (5, "Loại hỗ trợ"): "Loại hỗ trợ «Bò giống tỉnh khác» là của tỉnh khác."}
