@@ -188,6 +188,8 @@ def test_an_invalid_list_writes_nothing_and_names_the_row_and_column_of_each_err
     book = openpyxl.load_workbook(services.error_workbook(job))
     assert book["Hỗ trợ"]["I11"].comment is not None and "không phải là số" in book["Hỗ trợ"]["I11"].comment.text
     assert book["Lỗi"].max_row >= 15
+    listed = [[c for c in r if c is not None] for r in book["Lỗi"].iter_rows(values_only=True)]
+    assert any(11 in r and "Số tiền (đồng)" in r for r in listed)
     assert SupportRecord.objects.count() == 0
     with pytest.raises(ApplicationError):
         services.start_commit(actor=officer, job=job, enqueue=False)
