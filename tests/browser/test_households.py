@@ -49,6 +49,8 @@ def test_find_open_edit_and_see_the_new_classification(page, officer, screenshot
     page.fill("input[name=username]", "canbo.xa")
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/$"))  # the home page ("Tổng quan"); the registry is one click away
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Hộ gia đình").click()
     page.wait_for_url(re.compile(r"/ho/$"))
 
     page.fill("input[name=q]", "nguyen van")
