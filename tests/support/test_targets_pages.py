@@ -121,3 +121,22 @@ def test_allocate_page_refuses_mismatch_then_accepts_with_reason_and_shows_it(
     assert "Phân bổ chưa khớp chỉ tiêu của Tỉnh Thử Nghiệm 86" in child_page
     targets_allocate(actor=officer, parent=parent, allocations={unit_tree.commune: 50, unit_tree.other_commune: 50})
     assert "Phân bổ chưa khớp" not in client.get(reverse("support:target", args=[child.pk])).content.decode()
+
+
+def test_targets_of_one_unit_share_their_measurements(unit_tree: Any, cast: Any, client_for: Any,
+                                                      data: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(cast.officer)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("support:targets"))
+    for year in range(2028, 2038):
+        Target.objects.create(unit=unit_tree.commune, unit_path=unit_tree.commune.path, indicator="poverty_rate",
+                              standard_id="2022-2025", baseline_year=2024, target_year=year, value=Decimal(5),
+                              source_document="NQ 5/NQ-HĐND")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("support:targets")).content.decode()
+    assert page.count("Dự báo năm 20") >= 11
+    # Ten more targets of the same unit, standard and years: no measurement is repeated.
+    assert len(many.captured_queries) <= len(few.captured_queries) + 2

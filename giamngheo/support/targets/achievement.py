@@ -37,12 +37,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.utils.translation import gettext as _
 
 from giamngheo.core.formatting import format_number
-from giamngheo.reviews.models import LedgerEntry
 from giamngheo.support.indicators import (
     CHANGE,
     COUNT,
@@ -54,7 +52,7 @@ from giamngheo.support.indicators import (
     indicator_for,
     unknown_indicator,
 )
-from giamngheo.support.models import SupportRecord, Target
+from giamngheo.support.models import Target
 from giamngheo.support.targets.measure import Measurement, Measurer
 from giamngheo.support.targets.standards import series_of
 
@@ -128,7 +126,7 @@ def _fraction(target: Target, year: int) -> Decimal:
     years = Decimal(year - target.baseline_year)
     if target.annual:
         return years
-    return years / Decimal(target.target_year - target.baseline_year)
+    return years / Decimal(max(1, target.target_year - target.baseline_year))  # equal years: only a hand edit
 
 
 def planned(target: Target, indicator: Indicator, year: int) -> Decimal:
@@ -194,34 +192,28 @@ def _comparison(indicator: Indicator, value: Decimal, plan: Decimal) -> str:
     return _("cao hơn") if value > plan else _("thấp hơn")
 
 
-def observed_years(target: Target, indicator: Indicator, last: int) -> list[int]:
+def observed_years(target: Target, indicator: Indicator, last: int, measurer: Measurer) -> list[int]:
     """Years from the baseline to ``last`` with data: ledger entries of the target's series under the unit
     (statuses), or every year of the period (counts)."""
     if indicator.kind == COUNT:
         return list(range(target.baseline_year, last + 1))
-    years = (LedgerEntry.objects.filter(unit_path__startswith=target.unit_path, series=series_of(target.standard_id),
-                                        year__gte=target.baseline_year, year__lte=last)
-             .order_by().values_list("year", flat=True).distinct())
-    return sorted(set(years))
+    years = measurer.ledger_years(target.unit_path, series_of(target.standard_id))
+    return [y for y in years if target.baseline_year <= y <= last]
 
 
-def latest_year(target: Target, indicator: Indicator) -> int | None:
+def latest_year(target: Target, indicator: Indicator, measurer: Measurer) -> int | None:
     """The latest year of the period with data: a ledger entry of the series (statuses) or a support record
     (counts) under the unit; None when the period has none yet."""
-    period = {"year__gt": target.baseline_year, "year__lte": target.target_year}
-    if indicator.kind == COUNT:
-        qs: Any = SupportRecord.objects.filter(unit_path__startswith=target.unit_path, deleted_at__isnull=True, **period)
-    else:
-        qs = LedgerEntry.objects.filter(unit_path__startswith=target.unit_path, series=series_of(target.standard_id),
-                                        **period)
-    latest = qs.order_by("-year").values_list("year", flat=True).first()
-    return int(latest) if latest is not None else None
+    years = (measurer.support_years(target.unit_path) if indicator.kind == COUNT
+             else measurer.ledger_years(target.unit_path, series_of(target.standard_id)))
+    inside = [y for y in years if target.baseline_year < y <= target.target_year]
+    return inside[-1] if inside else None
 
 
-def _baseline_known(target: Target) -> bool:
+def _baseline_known(target: Target, measurer: Measurer) -> bool:
     """Whether the ledger holds a status at the end of the baseline year (an entry of the series in or before it)."""
-    return LedgerEntry.objects.filter(unit_path__startswith=target.unit_path, series=series_of(target.standard_id),
-                                      year__lte=target.baseline_year).exists()
+    years = measurer.ledger_years(target.unit_path, series_of(target.standard_id))
+    return bool(years) and years[0] <= target.baseline_year
 
 
 def _clamped(indicator: Indicator, level: Decimal | None) -> Decimal | None:
@@ -243,13 +235,13 @@ def achievement(target: Target, *, year: int | None = None, measurer: Measurer |
                            actual=None, planned=None, percent_of_plan=None, projection=None, status=NO_DATA,
                            reason=_("Chỉ tiêu không còn trong danh mục nên không tính được."))
     if year is None:
-        year = latest_year(target, indicator)
+        year = latest_year(target, indicator, measurer)
     if year is None or year <= target.baseline_year:
         return Achievement(target=target, indicator=indicator, year=year, baseline=None, actual=None, planned=None,
                            percent_of_plan=None, projection=None, status=NO_DATA,
                            reason=_("Chưa có số liệu trong kỳ của chỉ tiêu."))
     year = min(year, target.target_year)
-    observed = set(observed_years(target, indicator, year))
+    observed = set(observed_years(target, indicator, year, measurer))
     counts = indicator.kind == COUNT
 
     def measure(y: int) -> Measurement:
@@ -257,7 +249,7 @@ def achievement(target: Target, *, year: int | None = None, measurer: Measurer |
 
     baseline: Decimal | None = Decimal(0) if counts else None
     base_measurement: Measurement | None = None
-    if not counts and _baseline_known(target):
+    if not counts and _baseline_known(target, measurer):
         base_measurement = measure(target.baseline_year)
         baseline = base_measurement.value
     series = [YearFigure(year=target.baseline_year, measurement=base_measurement, actual=None, planned=None,

@@ -27,6 +27,7 @@ from django.db.models.functions import Lower
 
 from giamngheo.households.models import Household, Member
 from giamngheo.reviews import categories
+from giamngheo.reviews.models import LedgerEntry
 from giamngheo.support.indicators import (
     HEALTH_INSURANCE_KINDS,
     JOB_KINDS,
@@ -68,6 +69,26 @@ class Measurer:
 
     _statuses: dict[tuple[str, int, str], StatusSet] = field(default_factory=dict)
     _counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    _years: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    _measured: dict[tuple[Any, ...], Measurement] = field(default_factory=dict)
+
+    def ledger_years(self, unit_path: str, series: str) -> list[int]:
+        """The years with a ledger entry of ``series`` under the unit (a review took place), ascending."""
+        key = (unit_path, series)
+        if key not in self._years:
+            self._years[key] = sorted(set(
+                LedgerEntry.objects.filter(unit_path__startswith=unit_path, series=series)
+                .order_by().values_list("year", flat=True).distinct()))
+        return self._years[key]
+
+    def support_years(self, unit_path: str) -> list[int]:
+        """The years with a live support record under the unit, ascending."""
+        key = (unit_path, "")
+        if key not in self._years:
+            self._years[key] = sorted(set(
+                SupportRecord.objects.filter(unit_path__startswith=unit_path, deleted_at__isnull=True)
+                .order_by().values_list("year", flat=True).distinct()))
+        return self._years[key]
 
     def statuses(self, unit_path: str, year: int, standard_id: str) -> StatusSet:
         key = (unit_path, year, standard_id)
@@ -82,6 +103,13 @@ class Measurer:
         return self._counts[key]
 
     def measure(self, indicator: Indicator, *, unit_path: str, year: int, standard_id: str) -> Measurement:
+        # Indicators sharing a measurement (a rate and its change) and targets of one unit share the result.
+        key = (indicator.measure, indicator.classes, indicator.kind_code, unit_path, year, standard_id)
+        if key not in self._measured:
+            self._measured[key] = self._measure(indicator, unit_path=unit_path, year=year, standard_id=standard_id)
+        return self._measured[key]
+
+    def _measure(self, indicator: Indicator, *, unit_path: str, year: int, standard_id: str) -> Measurement:
         how = indicator.measure
         if how in ("jobs_count", "support_count"):
             kinds = JOB_KINDS if how == "jobs_count" else (indicator.kind_code,)
