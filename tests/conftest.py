@@ -60,6 +60,27 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         database["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture(autouse=True)
+def _support_catalogue(request: pytest.FixtureRequest) -> None:
+    """The shipped kinds of support and programmes, in every test that uses the database.
+
+    A data migration loads them, but a transactional test (the browser tests, the task worker's) ends by
+    flushing every table, so the tests after it would meet an empty catalogue. Loading is idempotent.
+    """
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if not ({"db", "transactional_db", "live_server"} & names or marker):
+        return
+    transactional = bool({"transactional_db", "live_server"} & names) or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from giamngheo.support.catalog import load_catalog
+    from giamngheo.support.models import Programme, SupportKind, SupportKindNeed
+
+    if not SupportKind.objects.filter(province__isnull=True).exists():
+        load_catalog(SupportKind, SupportKindNeed, Programme)
+
+
 @dataclass(frozen=True)
 class UnitTree:
     """A small current-generation unit tree::

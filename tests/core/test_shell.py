@@ -19,14 +19,18 @@ def nav_labels(html: str) -> list[str]:
     return re.findall(r">([^<>]+)</a>", nav.group(0))
 
 
+SUPPORT = ["Hỗ trợ", "Nguồn lực", "Chỉ tiêu"]  # every role reads support, resources and targets of its units
+
+
 @pytest.mark.parametrize(
     ("role", "unit", "expected"),
     [
-        (Role.PROVINCE_VIEWER, "province", ["Hộ gia đình", "Rà soát"]),
-        (Role.HAMLET_SURVEYOR, "hamlet", ["Hộ gia đình", "Rà soát"]),
-        (Role.COMMUNE_OFFICER, "commune", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", "Nhật ký", "Nhập dữ liệu"]),
-        (Role.PROVINCE_OFFICER, "province", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", "Nhật ký", "Nhập dữ liệu",
-                                             "Người dùng"]),
+        (Role.PROVINCE_VIEWER, "province", ["Hộ gia đình", "Rà soát", *SUPPORT]),
+        (Role.HAMLET_SURVEYOR, "hamlet", ["Hộ gia đình", "Rà soát", *SUPPORT]),
+        (Role.COMMUNE_OFFICER, "commune", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", *SUPPORT, "Nhật ký",
+                                           "Nhập dữ liệu"]),
+        (Role.PROVINCE_OFFICER, "province", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", *SUPPORT, "Nhật ký",
+                                             "Nhập dữ liệu", "Người dùng"]),
     ],
 )
 def test_navigation_offers_what_the_role_may_open(unit_tree, make_user, client_for, role, unit, expected):
