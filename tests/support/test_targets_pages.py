@@ -42,6 +42,8 @@ def test_list_shows_achievement_and_off_track_list_only_the_off_track(cast: Any,
     off = client.get(card["url"]).content.decode()
     assert f'href="/chi-tieu/{data["low"].pk}/?year=2026"' in off
     assert f'/chi-tieu/{data["high"].pk}/' not in off
+    # The target under 2026 cannot be measured from entries under 2022-2025 without survey records: said so.
+    assert "4 hộ không đo được theo chuẩn của chỉ tiêu" in client.get(reverse("support:targets") + "?year=2026").content.decode()
 
 
 def test_outsider_sees_no_target_and_detail_is_not_found(cast: Any, client_for: Any, data: dict[str, Any]) -> None:
