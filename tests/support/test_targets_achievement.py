@@ -282,3 +282,26 @@ def test_ethnic_minority_households_follow_the_configured_rule(unit_tree: Any, m
     assert list(ethnic_minority_households(unit_tree.commune.path)) == [head_minority]
     settings.GIAMNGHEO_ETHNIC_MINORITY_RULE = "any_member"
     assert set(ethnic_minority_households(unit_tree.commune.path)) == {head_minority, mixed}
+
+
+def test_no_household_readable_on_the_targets_standard_gives_no_figure_not_zero(
+        unit_tree: Any, make_household: Any, set_status: Any) -> None:
+    """2025's poor were recognised under 2022-2025 with no survey record kept (an imported list): on the 2026
+    standard of the target they cannot be read, and the baseline is unknown — not 0 %, which would have the
+    unit far ahead of its plan."""
+    households = [make_household(unit_tree.hamlet, code=f"U{i}") for i in range(4)]
+    for household in households[:2]:
+        set_status(household, 2025, "poor")
+        set_status(household, 2026, "poor")
+    result = achievement(_target(unit_tree.commune, "poverty_rate", "1", baseline=2025, target_year=2026,
+                                 standard="2026"), year=2026)
+    assert result.baseline is None and result.percent_of_plan is None
+    assert result.actual == Decimal(50)  # 2026's statuses are on the target's standard: 2 poor of 4
+    assert result.status == OFF_TRACK
+
+
+def test_a_level_already_met_when_the_target_was_set_has_no_percent_of_plan(unit_tree: Any, ten: list[Any]) -> None:
+    # Baseline 2022: 40 % poor, target "at most 50 %": nothing to cover, so no share of it is shown.
+    result = achievement(_target(unit_tree.commune, "poverty_rate", "50"), year=2024)
+    assert result.baseline == Decimal(40) and result.percent_of_plan is None
+    assert result.status == ON_TRACK

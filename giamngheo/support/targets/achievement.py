@@ -162,7 +162,8 @@ def percent_of_plan(indicator: Indicator, actual: Decimal | None, plan: Decimal 
     if actual is None or plan is None:
         return None
     if indicator.kind == LEVEL:
-        if baseline is None or plan == baseline:
+        # No distance to cover: the unit was already at (or past) the target level when it was set.
+        if baseline is None or plan == baseline or _worse(indicator, plan, baseline):
             return None
         return (actual - baseline) / (plan - baseline) * HUNDRED
     if plan == 0:

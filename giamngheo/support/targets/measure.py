@@ -125,12 +125,17 @@ class Measurer:
                 extra["ethnic_minority"] = True
             numerator = statuses.count(classes, **extra)
             ledger = statuses.ledger_count(classes, **extra)
+            # Not one household with a status could be read on the target's standard: a figure of 0 would claim
+            # that nobody is poor. There is then no figure on that standard, only the ledger's own.
+            unreadable = bool(statuses.unmeasurable_count(**extra)) and not statuses.measured_count(**extra)
             if how in ("class_count", "no_working_capacity_count"):
-                return _with(statuses, Decimal(numerator), numerator, 0, Decimal(ledger))
+                return _with(statuses, None if unreadable else Decimal(numerator), numerator, 0, Decimal(ledger))
             if how == "ethnic_minority_rate":
                 registered = self._count("ethnic_minority", unit_path, ethnic_minority_households(unit_path))
             else:
                 registered = self._count("households", unit_path, registry_households(unit_path))
+            if unreadable:
+                return _with(statuses, None, 0, 0, _rate(ledger, registered))
             # Households that cannot be measured on the standard are left out of the rate, not counted as
             # not poor: the rate is over the households measured.
             denominator = registered - statuses.unmeasurable_count(**extra)

@@ -103,6 +103,13 @@ class StatusSet:
             frame = frame.filter(pl.col(name) == value)
         return frame.height
 
+    def measured_count(self, **flags: bool) -> int:
+        """Households with a status on the standard (direct or re-derived), whatever their class."""
+        frame = self.rederived
+        for name, value in flags.items():
+            frame = frame.filter(pl.col(name) == value)
+        return self.direct.filter(**flags).count() + frame.height
+
     def count(self, classes: tuple[str, ...], **flags: bool) -> int:
         direct = self.direct.filter(klass__in=classes, **flags).count()
         frame = self.rederived.filter(pl.col("klass").is_in(list(classes)))
