@@ -65,12 +65,14 @@ def test_surveyor_lands_on_the_households_to_survey(unit_tree, cast, make_househ
     assert ">H1<" in html and ">H2<" not in html
 
 
-def test_officer_still_lands_on_the_registry(unit_tree, cast, client):
+def test_officer_lands_on_the_home_page_with_the_registry_one_click_away(unit_tree, cast, client):
     cast.officer.set_password("pw-officer-1")
     cast.officer.save()
     response = client.post(reverse("accounts:login"), {"username": cast.officer.username,
                                                        "password": "pw-officer-1"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("households:list")
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "Tổng quan" in response.text
+    assert f'href="{reverse("households:list")}"' in response.text
 
 
 def test_my_cases_lists_households_still_to_survey_first(unit_tree, cast, make_household, client_for):
