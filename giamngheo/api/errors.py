@@ -126,13 +126,23 @@ def unprocessable(api: NinjaAPI, request: HttpRequest, items: list[dict[str, Any
     return api.create_response(request, {"detail": items}, status=422)
 
 
+def _json_path(loc: Iterable[str | int]) -> list[str | int]:
+    """ninja names a body error by the view's parameter too (``["body", "body", "amount"]``); the documented
+    ``loc`` follows the JSON path of the request body (``["body", "amount"]``), as the services' errors do."""
+    items = list(loc)
+    if len(items) >= 2 and items[0] == "body":
+        return ["body", *items[2:]]
+    return items
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Replace ninja's English defaults with translated messages, and map service errors to statuses."""
 
     @api.exception_handler(NinjaValidationError)
     def on_invalid_parameters(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         items = [
-            detail_item(error.get("loc", []), _pydantic_message(error), str(error.get("type", "value_error")))
+            detail_item(_json_path(error.get("loc", [])), _pydantic_message(error),
+                        str(error.get("type", "value_error")))
             for error in exc.errors
         ]
         return unprocessable(api, request, items)

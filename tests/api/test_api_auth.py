@@ -48,7 +48,7 @@ def test_missing_fields_are_422_naming_the_field(officer):
     response = Client().post(URL, {"username": "canbo"}, content_type="application/json")
     assert response.status_code == 422
     [item] = response.json()["detail"]
-    assert item["loc"] == ["body", "credentials", "password"]
+    assert item["loc"] == ["body", "password"]
     assert item["msg"] == "Thiếu trường bắt buộc."
 
 

@@ -36,9 +36,8 @@ def send(client: Any, method: str, path: str, body: dict[str, Any] | None = None
 
 
 def named(response: Any, field: str) -> bool:
-    """The 422 names ``field`` (service refusals say ``["body", field]``; ninja's own parsing puts the
-    parameter's name between: ``["body", "body", field]``)."""
-    return any(item["loc"][0] == "body" and item["loc"][-1] == field for item in response.json()["detail"])
+    """The 422 names ``field`` at the body's JSON path, whether the service or ninja's parsing refused it."""
+    return any(item["loc"] == ["body", field] for item in response.json()["detail"])
 
 
 LOAN = {"household": "A-001", "kind": "loan", "given_on": DAY, "provider_type": "social_policy_bank",
