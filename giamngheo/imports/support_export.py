@@ -119,9 +119,10 @@ def _members(household_ids: list[int]) -> tuple[dict[int, str], dict[tuple[int, 
     return heads, shown
 
 
-def _rows(records: QuerySet[SupportRecord], visible: Callable[[str], bool], counts: SupportExportCounts
-          ) -> Iterator[dict[str, Any]]:
-    """Each record's cells by column name (``imports.support.COLUMNS``), typed; None = blank."""
+def _rows(records: QuerySet[SupportRecord], visible: Callable[[str], bool], counts: SupportExportCounts,
+          on_progress: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Each record's cells by column name (``imports.support.COLUMNS``), typed; None = blank. ``on_progress``
+    gets the records written so far after each chunk of ``CHUNK``."""
     kinds, programmes = _catalogue()
     providers = provider_labels()
     households: set[int] = set()
@@ -155,6 +156,8 @@ def _rows(records: QuerySet[SupportRecord], visible: Callable[[str], bool], coun
         if len(chunk) == CHUNK:
             yield from flush()
             chunk = []
+            if on_progress is not None:
+                on_progress(counts.records)
     yield from flush()
     counts.households = len(households)
 
@@ -225,20 +228,29 @@ def _write_csv(rows: Iterator[dict[str, Any]], out: BinaryIO) -> None:
     text.detach()  # ``out`` belongs to the caller: leave it open
 
 
-def export_support(*, actor: Any, filters: SupportExportFilter, file_format: FileFormat, out: BinaryIO
-                   ) -> SupportExportCounts:
-    """Write the support records ``actor`` sees on the support page with ``filters`` to ``out`` as ``xlsx`` or
-    ``csv``, and record the export in the audit trail. Raises ``ValueError`` for another format and
-    ``TooManyRows`` (a Vietnamese sentence) past ``MAX_ROWS``."""
-    if file_format not in FORMATS:
-        raise ValueError(file_format)
-    records = _records(actor, filters)
-    total = records.count()
+def support_export_count(*, actor: Any, filters: SupportExportFilter) -> int:
+    """How many records ``export_support`` would write (the page decides from it whether the worker writes)."""
+    return _records(actor, filters).count()
+
+
+def check_export_size(total: int) -> None:
+    """Raise ``TooManyRows`` (a Vietnamese sentence) past ``MAX_ROWS``."""
     if total > MAX_ROWS:
         raise TooManyRows(_("Danh sách có %(count)s dòng, nhiều hơn một trang Excel chứa được; hãy xuất theo từng "
                             "năm hoặc từng xã.") % {"count": f"{total:,}".replace(",", ".")})
+
+
+def export_support(*, actor: Any, filters: SupportExportFilter, file_format: FileFormat, out: BinaryIO,
+                   on_progress: Callable[[int], None] | None = None) -> SupportExportCounts:
+    """Write the support records ``actor`` sees on the support page with ``filters`` to ``out`` as ``xlsx`` or
+    ``csv``, and record the export in the audit trail; ``on_progress(records written)`` every ``CHUNK`` records.
+    Raises ``ValueError`` for another format and ``TooManyRows`` (a Vietnamese sentence) past ``MAX_ROWS``."""
+    if file_format not in FORMATS:
+        raise ValueError(file_format)
+    records = _records(actor, filters)
+    check_export_size(records.count())
     counts = SupportExportCounts()
-    rows = _rows(records, _visibility(actor), counts)
+    rows = _rows(records, _visibility(actor), counts, on_progress)
     if file_format == "xlsx":
         _write_xlsx(rows, out)
     else:

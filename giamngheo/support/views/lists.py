@@ -10,54 +10,30 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import allows, paths_for
 from giamngheo.accounts.unit_home import user_home_path
-from giamngheo.core.audit import log_action
-from giamngheo.core.exports import FORMATS, xlsx_cell, xlsx_row
-from giamngheo.core.formatting import format_date
+from giamngheo.core.exports import FORMATS
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.templatetags.household_tags import class_label
 from giamngheo.households.views.paging import small_int
 from giamngheo.households.views.units import communes_for
-from giamngheo.support.models import HelperType
+from giamngheo.support.list_export import TITLES, rule_text, support_list_export_write, support_list_file_name
+from giamngheo.support.models import ExportKind, HelperType
 from giamngheo.support.selectors import lists
+from giamngheo.support.services import exports
 from giamngheo.support.views import home
 
 PAGE_SIZE = 50
 NOT_FOUND = gettext_lazy("Không tìm thấy hoặc bạn không có quyền truy cập.")
-
-TITLES = {
-    lists.NO_SUPPORT: gettext_lazy("Hộ nghèo, cận nghèo chưa được hỗ trợ"),
-    lists.UNMET_NEEDS: gettext_lazy("Hộ có nhu cầu hỗ trợ chưa được đáp ứng"),
-    lists.OVERDUE_ASSIGNMENTS: gettext_lazy("Phân công giúp đỡ quá hạn"),
-    lists.ESCAPED: gettext_lazy("Hộ đã thoát nghèo, thoát cận nghèo"),
-}
-RULES = {
-    lists.NO_SUPPORT: gettext_lazy(
-        "Hộ nghèo, cận nghèo vào cuối năm %(year)s chưa nhận hỗ trợ nào trong năm %(year)s (từ 01/01 đến 31/12)."),
-    lists.UNMET_NEEDS: gettext_lazy(
-        "Hộ nghèo, cận nghèo vào cuối năm %(year)s có nhu cầu đã nêu khi rà soát (lần khảo sát gần nhất) mà chưa "
-        "nhận loại hỗ trợ đáp ứng nhu cầu đó kể từ ngày nêu, tính đến 31/12/%(year)s."),
-    lists.OVERDUE_ASSIGNMENTS: gettext_lazy(
-        "Hộ còn nghèo, cận nghèo vào cuối năm %(year)s có người, đơn vị được phân công giúp đỡ với năm phấn đấu "
-        "thoát nghèo trước năm %(year)s và chưa kết thúc phân công."),
-    lists.ESCAPED: gettext_lazy(
-        "Hộ nghèo vào cuối năm %(previous)s đã là hộ cận nghèo, có mức sống trung bình hoặc không thuộc diện nào "
-        "vào cuối năm %(year)s (thoát cận nghèo: từ cận nghèo sang trung bình hoặc không thuộc diện nào); "
-        "kèm hỗ trợ hộ đã nhận trong ba năm %(first)s–%(year)s."),
-}
-
 
 class ListFilterForm(forms.Form):
     """The list's query string: year, a unit in the user's scope, a class. A bad value is an error naming the
@@ -158,7 +134,7 @@ def support_list(request: HttpRequest, slug: str) -> HttpResponse:
     context.update({
         "page": page, "year": year, "count_query": _count_query(form), "previous_year": year - 1,
         "years": [year - 2, year - 1, year],
-        "rule": RULES[slug] % {"year": year, "previous": year - 1, "first": year - 2},
+        "rule": rule_text(slug, year),
         "end": page.start + len(page.rows) - 1, "next_start": page.start + len(page.rows),
         "helper_types": dict(HelperType.choices),
     })
@@ -186,45 +162,11 @@ def support_list_count(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "support/lists/count.html", {"total": total, "bare": request.GET.get("bare") == "1"})
 
 
-def _header(slug: str, year: int) -> list[str]:
-    header = [_("STT"), _("Mã hộ"), _("Chủ hộ"), _("Thôn/ấp"), _("Xã/phường")]
-    if slug == lists.ESCAPED:
-        header += [_("Phân loại cuối năm %(year)s") % {"year": year - 1}]
-    header += [_("Phân loại cuối năm %(year)s") % {"year": year}]
-    if slug == lists.UNMET_NEEDS:
-        header += [_("Nhu cầu chưa được đáp ứng"), _("Nguyên nhân nghèo")]
-    if slug == lists.OVERDUE_ASSIGNMENTS:
-        header += [_("Người, đơn vị giúp đỡ"), _("Phân công từ ngày"), _("Năm phấn đấu thoát nghèo"),
-                   _("Số năm quá hạn")]
-    if slug == lists.ESCAPED:
-        for y in (year - 2, year - 1, year):
-            header += [_("Số lần hỗ trợ năm %(year)s") % {"year": y}, _("Số tiền năm %(year)s (đồng)") % {"year": y},
-                       _("Loại hỗ trợ năm %(year)s") % {"year": y}]
-    return header
-
-
-def _cells(slug: str, number: int, row: lists.ListRow) -> list[Any]:
-    cells: list[Any] = [number, row.code, row.head_name, row.hamlet_name, row.commune_name]
-    if slug == lists.ESCAPED:
-        cells.append(class_label(row.previous_klass))
-    cells.append(class_label(row.klass))
-    if slug == lists.UNMET_NEEDS:
-        cells += ["; ".join(row.needs), "; ".join(row.causes)]
-    if slug == lists.OVERDUE_ASSIGNMENTS:
-        cells += ["; ".join(a["helper_name"] for a in row.assignments),
-                  "; ".join(format_date(a["since"]) for a in row.assignments),
-                  "; ".join(str(a["target_year"]) for a in row.assignments),
-                  max((a["years_overdue"] for a in row.assignments), default=0)]
-    if slug == lists.ESCAPED:
-        for support in row.support:
-            cells += [support.count, support.money, ", ".join(support.kinds)]
-    return cells
-
-
 @login_required
 @require_GET
 def support_list_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """The whole list the page shows (same filters) as an Excel workbook; the export is audited."""
+    """The whole list the page shows (same filters) as an Excel workbook; the export is audited. A list longer
+    than ``exports.IN_REQUEST_MAX`` is written by the worker: the user is sent to the job's progress page."""
     slug = _slug_or_404(slug)
     user = request.user
     _readable(user)
@@ -235,25 +177,17 @@ def support_list_export(request: HttpRequest, slug: str) -> HttpResponse:
         messages = "; ".join(str(m) for errors in form.errors.values() for m in errors)
         return HttpResponse(messages, status=400, content_type="text/plain; charset=utf-8")
     filters = _filters(form)
-    year = filters["year"]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(str(TITLES[slug])[:31])
-    sheet.freeze_panes = "A3"
-    bold = Font(bold=True)
-    sheet.append([xlsx_cell(sheet, RULES[slug] % {"year": year, "previous": year - 1, "first": year - 2})])
-    sheet.append([xlsx_cell(sheet, text, font=bold) for text in _header(slug, year)])
-    count = 0
-    for count, row in enumerate(lists.list_rows(slug, user=user, **filters), start=1):
-        sheet.append(xlsx_row(sheet, _cells(slug, count, row)))
+    name = support_list_file_name(slug=slug, year=filters["year"])
+    total = lists.list_count(slug, user=user, **filters)
+    if total > exports.IN_REQUEST_MAX:
+        job = exports.export_job_start(actor=user, kind=ExportKind.SUPPORT_LIST, parameters={"slug": slug, **filters},
+                                       unit_path=filters["unit_path"] or user_home_path(user), rows_total=total,
+                                       file_name=name)
+        return redirect("support:export_job", public_id=job.public_id)
     out = io.BytesIO()
-    book.save(out)
-    unit = form.cleaned_data.get("unit")
-    log_action(actor=user, action="giamngheo.support.list_exported", object_type="support_list", object_id=slug,
-               object_repr=str(TITLES[slug]), unit_path=filters["unit_path"] or user_home_path(user),
-               data={"year": year, "unit": unit.code if unit else "", "klass": filters["klass"] or "", "rows": count})
+    support_list_export_write(actor=user, slug=slug, out=out, **filters)
     response = HttpResponse(out.getvalue(), content_type=FORMATS["xlsx"])
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-{year}-{stamp}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
