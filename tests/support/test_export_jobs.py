@@ -55,11 +55,9 @@ def cells(content: bytes) -> list[tuple[Any, ...]]:
 
 
 def read(response: Any) -> bytes:
-    """A file response's bytes, the file closed."""
-    try:
-        return b"".join(response.streaming_content)
-    finally:
-        response.close()
+    """A file response's bytes; read to the end, the test client closes the file (calling ``close()`` here
+    would also close the test's database connection)."""
+    return b"".join(response.streaming_content)
 
 
 def start(client: Any, url: str, capture: Any) -> ExportJob:
@@ -216,3 +214,19 @@ def test_files_older_than_two_days_are_deleted_when_a_job_starts(
         assert (export_dir / kept.file_path).is_file()
         download = client.get(f"/ho-tro/xuat/{kept.public_id}/tai-ve/")
         assert download.status_code == 200 and read(download)
+
+
+def test_the_real_worker_writes_the_file_the_page_then_offers(
+        lists_world: ListsWorld, client_for: Any, long_lists: None, task_worker: Any) -> None:  # noqa: F811
+    """With the production backend the job is a queued task until a worker takes it."""
+    client = client_for(lists_world.officer)
+    response = client.get(LIST_EXPORT)
+    job = ExportJob.objects.get(public_id=JOB_URL.match(response["Location"]).group(1))
+    assert job.status == ExportStatus.QUEUED
+    assert "Đang chờ đến lượt xuất" in client.get(f"/ho-tro/xuat/{job.public_id}/").content.decode()
+    task_worker.wait_for_all()
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE
+    download = client.get(f"/ho-tro/xuat/{job.public_id}/tai-ve/")
+    assert {row[1] for row in cells(read(download))[2:]} == expected(lists.NO_SUPPORT, lists_world,
+                                                                     lists_world.officer, YEAR)
