@@ -116,6 +116,7 @@ def support_list(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     _readable(user)
     form = ListFilterForm(request.GET, user=user, slug=slug)
+    form.fields["year"].widget.attrs["placeholder"] = str(timezone.localdate().year)
     context: dict[str, Any] = {"slug": slug, "title": TITLES[slug], "form": form, "tabs": list(TITLES.items()),
                                "page": None, "total": 0}
     if not form.is_valid():
@@ -136,7 +137,7 @@ def support_list(request: HttpRequest, slug: str) -> HttpResponse:
         "years": [year - 2, year - 1, year],
         "rule": rule_text(slug, year),
         "end": page.start + len(page.rows) - 1, "next_start": page.start + len(page.rows),
-        "helper_types": dict(HelperType.choices),
+        "helper_types": dict(HelperType.choices), "this_year": timezone.localdate().year,
     })
     return render(request, "support/lists/list.html", context)
 
