@@ -117,7 +117,8 @@ class AllocateForm(forms.Form):
 
 
 class TargetFilterForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Đơn vị"), queryset=AdminUnit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label=_("Đơn vị"), queryset=AdminUnit.objects.none(), required=False,
+                                  empty_label=_("Tất cả đơn vị"))
     year = forms.IntegerField(label=_("Năm"), min_value=FIRST_YEAR, max_value=LAST_YEAR, required=False)
     indicator = forms.ChoiceField(label=_("Chỉ tiêu"), choices=(), required=False)
 

@@ -74,8 +74,16 @@ def _row(target: Any, result: Any) -> dict[str, Any]:
         "target": target, "achievement": result, "label": indicator.label,
         "value": format_value(indicator, target.value), "actual": format_value(indicator, result.actual),
         "planned": format_value(indicator, result.planned), "projection": format_value(indicator, result.projection),
-        "percent": format_percent_of_plan(result.percent_of_plan),
+        "percent": _percent(result.percent_of_plan),
     }
+
+
+def _percent(value: Decimal | None) -> str:
+    """% of plan as the pages show it: a figure below zero (the indicator moved away from the target, e.g. more
+    poor households than at the baseline) is said in words, not as a negative percentage."""
+    if value is not None and value < 0:
+        return _("đi ngược kế hoạch")
+    return format_percent_of_plan(value)
 
 
 @login_required
@@ -117,6 +125,9 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "target": target, "result": result, "row": _row(target, result), "series": series,
         "allocation": allocation, "parent_allocation": parent_allocation,
         "allocation_values": {r.unit.pk: format_value(indicator, r.target.value) for r in allocation.rows if r.target},
+        # A commune officer sees that the commune's target came from the province's, but may not open it.
+        "parent_visible": target.parent is not None and allows(request.user, Perm.SUPPORT_VIEW,
+                                                                 target.parent.unit_path),
         "can_manage": allows(request.user, Perm.TARGET_MANAGE, target.unit_path),
         "can_allocate": allows(request.user, Perm.TARGET_MANAGE, target.unit_path) and bool(allocation.rows),
     })
