@@ -23,3 +23,4 @@ TASKS = {"default": {**TASKS["default"], "BACKEND": "django_tasks.backends.immed
 import tempfile  # noqa: E402
 
 GIAMNGHEO_IMPORT_DIR = tempfile.mkdtemp(prefix="giamngheo-test-imports-")
+GIAMNGHEO_EXPORT_DIR = tempfile.mkdtemp(prefix="giamngheo-test-exports-")

@@ -21,6 +21,7 @@ from giamngheo.accounts.roles import Role
 from giamngheo.accounts.tokens import api_token_create
 from giamngheo.core.models import AuditEntry
 from giamngheo.imports.models import ImportJob, ImportKind
+from giamngheo.support.models.exports import ExportJob, ExportKind, ExportStatus
 from tests.reviews.conftest import cast, make_household, reviewed  # noqa: F401  (fixtures)
 from tests.support.walk_world import SUPPORT_SECRET, support_objects
 
@@ -84,6 +85,11 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
     import_job = ImportJob.objects.create(kind=ImportKind.HOUSEHOLDS, file_name=f"{SECRET_HEAD}.xlsx",
                                           file_sha256="0" * 64, unit_path=unit_tree.commune.path,
                                           created_by=cast.officer, summary={"households": {"new": 1}})
+    # A finished export of commune A's officer, named after a secret: its progress page and file are the officer's.
+    export_job = ExportJob.objects.create(kind=ExportKind.SUPPORT_LIST, created_by=cast.officer,
+                                          parameters={"slug": "chua-ho-tro", "year": 2026},
+                                          unit_path=unit_tree.commune.path, status=ExportStatus.DONE,
+                                          file_name=f"{SECRET_HEAD}.xlsx")
     values = {
         "pk": ids,
         "code": [SECRET_CODE, reviewed.case.household.code, unit_tree.commune.code, unit_tree.hamlet.code,
@@ -93,7 +99,7 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
         "token_id": token_ids,
         "object_type": ["household", "households.household", "review_case", "reviews.reviewcase"],
         "object_id": [SECRET_CODE, str(reviewed.case.pk), str(secret.pk)],
-        "public_id": [str(import_job.public_id)],
+        "public_id": [str(import_job.public_id), str(export_job.public_id)],
     }
     return {"values": values, "outsider": cast.outsider, "commune_path": unit_tree.commune.path}
 
