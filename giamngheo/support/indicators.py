@@ -85,7 +85,7 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     Indicator("poverty_rate_change", _("Mức giảm tỷ lệ hộ nghèo"), POINTS, CHANGE, True, "class_rate",
               _("Tỷ lệ hộ nghèo cuối năm trừ tỷ lệ năm gốc (điểm %)."), classes=_POOR, base="poverty_rate"),
     Indicator("poor_reduction_pct", _("Tỷ lệ giảm số hộ nghèo"), PERCENT, REDUCTION, False, "class_count",
-              _("Số hộ nghèo giảm so với năm gốc, tính bằng % số hộ nghèo năm gốc."), classes=_POOR),
+              _("Số hộ nghèo giảm so với năm gốc, tính bằng phần trăm số hộ nghèo năm gốc."), classes=_POOR),
     Indicator("near_poverty_rate", _("Tỷ lệ hộ cận nghèo"), PERCENT, LEVEL, True, "class_rate",
               _("Hộ cận nghèo cuối năm / tổng số hộ của đơn vị."), classes=_NEAR),
     Indicator("near_poverty_rate_change", _("Mức giảm tỷ lệ hộ cận nghèo"), POINTS, CHANGE, True, "class_rate",
