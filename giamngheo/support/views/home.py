@@ -50,7 +50,6 @@ def support_home(request: HttpRequest) -> HttpResponse:
     ``support:home_status``), since counting a province's list reads every matching household."""
     from giamngheo.support.views.lists import TITLES
 
-    user = request.user
     units, unit = _chosen_unit(request)
     year = timezone.localdate().year
     query = {"year": year, **({"unit": unit.pk} if unit else {})}
@@ -62,8 +61,21 @@ def support_home(request: HttpRequest) -> HttpResponse:
     return render(request, "support/home.html", {
         "units": units, "unit": unit, "year": year, "cards": cards,
         "status_url": f"{reverse('support:home_status')}?{urlencode(query)}",
-        "targets": targets_home_card(user=user, year=year),
+        # Judging every target reads the ledger for each of them (a second or more for a province): the card's
+        # figures are a fragment too, the link is not.
+        "targets_url": f"{reverse('support:targets_off_track')}?{urlencode({'year': year})}",
+        "targets_count_url": reverse("support:home_targets"),
     })
+
+
+@login_required
+@require_GET
+def support_home_targets(request: HttpRequest) -> HttpResponse:
+    """The targets card's figures: targets in force this year in the user's scope, and how many are off track."""
+    if not paths_for(request.user, Perm.SUPPORT_VIEW):
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+    year = timezone.localdate().year
+    return render(request, "support/home_targets.html", {"targets": targets_home_card(user=request.user, year=year)})
 
 
 @login_required

@@ -197,4 +197,5 @@ urlpatterns: list[URLPattern] = [
     path("ho-tro/danh-sach/<slug:slug>/so-ho/", support_list_count, name="list_count"),
     path("ho-tro/danh-sach/<slug:slug>/xuat/", support_list_export, name="list_export"),
     path("ho-tro/tong-quan/ho-ngheo-can-ngheo/", home.support_home_status, name="home_status"),
+    path("ho-tro/tong-quan/chi-tieu/", home.support_home_targets, name="home_targets"),
 ]
