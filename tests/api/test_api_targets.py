@@ -52,7 +52,7 @@ def test_indicators_list_fixed_codes_and_support_kinds(api_client_for: Any, owne
 
 
 def test_create_list_show(api_client_for: Any, owner: Any, target: dict[str, Any], unit_tree: Any) -> None:
-    assert target["unit_code"] == unit_tree.commune.code and target["value_text"] == "10,00 %"
+    assert target["unit_code"] == unit_tree.commune.code and target["value_text"] == "10,00%"
     client = api_client_for(owner)
     listed = client.get(BASE).json()
     assert [item["id"] for item in listed["items"]] == [target["id"]]
@@ -66,7 +66,7 @@ def test_achievement_figures(api_client_for: Any, owner: Any, target: dict[str, 
     assert Decimal(body["actual"]) == Decimal(50)
     assert Decimal(body["baseline"]) == Decimal(50)
     assert body["status"] == "off_track"
-    assert body["reason"] == "Dự báo năm 2026: 50,00 %, cao hơn chỉ tiêu 10,00 %."
+    assert body["reason"] == "Dự báo năm 2026: 50,00%, cao hơn chỉ tiêu 10,00%."
     assert [y["year"] for y in body["series"]] == [2024, 2025]
     assert body["series"][1]["ledger_standards"] == ["2022-2025"]
 

@@ -78,7 +78,7 @@ def _follow_both_cards(page: Any, screenshot: Any, who: str, targets_seen: int) 
     expect(row).to_have_count(targets_seen)  # a province officer sees its own target and the commune's
     for i in range(targets_seen):
         expect(row.nth(i)).to_contain_text("Chưa đạt")
-        expect(row.nth(i)).to_contain_text("50,00 %")
+        expect(row.nth(i)).to_contain_text("50,00%")
 
 
 def test_commune_officer_reaches_both_lists_from_home(unit_tree: Any, make_user: Any, make_household: Any,  # noqa: F811

@@ -53,10 +53,10 @@ def test_level_rate_actual_plan_percent_projection(unit_tree: Any, ten: list[Any
     assert result.baseline == Decimal(40)
     assert result.planned == Decimal(10)
     assert result.percent_of_plan == Decimal(10) / Decimal(30) * 100  # (30 − 40) / (10 − 40)
-    # Least squares through (2022, 40), (2023, 30), (2024, 30): slope −5, 2025 → 23,33 %.
+    # Least squares through (2022, 40), (2023, 30), (2024, 30): slope −5, 2025 → 23,33%.
     assert result.projection is not None and abs(result.projection - Decimal("23.333333")) < Decimal("0.0001")
     assert result.status == OFF_TRACK
-    assert result.reason == "Dự báo năm 2025: 23,33 %, cao hơn chỉ tiêu 10,00 %."
+    assert result.reason == "Dự báo năm 2025: 23,33%, cao hơn chỉ tiêu 10,00%."
 
 
 def test_default_year_is_latest_with_data_and_on_track_when_trend_meets_target(unit_tree: Any,
@@ -64,7 +64,7 @@ def test_default_year_is_latest_with_data_and_on_track_when_trend_meets_target(u
     result = achievement(_target(unit_tree.commune, "poverty_rate", "25"))
     assert result.year == 2024
     assert result.status == ON_TRACK
-    assert result.reason == "Dự báo năm 2025: 23,33 %, đạt chỉ tiêu 25,00 %."
+    assert result.reason == "Dự báo năm 2025: 23,33%, đạt chỉ tiêu 25,00%."
 
 
 def test_change_in_points_annual(unit_tree: Any, ten: list[Any]) -> None:
@@ -100,7 +100,7 @@ def test_target_year_reached_compares_actual(unit_tree: Any, ten: list[Any]) -> 
     result = achievement(_target(unit_tree.commune, "poverty_rate", "35", target_year=2024), year=2030)
     assert result.year == 2024
     assert result.status == ON_TRACK
-    assert result.reason == "Năm 2024: 30,00 %, đạt chỉ tiêu 35,00 %."
+    assert result.reason == "Năm 2024: 30,00%, đạt chỉ tiêu 35,00%."
 
 
 def test_no_data_in_the_period(unit_tree: Any, ten: list[Any]) -> None:

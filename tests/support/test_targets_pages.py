@@ -36,7 +36,7 @@ def test_list_shows_achievement_and_off_track_list_only_the_off_track(cast: Any,
                                                                        data: dict[str, Any]) -> None:
     client = client_for(cast.officer)
     page = client.get(reverse("support:targets")).content.decode()
-    assert "Tỷ lệ hộ nghèo" in page and "50,00 %" in page and "Dự báo năm 2027: 50,00 %, cao hơn chỉ tiêu 10,00 %." in page
+    assert "Tỷ lệ hộ nghèo" in page and "50,00%" in page and "Dự báo năm 2027: 50,00%, cao hơn chỉ tiêu 10,00%." in page
     card = targets_home_card(user=cast.officer, year=2026)
     assert card == {"total": 3, "off_track": 1, "url": "/chi-tieu/chua-dat/?year=2026"}
     off = client.get(card["url"]).content.decode()

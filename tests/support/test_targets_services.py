@@ -131,11 +131,11 @@ def test_rate_allocation_weighted_by_households_and_mismatch_accepted_with_reaso
         make_household(unit_tree.hamlet, code=f"A{i}")
     make_household(unit_tree.other_hamlet, code="B0")
     parent = _create(province_officer, unit_tree.province, value=Decimal("2"))
-    # Weighted average (3 × 1 + 1 × 6) / 4 = 2,25 % > 2 %: refused.
+    # Weighted average (3 × 1 + 1 × 6) / 4 = 2,25% > 2 %: refused.
     allocations = {unit_tree.commune: Decimal(1), unit_tree.other_commune: Decimal(6)}
     with pytest.raises(ValidationFailed) as caught:
         targets_allocate(actor=province_officer, parent=parent, allocations=allocations)
-    assert "bình quân theo số hộ 2,25 %, chỉ tiêu của Tỉnh Thử Nghiệm 86 2,00 %" in caught.value.message
+    assert "bình quân theo số hộ 2,25%, chỉ tiêu của Tỉnh Thử Nghiệm 86 2,00%" in caught.value.message
     with pytest.raises(ValidationFailed) as caught:
         targets_allocate(actor=province_officer, parent=parent, allocations=allocations, accept_mismatch=True)
     assert "hãy ghi lý do" in caught.value.errors["reason"][0]
@@ -145,7 +145,7 @@ def test_rate_allocation_weighted_by_households_and_mismatch_accepted_with_reaso
     assert record is not None and record["accepted_mismatch"] and record["reason"] == "Phường Tân Hòa mới sáp nhập"
     allocation = allocation_of(parent)
     assert allocation.check is not None and not allocation.check.matches
-    # (3 × 1 + 1 × 2) / 4 = 1,25 % meets 2 %.
+    # (3 × 1 + 1 × 2) / 4 = 1,25% meets 2 %.
     targets_allocate(actor=province_officer, parent=parent,
                      allocations={unit_tree.commune: Decimal(1), unit_tree.other_commune: Decimal(2)})
     record = allocation_record(parent)

@@ -112,14 +112,14 @@ def format_value(indicator: Indicator, value: Decimal | None) -> str:
     if value is None:
         return "–"
     if indicator.unit == PERCENT:
-        return _("%(value)s %%") % {"value": format_number(value, 2)}
+        return _("%(value)s%%") % {"value": format_number(value, 2)}
     if indicator.unit == POINTS:
         return _("%(value)s điểm %%") % {"value": format_number(value, 2)}
     return f"{format_number(value, 0 if value == value.to_integral_value() else 1)} {indicator.unit_label}"
 
 
 def format_percent_of_plan(value: Decimal | None) -> str:
-    return "–" if value is None else _("%(value)s %%") % {"value": format_number(value, 1)}
+    return "–" if value is None else _("%(value)s%%") % {"value": format_number(value, 1)}
 
 
 def _fraction(target: Target, year: int) -> Decimal:
