@@ -91,7 +91,7 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
                                           unit_path=unit_tree.commune.path, status=ExportStatus.DONE,
                                           file_name=f"{SECRET_HEAD}.xlsx")
     values = {
-        "pk": ids,
+        "pk": sorted(set(ids), key=int),  # the same id of two models is tried once: it meets both
         "code": [SECRET_CODE, reviewed.case.household.code, unit_tree.commune.code, unit_tree.hamlet.code,
                  unit_tree.province.code],
         "user_id": [str(cast.officer.pk), str(cast.approver.pk)],
