@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "giamngheo.reviews",
     "giamngheo.imports",
     "giamngheo.support",
+    "giamngheo.stats",
     "giamngheo.api",
 ]
 

@@ -71,7 +71,7 @@ def entries_frame(*, series: str, max_year: int, unit_paths: Iterable[str] | Non
     return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
 
 
-def _latest(frame: pl.DataFrame, year: int, prefix: str) -> pl.DataFrame:
+def _latest(frame: pl.DataFrame, year: int, prefix: str, extra: tuple[str, ...] = ()) -> pl.DataFrame:
     return (
         frame.filter(pl.col("year") <= year)
         .sort("household_id", "year", "effective_on", "id")
@@ -83,6 +83,7 @@ def _latest(frame: pl.DataFrame, year: int, prefix: str) -> pl.DataFrame:
             pl.col("unit_path").alias(f"{prefix}_path"),
             pl.col("area").alias(f"{prefix}_area"),
             pl.col("ethnic_minority").alias(f"{prefix}_em"),
+            *[pl.col(c).alias(f"{prefix}_{c}") for c in extra],
         )
     )
 
@@ -93,10 +94,11 @@ def statuses_at_end(frame: pl.DataFrame, year: int) -> dict[int, str]:
     return dict(zip(latest["household_id"].to_list(), latest["s_class"].to_list(), strict=True))
 
 
-def transitions(frame: pl.DataFrame, year: int) -> pl.DataFrame:
-    """One row per household: its status at the start and end of ``year`` and its earlier history."""
+def transitions(frame: pl.DataFrame, year: int, extra: tuple[str, ...] = ()) -> pl.DataFrame:
+    """One row per household: its status at the start and end of ``year`` and its earlier history.
+    ``extra`` columns of the frame are carried from the end-of-year entry as ``cur_<column>``."""
     prev = _latest(frame, year - 1, "prev")
-    cur = _latest(frame, year, "cur")
+    cur = _latest(frame, year, "cur", extra)
     history = (
         frame.filter(pl.col("year") <= year - 1)
         .group_by("household_id")
@@ -128,12 +130,19 @@ def _group(path_col: str, unit_path: str, per_child: bool) -> pl.Expr:
 def _labelled(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool) -> pl.DataFrame:
     """One row per (household, row key, column) of class ``klass``'s table: the households behind every
     count. Row key: a child path, or the unit path (``per_child=False``)."""
-    other_entry = NEAR_POOR if klass == POOR else POOR
-    ever = "ever_poor" if klass == POOR else "ever_near"
-    frame = moves.with_columns(
+    return labelled_moves(moves.with_columns(
         _group("prev_path", unit_path, per_child).alias("g_prev"),
         _group("cur_path", unit_path, per_child).alias("g_cur"),
-    ).with_columns(
+    ), klass)
+
+
+def labelled_moves(grouped: pl.DataFrame, klass: str) -> pl.DataFrame:
+    """``_labelled`` for any grouping: ``grouped`` is ``transitions`` with ``g_prev`` and ``g_cur``, the row
+    each end of the year is counted in (null outside the table), e.g. the hamlet or commune of a path for the
+    statistics' rollups (``stats/fill.py``). Columns: household_id, row, move."""
+    other_entry = NEAR_POOR if klass == POOR else POOR
+    ever = "ever_poor" if klass == POOR else "ever_near"
+    frame = grouped.with_columns(
         ((pl.col("prev_class") == klass) & pl.col("g_prev").is_not_null()).fill_null(False).alias("at_start"),
         ((pl.col("cur_class") == klass) & pl.col("g_cur").is_not_null()).fill_null(False).alias("at_end"),
     ).with_columns(

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Q
 
 from giamngheo.reviews.models import LedgerEntry, StatusSpan
+from giamngheo.reviews.signals import ledger_changed
 
 _FIELDS = ("id", "household_id", "series", "year", "effective_on", "klass", "standard_id", "unit_path", "area",
            "ethnic_minority", "no_working_capacity", "corrects_id")
@@ -68,6 +69,8 @@ def status_spans_refresh(household_ids: Iterable[int]) -> int:
         StatusSpan.objects.bulk_create(
             [StatusSpan(**row) for row in spans.iter_rows(named=True)], batch_size=2000)
         written += spans.height
+    # The statistics follow (stats/receivers.py): the years these households touch are refilled.
+    ledger_changed.send(sender=StatusSpan, household_ids=ids)
     return written
 
 

@@ -1,0 +1,152 @@
+"""Writes of the statistics: filling rollups, marking them stale, queueing refills.
+
+``stats_fill`` replaces one province's rollups of one year and series in one transaction, so a reader sees
+the old figures or the new ones, never half of each; its ``FillState`` says when ("figures as of …").
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections import Counter
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from giamngheo.geo.models import AdminUnit
+from giamngheo.reviews.models import LedgerEntry
+from giamngheo.standards.definition import StandardError, get_standard, standards_in_force
+from giamngheo.stats import fill as filling
+from giamngheo.stats.counts import household_counts_take
+from giamngheo.stats.models import FillState, FillStatus, Rollup
+
+logger = logging.getLogger(__name__)
+
+
+def _province_path(path: str) -> str:
+    return "/" + path.strip("/").split("/")[0] + "/"
+
+
+def standard_of_year(province: AdminUnit, series: str, year: int) -> str:
+    """The standard a year's figures are counted under: the one most of that year's entries name, else the
+    one in force (the national one for ``national``, the province's own for ``local-…``)."""
+    named = Counter(LedgerEntry.objects.filter(series=series, year=year, unit_path__startswith=province.path)
+                    .values_list("standard_id", flat=True).iterator())
+    if named:
+        return named.most_common(1)[0][0]
+    try:
+        for standard in standards_in_force(year, province.code):
+            if (series == "national") != standard.is_local:
+                return standard.id
+    except StandardError:
+        pass
+    return ""
+
+
+def stats_fill(*, province: AdminUnit, series: str, year: int) -> FillState:
+    """Fill (or refill) every rollup of ``province`` for ``year`` in ``series`` from the ledger."""
+    state, _created = FillState.objects.get_or_create(province=province, year=year, series=series)
+    started = time.monotonic()
+    FillState.objects.filter(pk=state.pk).update(status=FillStatus.RUNNING, started_at=timezone.now())
+    try:
+        standard_id = standard_of_year(province, series, year)
+        indicators = get_standard(standard_id).indicator_codes if standard_id else []
+        with transaction.atomic():
+            household_counts_take(province, year)
+            filled = filling.fill(province.path, series, year, standard_id, indicators)
+            units = dict(AdminUnit.objects.filter(path__startswith=province.path).values_list("path", "id"))
+            Rollup.objects.filter(province=province, series=series, year=year).delete()
+            Rollup.objects.bulk_create([
+                Rollup(unit_id=units[key], unit_path=key, level=level, province=province, year=year,
+                       series=series, standard_id=standard_id, area=area, counts=counts)
+                for (level, key, area), counts in filled.counts.items() if key in units
+            ], batch_size=1000)
+            state.status = FillStatus.FRESH
+            state.standard_id = standard_id
+            state.filled_at = timezone.now()
+            state.stale_since = None
+            state.error = ""
+            state.households_read = filled.households_read
+            state.duration_ms = int((time.monotonic() - started) * 1000)
+            state.save()
+    except Exception as exc:
+        logger.exception("stats fill failed: province %s, %s %s", province.code, series, year)
+        FillState.objects.filter(pk=state.pk).update(status=FillStatus.FAILED, error=str(exc)[:2000])
+        raise
+    return state
+
+
+def ledger_years(province: AdminUnit) -> list[tuple[str, int]]:
+    """(series, year) from the first year on the province's ledger to the last one or this year."""
+    firsts = (LedgerEntry.objects.filter(unit_path__startswith=province.path).order_by()
+              .values("series").annotate(first=Min("year")))
+    this_year = timezone.localdate().year
+    last = LedgerEntry.objects.filter(unit_path__startswith=province.path).order_by("-year").values_list(
+        "year", flat=True).first() or this_year
+    return [(row["series"], year) for row in firsts for year in range(row["first"], max(last, this_year) + 1)]
+
+
+def stats_fill_province(*, province: AdminUnit, years: list[int] | None = None) -> list[FillState]:
+    """Fill every year and series of a province (all since its first ledger year unless ``years``)."""
+    return [stats_fill(province=province, series=series, year=year)
+            for series, year in ledger_years(province) if years is None or year in years]
+
+
+def stats_mark_stale(*, household_ids: list[int]) -> int:
+    """Mark stale every year from the earliest one these households' entries touch, per province and series,
+    and queue a refill once the transaction commits. Returns the states marked."""
+    if not household_ids:
+        return 0
+    touched: dict[tuple[str, str], int] = {}
+    for path, series, first in (LedgerEntry.objects.filter(household_id__in=household_ids).order_by()
+                                .values("unit_path", "series").annotate(first=Min("year"))
+                                .values_list("unit_path", "series", "first")):
+        key = (_province_path(path), series)
+        touched[key] = min(first, touched.get(key, first))
+    provinces = dict(AdminUnit.objects.filter(path__in={p for p, _s in touched}).values_list("path", "id"))
+    now = timezone.now()
+    this_year = now.year
+    marked = 0
+    for (path, series), first in touched.items():
+        province_id = provinces.get(path)
+        if province_id is None:
+            continue
+        for year in range(first, this_year + 1):
+            _state, created = FillState.objects.get_or_create(
+                province_id=province_id, year=year, series=series,
+                defaults={"status": FillStatus.STALE, "stale_since": now})
+            if not created:
+                FillState.objects.filter(province_id=province_id, year=year, series=series).exclude(
+                    status=FillStatus.STALE).update(status=FillStatus.STALE, stale_since=now)
+            marked += 1
+    for province_id in set(provinces.values()):
+        transaction.on_commit(functools.partial(_enqueue, province_id))
+    return marked
+
+
+def _enqueue(province_id: int) -> None:
+    from giamngheo.stats.tasks import refresh_stats
+
+    refresh_stats.enqueue(province_id)
+
+
+def stats_refresh_stale(*, province_id: int) -> int:
+    """Refill the stale (or failed) years of one province, oldest first."""
+    province = AdminUnit.objects.get(pk=province_id)
+    stale = list(FillState.objects.filter(province=province, status__in=[FillStatus.STALE, FillStatus.FAILED])
+                 .order_by("year").values_list("series", "year"))
+    for series, year in stale:
+        stats_fill(province=province, series=series, year=year)
+    return len(stale)
+
+
+def stats_request_refresh(*, actor: Any, province: AdminUnit) -> None:
+    """An officer asks for fresh figures now: every year of the province is marked stale and queued."""
+    now = timezone.now()
+    for series, year in ledger_years(province):
+        FillState.objects.update_or_create(province=province, year=year, series=series,
+                                           defaults={"status": FillStatus.STALE, "stale_since": now})
+    transaction.on_commit(lambda: _enqueue(province.pk))
