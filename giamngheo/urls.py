@@ -12,6 +12,7 @@ urlpatterns = [
     path("ra-soat/", include("giamngheo.reviews.urls")),
     path("nhap-du-lieu/", include("giamngheo.imports.urls")),
     path("", include("giamngheo.support.urls")),
+    path("thong-ke/", include("giamngheo.stats.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("giamngheo.api.urls")),
 ]

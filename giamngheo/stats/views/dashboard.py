@@ -1,0 +1,5 @@
+"""(filled by its owner)"""
+
+from typing import Any
+
+urlpatterns: list[Any] = []
