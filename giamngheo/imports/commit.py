@@ -30,6 +30,7 @@ from django.utils import timezone
 from giamngheo.households.classification import standards_for
 from giamngheo.households.models import Classification, Household, Member
 from giamngheo.households.records import DWELLING_FACTS, HOUSEHOLD_FACTS, MEMBER_FACTS
+from giamngheo.households.signals import registry_changed
 from giamngheo.imports.models import ImportedHousehold
 from giamngheo.standards.classify import RESULT_COLUMNS, evaluate
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
@@ -199,6 +200,8 @@ def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id
             pl.lit(job_id).alias("job_id"))
         _write_rows(cursor, ImportedHousehold._meta.db_table, ["job_id", "household_id", "action", "unit_path"],
                     touched)
+    # This year's household counts (the rates' denominators) change: the statistics refill it.
+    registry_changed.send(sender=Household, unit_paths=sorted(set(households["unit_path"].to_list())))
     return {"households_created": created.height, "households_updated": changed.height,
             "members_written": members.height, "ids": ids}  # type: ignore[dict-item]
 

@@ -127,6 +127,23 @@ def stats_mark_stale(*, household_ids: list[int]) -> int:
     return marked
 
 
+def stats_mark_registry_stale(*, unit_paths: list[str]) -> int:
+    """Households were added or changed in bulk: this year's denominators change, so this year's figures of
+    their provinces are marked stale (every series already filled, else the national one) and refilled."""
+    paths = {_province_path(p) for p in unit_paths if p}
+    provinces = list(AdminUnit.objects.filter(path__in=paths, level="province"))
+    now = timezone.now()
+    marked = 0
+    for province in provinces:
+        series = set(FillState.objects.filter(province=province).values_list("series", flat=True)) or {"national"}
+        for name in series:
+            FillState.objects.update_or_create(province=province, year=now.year, series=name,
+                                               defaults={"status": FillStatus.STALE, "stale_since": now})
+            marked += 1
+        transaction.on_commit(functools.partial(_enqueue, province.pk))
+    return marked
+
+
 def _enqueue(province_id: int) -> None:
     from giamngheo.stats.tasks import refresh_stats
 

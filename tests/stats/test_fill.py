@@ -185,3 +185,17 @@ def test_a_ledger_write_marks_the_years_stale(unit_tree: Any, make_household: Ca
     assert states[2024] == "stale" and states[2025] == "stale"
     enqueue.assert_called_once_with(unit_tree.province.pk)
     assert stats_mark_stale(household_ids=[]) == 0
+
+
+def test_a_household_import_marks_this_year_stale(unit_tree: Any, django_capture_on_commit_callbacks: Any) -> None:
+    from django.utils import timezone
+
+    from giamngheo.households.models import Household
+    from giamngheo.households.signals import registry_changed
+
+    with mock.patch("giamngheo.stats.services._enqueue") as enqueue, \
+            django_capture_on_commit_callbacks(execute=True):
+        registry_changed.send(sender=Household, unit_paths=[unit_tree.hamlet.path, unit_tree.other_hamlet.path])
+    state = FillState.objects.get(province=unit_tree.province)
+    assert (state.year, state.series, state.status) == (timezone.localdate().year, "national", "stale")
+    enqueue.assert_called_once_with(unit_tree.province.pk)
