@@ -111,3 +111,25 @@ class FillState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province_id} {self.series} {self.year}: {self.status}"
+
+
+class UnitBoundary(models.Model):
+    """Commune boundaries a province uploaded as GeoJSON, drawn as a choropleth on its dashboard instead of
+    bubbles at the centroids. ``code_property`` names the feature property holding the commune code;
+    ``matched``/``features`` say how many features matched a commune when it was uploaded."""
+
+    province = models.OneToOneField("geo.AdminUnit", on_delete=models.CASCADE, related_name="+")
+    geojson = models.JSONField()
+    code_property = models.CharField(_("thuộc tính chứa mã xã"), max_length=64)
+    features = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=255, blank=True)
+    uploaded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("ranh giới đơn vị hành chính")
+        verbose_name_plural = _("ranh giới đơn vị hành chính")
+
+    def __str__(self) -> str:
+        return f"{self.province_id}: {self.matched}/{self.features}"
