@@ -104,10 +104,8 @@ def test_rollups_equal_the_ledger_and_add_up(unit_tree: Any, make_household: Cal
     Rollup.objects.all().delete()
     HouseholdCount.objects.all().delete()
     units = _units(unit_tree)
-    households = []
-    for index, history in enumerate(histories):
+    for history in histories:
         household = make_household(units[history[0][2]], code=f"P{next(_codes)}")
-        households.append(household)
         for year, klass, where, urban in history:
             put(household, year, klass, units[where], area="urban" if urban else "rural", em=urban)
     year = 2026
@@ -199,3 +197,19 @@ def test_a_household_import_marks_this_year_stale(unit_tree: Any, django_capture
     state = FillState.objects.get(province=unit_tree.province)
     assert (state.year, state.series, state.status) == (timezone.localdate().year, "national", "stale")
     enqueue.assert_called_once_with(unit_tree.province.pk)
+
+
+def test_the_fill_command(unit_tree: Any, make_household: Callable[..., Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    put(make_household(unit_tree.hamlet, code="A"), 2025, "poor", unit_tree.hamlet)
+    out = StringIO()
+    call_command("stats", "fill", "--province", unit_tree.province.code, "--year", "2025", stdout=out)
+    assert "national 2025" in out.getvalue()
+    assert Rollup.objects.filter(year=2025, level="province").exists()
+    with pytest.raises(CommandError):
+        call_command("stats", "fill", "--year", "1900")
+    with pytest.raises(CommandError):
+        call_command("stats", "fill", "--province", "00")
