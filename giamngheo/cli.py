@@ -1,6 +1,6 @@
 """The ``giamngheo`` command.
 
-Engine commands (``classify``, ``mpi``, ``standards``) never import Django: they must start fast and run
+Engine commands (``classify``, ``compare``, ``mpi``, ``standards``) never import Django: they must start fast and run
 anywhere the package is installed. Every other sub-command is a Django management command
 (``giamngheo demo``, ``giamngheo serve``, ``giamngheo units load`` …).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-ENGINE_COMMANDS = {"classify", "mpi", "standards"}
+ENGINE_COMMANDS = {"classify", "compare", "mpi", "standards"}
 
 
 def main(argv: list[str] | None = None) -> int:
