@@ -187,30 +187,37 @@ def profile_counts(profiles: pl.DataFrame, moves: pl.DataFrame, indicators: list
     ).with_columns(
         (pl.col("_complete") & (pl.col("_c") >= AF_K / len(indicators) - _EPSILON)).alias("_q"),
     )
+    poor, near = pl.col("cur_class") == "poor", pl.col("cur_class") == "near_poor"
+    multi = pl.col("_complete") & pl.col("_q")
+    # One wide aggregation per level (a column per code), then unpivoted: a group_by per code would scan the
+    # profiles once per indicator and class.
+    sums: list[pl.Expr] = [
+        pl.len().alias("profiled"),
+        poor.sum().alias("profiled.poor"),
+        near.sum().alias("profiled.near_poor"),
+        (poor & (pl.col("causes").list.len() > 0)).sum().alias("causes_known"),
+        pl.col("_complete").sum().alias("af.n"),
+        (~pl.col("_complete")).sum().alias("af.excluded"),
+        multi.sum().alias("af.q"),
+        pl.when(multi).then(pl.col("_c")).otherwise(0.0).sum().alias("af.c"),
+    ]
+    for c in indicators:
+        d = pl.col(f"_d_{c}")
+        sums += [d.sum().alias(f"dep.{c}"), (d & poor).sum().alias(f"dep_poor.{c}"),
+                 (d & near).sum().alias(f"dep_near_poor.{c}"), (d & multi).sum().alias(f"af.ch.{c}")]
     parts: list[pl.DataFrame] = []
     for level in LEVELS:
-        keyed = frame.with_columns(level_key("path", level).alias("k"))
-        poor = keyed.filter(pl.col("cur_class") == "poor")
-        near = keyed.filter(pl.col("cur_class") == "near_poor")
-        parts.append(_long(keyed, "k", level, "profiled"))
-        parts.append(_long(poor, "k", level, "profiled.poor"))
-        parts.append(_long(near, "k", level, "profiled.near_poor"))
-        for c in indicators:
-            parts.append(_long(keyed.filter(f"_d_{c}"), "k", level, f"dep.{c}"))
-            parts.append(_long(poor.filter(f"_d_{c}"), "k", level, f"dep_poor.{c}"))
-            parts.append(_long(near.filter(f"_d_{c}"), "k", level, f"dep_near_poor.{c}"))
-        known = poor.filter(pl.col("causes").list.len() > 0)
-        parts.append(_long(known, "k", level, "causes_known"))
-        exploded = known.select("k", "area", "causes").explode("causes")
-        parts.append(_long(exploded, "k", level, pl.lit("cause.") + pl.col("causes")))
-        af = keyed.filter("_complete")
-        parts.append(_long(af, "k", level, "af.n"))
-        parts.append(_long(keyed.filter(~pl.col("_complete")), "k", level, "af.excluded"))
-        multi = af.filter("_q")
-        parts.append(_long(multi, "k", level, "af.q"))
-        parts.append(_long(multi, "k", level, "af.c", pl.col("_c")))
-        for c in indicators:
-            parts.append(_long(multi.filter(f"_d_{c}"), "k", level, f"af.ch.{c}"))
+        keyed = frame.with_columns(level_key("path", level).alias("k"), pl.col("area").fill_null("")).filter(
+            pl.col("k").is_not_null())
+        wide = keyed.group_by("k", "area").agg(sums)
+        parts.append(
+            wide.unpivot(index=["k", "area"], variable_name="code", value_name="value")
+            .filter(pl.col("value") != 0)
+            .select(pl.lit(level).alias("level"), pl.col("k").alias("key"), "area", "code",
+                    pl.col("value").cast(pl.Float64)))
+        causes = keyed.filter(poor).select("k", "area", "causes").explode("causes").filter(
+            pl.col("causes").is_not_null())
+        parts.append(_long(causes, "k", level, pl.lit("cause.") + pl.col("causes")))
     return pl.concat(parts)
 
 
