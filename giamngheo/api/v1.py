@@ -11,6 +11,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from giamngheo.api import auth, households, imports, resources, support, targets, units
+from giamngheo.api import stats as stats_api
 from giamngheo.api.errors import JsonParser, install_error_handlers
 from giamngheo.reviews import api as reviews_api
 
@@ -52,3 +53,4 @@ api.add_router("", support.router)  # /support/…, /assignments/…, /escape-re
 api.add_router("/resources", resources.router)  # also /resources/campaigns/…
 api.add_router("/targets", targets.router)
 api.add_router("", reviews_api.router)  # review: /review/…, /movements
+api.add_router("/stats", stats_api.router)
