@@ -1,5 +1,5 @@
-"""``/stats``: the statistics rollups — one unit's figures, its children's, its series over the years — and the
-fill state that says how fresh they are.
+"""``/stats``: the statistics rollups — one unit's figures, its children's, its series over the years —, the review's
+result table built from them, and the fill state that says how fresh they are.
 
 The endpoints read the same rollups through the same selectors (``stats.selectors``) as the statistics pages, and
 find the unit asked for through the same scope check (``stats.views.common.unit_in_scope``, ``stats.view``): a
@@ -23,9 +23,10 @@ from giamngheo.core.errors import ApplicationError
 from giamngheo.geo.models import AdminUnit
 from giamngheo.standards.definition import Indicator, StandardError, get_standard
 from giamngheo.stats import selectors
-from giamngheo.stats.measures import AlkireFoster, alkire_foster
+from giamngheo.stats.measures import CLASSES, AlkireFoster, alkire_foster
 from giamngheo.stats.models import FillState, FillStatus
 from giamngheo.stats.selectors import Figures
+from giamngheo.stats.tables.result import columns, result_table
 from giamngheo.stats.views.common import (
     YEAR_MAX,
     YEAR_MIN,
@@ -169,6 +170,43 @@ class FillStateOut(Schema):
 class FillStatesOut(Schema):
     province: UnitRef
     items: list[FillStateOut]
+
+
+class TableParams(Schema):
+    unit: str = _UNIT
+    year: int | None = _YEAR
+    series: str = _SERIES
+
+
+class ColumnOut(Schema):
+    code: str = Field(description="Khoá của ô trong mỗi dòng (start, start_rate, escaped…, end, end_rate…).")
+    label: str
+    group: str = Field(description="Tiêu đề gộp phía trên cột (Đầu năm, Giảm trong năm…). Merged header.")
+    rate: bool = Field(description="Cột tỷ lệ (0–1); các cột khác là số hộ. A rate column (0–1).")
+
+
+class ResultLineOut(Schema):
+    kind: str = Field(description="unit (một thôn/xã), subtotal (cộng thành thị / nông thôn) hoặc total.")
+    area: str = Field(description="urban, rural, hoặc all cho dòng tổng cộng.")
+    code: str
+    name: str
+    households: int = Field(description="Số hộ của dòng trong năm.")
+    households_before: int | None = Field(description="Số hộ năm trước (mẫu số của tỷ lệ đầu năm); null khi năm "
+                                                      "trước chưa có số liệu.")
+    poor: dict[str, int | float | None] = Field(description="Các ô của khối hộ nghèo, theo mã cột.")
+    near_poor: dict[str, int | float | None] = Field(description="Các ô của khối hộ cận nghèo, theo mã cột.")
+
+
+class ResultTableOut(FreshnessOut):
+    unit: UnitRef
+    year: int
+    series: str
+    standard_id: str
+    standard_title: str
+    child_label: str = Field(description="Tên cột đơn vị: thôn/ấp (bảng của xã) hoặc xã/phường (bảng của tỉnh).")
+    columns: dict[str, list[ColumnOut]] = Field(description="Cột của mỗi khối (poor, near_poor), theo thứ tự in.")
+    lines: list[ResultLineOut] = Field(description="Thành thị (các đơn vị, cộng), nông thôn (các đơn vị, cộng), "
+                                                   "tổng cộng. Urban rows and subtotal, rural, then the total.")
 
 
 # --- building the answers ------------------------------------------------------------------------------------
@@ -315,4 +353,31 @@ def fill_state_index(request: HttpRequest, params: Query[UnitParams]) -> dict[st
                    "status_label": str(FillStatus(s.status).label), "as_of": s.filled_at,
                    "stale_since": s.stale_since, "started_at": s.started_at, "duration_ms": s.duration_ms}
                   for s in states],
+    }
+
+
+@router.get("/tables/result", response={200: ResultTableOut, **_ERRORS}, summary="Bảng kết quả rà soát")
+def result_table_show(request: HttpRequest, params: Query[TableParams]) -> dict[str, Any]:
+    """Bảng kết quả rà soát hộ nghèo, hộ cận nghèo như cán bộ nộp (bảng trên trang Thống kê, tệp Excel, PDF):
+    mỗi thôn/ấp của xã, hoặc mỗi xã của tỉnh, một dòng; khối thành thị rồi nông thôn, mỗi khối có dòng cộng; cuối
+    cùng là tổng cộng. Mỗi dòng có số hộ đầu năm và tỷ lệ, các cột giảm, tăng trong năm, số hộ cuối năm, tỷ lệ, trong
+    đó dân tộc thiểu số. Năm chưa có số liệu: không có dòng nào.
+
+    The review's result table as officers hand it in, the same rows as the page, Excel and PDF."""
+    unit = unit_in_scope(request, params.unit)
+    series = _series(request, unit)
+    year = year_param(request, unit, series, name="year")
+    table = result_table(unit, year=year, series=series)
+    blocks = {klass: columns(klass) for klass in CLASSES}
+    return {
+        "unit": _unit_ref(unit), "year": year, "series": series, "standard_id": table.standard_id,
+        "standard_title": table.standard_title, "child_label": table.child_label,
+        **_freshness(selectors.fill_state(unit, year=year, series=series)),
+        "columns": {klass: [{"code": c.code, "label": c.label, "group": c.group, "rate": c.rate} for c in cols]
+                    for klass, cols in blocks.items()},
+        "lines": [{"kind": line.kind, "area": line.area, "code": line.code, "name": line.name,
+                   "households": line.households, "households_before": line.households_before,
+                   **{klass: dict(zip([c.code for c in cols], line.cells(klass), strict=True))
+                      for klass, cols in blocks.items()}}
+                  for line in table.lines],
     }

@@ -14,13 +14,14 @@ from giamngheo.standards.definition import get_standard
 from giamngheo.stats import selectors
 from giamngheo.stats.models import FillState
 from giamngheo.stats.services import stats_fill
+from giamngheo.stats.tables.result import columns, result_table
 from tests.reviews.conftest import make_household  # noqa: F401  (fixture)
 from tests.stats.test_fill import put
 
 pytestmark = pytest.mark.django_db
 
 ENDPOINTS = ("/api/v1/stats/rollups", "/api/v1/stats/rollups/children", "/api/v1/stats/series",
-             "/api/v1/stats/fill-states")
+             "/api/v1/stats/fill-states", "/api/v1/stats/tables/result")
 
 
 @pytest.fixture
@@ -160,6 +161,27 @@ def test_fill_states_are_the_provinces(filled: Any, api_client_for: Any, owner: 
     assert body["province"]["code"] == "86"
     assert [(i["year"], i["series"], i["status"], i["standard_id"]) for i in body["items"]] == [
         (2025, "national", "fresh", "2022-2025"), (2024, "national", "fresh", "2022-2025")]
+
+
+def test_the_result_table_is_the_one_officers_hand_in(filled: Any, api_client_for: Any, owner: Any) -> None:
+    body = api_client_for(owner).get("/api/v1/stats/tables/result", {"unit": "86001", "year": 2025}).json()
+    table = result_table(filled.commune, year=2025, series="national")
+    assert (body["standard_id"], body["standard_title"], body["status"]) == (
+        "2022-2025", table.standard_title, "fresh")
+    assert [(line["kind"], line["area"], line["name"], line["households"], line["households_before"])
+            for line in body["lines"]] == [(line.kind, line.area, line.name, line.households, line.households_before)
+                                           for line in table.lines]
+    for klass in ("poor", "near_poor"):
+        codes = [c.code for c in columns(klass)]
+        assert [c["code"] for c in body["columns"][klass]] == codes
+        assert [[line[klass][c] for c in codes] for line in body["lines"]] == [
+            line.cells(klass) for line in table.lines]
+    total = body["lines"][-1]
+    assert (total["kind"], total["poor"]["end"], total["near_poor"]["end"]) == ("total", 1, 2)
+    assert total["poor"]["end_rate"] == pytest.approx(1 / 3)
+    # A year with no figures has no lines.
+    empty = api_client_for(owner).get("/api/v1/stats/tables/result", {"unit": "86001", "year": 2030}).json()
+    assert (empty["lines"], empty["status"]) == ([], "not_filled")
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
