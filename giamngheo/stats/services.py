@@ -20,6 +20,7 @@ from giamngheo.geo.models import AdminUnit
 from giamngheo.reviews.models import LedgerEntry
 from giamngheo.standards.definition import StandardError, get_standard, standards_in_force
 from giamngheo.stats import fill as filling
+from giamngheo.stats import legacy
 from giamngheo.stats.counts import household_counts_take
 from giamngheo.stats.models import FillState, FillStatus, Rollup
 
@@ -64,6 +65,8 @@ def stats_fill(*, province: AdminUnit, series: str, year: int) -> FillState:
                        series=series, standard_id=standard_id, area=area, counts=counts)
                 for (level, key, area), counts in filled.counts.items() if key in units
             ], batch_size=1000)
+            # Pre-2025 districts, re-created from the communes just written through the crosswalk.
+            legacy.old_district_rollups_write(province=province, series=series, year=year, standard_id=standard_id)
             state.status = FillStatus.FRESH
             state.standard_id = standard_id
             state.filled_at = timezone.now()
