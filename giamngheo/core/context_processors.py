@@ -18,6 +18,7 @@ _NAV_ITEMS: list[tuple[str | tuple[str, ...], Any, str, str]] = [
     (Perm.SUPPORT_VIEW, _("Hỗ trợ"), "support:index", "/ho-tro/"),
     (Perm.SUPPORT_VIEW, _("Nguồn lực"), "support:resources", "/nguon-luc/"),
     (Perm.SUPPORT_VIEW, _("Chỉ tiêu"), "support:targets", "/chi-tieu/"),
+    (Perm.STATS_VIEW, _("Thống kê"), "stats:home", "/thong-ke/"),
     (Perm.AUDIT_VIEW, _("Nhật ký"), "core:audit_list", "/nhat-ky/"),
     # Imports are listed to who may import and to auditors (they see the imports of their units).
     ((Perm.DATA_IMPORT, Perm.AUDIT_VIEW), _("Nhập dữ liệu"), "imports:list", "/nhap-du-lieu/"),
