@@ -16,7 +16,6 @@ explanation, definition hash, input snapshot), so pages treat imported household
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import time
@@ -27,6 +26,7 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
+from giamngheo.core.bulk_rows import copy_rows, write_rows
 from giamngheo.households.classification import standards_for
 from giamngheo.households.models import Classification, Household, Member
 from giamngheo.households.records import DWELLING_FACTS, HOUSEHOLD_FACTS, MEMBER_FACTS
@@ -36,7 +36,6 @@ from giamngheo.standards.classify import RESULT_COLUMNS, evaluate
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
 
 HH, IDX = "_row", "_index"
-COPY_SLICE = 20_000  # rows escaped and sent to COPY at a time
 SNAPSHOT_SLICE = 20_000  # households whose snapshot dicts exist at once (memory)
 FAILPOINT = "GIAMNGHEO_IMPORT_FAILPOINT"  # tests only: pause inside the commit transaction (see ``_failpoint``)
 
@@ -91,46 +90,6 @@ def _prepared(frame: pl.DataFrame, names: Sequence[str], blank: frozenset[str]) 
 
 # --- the write itself ---------------------------------------------------------------------------------------------
 
-def _copy_rows(cursor: Any, table: str, names: Sequence[str], frame: pl.DataFrame) -> None:
-    """``COPY table (names) FROM STDIN`` of the frame, streamed in the text format a slice at a time (each slice
-    escaped on its own: an escaped copy of a whole frame of JSON text would double the memory)."""
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
-    with cursor.copy(sql) as copy:
-        for start in range(0, frame.height, COPY_SLICE):
-            part = _escape_tsv(frame.slice(start, COPY_SLICE))
-            buffer = io.StringIO()
-            part.write_csv(buffer, separator="\t", include_header=False, null_value="\\N", quote_style="never")
-            copy.write(buffer.getvalue())
-
-
-def _escape_tsv(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text columns safe for COPY's text format (backslash, tab and newline escaped)."""
-    return frame.with_columns([
-        pl.col(n).str.replace_all("\\", "\\\\", literal=True).str.replace_all("\t", "\\t", literal=True)
-        .str.replace_all("\n", "\\n", literal=True).str.replace_all("\r", "\\r", literal=True)
-        for n, dtype in frame.schema.items() if dtype == pl.String
-    ] + [pl.col(n).cast(pl.String).replace({"true": "t", "false": "f"})
-         for n, dtype in frame.schema.items() if dtype == pl.Boolean])
-
-
-def _insert_many(cursor: Any, table: str, names: Sequence[str], frame: pl.DataFrame) -> None:
-    quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608 (names from models)
-           f"VALUES ({', '.join(['%s'] * len(names))})")
-    for start in range(0, frame.height, 20_000):
-        cursor.executemany(sql, frame.slice(start, 20_000).rows())
-
-
-def _write_rows(cursor: Any, table: str, names: Sequence[str], frame: pl.DataFrame) -> None:
-    if frame.is_empty():
-        return
-    if connection.vendor == "postgresql":
-        _copy_rows(cursor, table, names, frame.select(names))
-    else:
-        _insert_many(cursor, table, names, frame.select(names))
-
-
 def _stamp_columns(frame: pl.DataFrame, actor_id: int, now: dt.datetime, *, created: bool) -> pl.DataFrame:
     columns = [pl.lit(now).alias("updated_at"), pl.lit(actor_id).alias("updated_by_id")]
     if created:
@@ -169,7 +128,7 @@ def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id
         # New households.
         new_rows = _sqlite_datetimes(_stamp_columns(created.drop("_action", "household_pk"), actor.pk, now,
                                                     created=True))
-        _write_rows(cursor, h_table, list(new_rows.columns), new_rows)
+        write_rows(cursor, h_table, list(new_rows.columns), new_rows)
         written += created.height
         progress(written=written, force=True)
         _failpoint("after-households")
@@ -189,7 +148,7 @@ def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id
         member_rows = member_rows.with_columns(
             pl.col("code").replace_strict(ids, return_dtype=pl.Int64).alias("household_id"),
             pl.col(IDX).cast(pl.Int64).alias("position"), pl.col("id").alias("member_id"))
-        _write_rows(cursor, m_table, member_columns(), member_rows.select(member_columns()))
+        write_rows(cursor, m_table, member_columns(), member_rows.select(member_columns()))
         written += member_rows.height
         progress(written=written, force=True)
         _failpoint("after-members")
@@ -198,7 +157,7 @@ def write(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id
             pl.col("_action").replace({"new": ImportedHousehold.Action.CREATED,
                                        "changed": ImportedHousehold.Action.UPDATED}).alias("action"),
             pl.lit(job_id).alias("job_id"))
-        _write_rows(cursor, ImportedHousehold._meta.db_table, ["job_id", "household_id", "action", "unit_path"],
+        write_rows(cursor, ImportedHousehold._meta.db_table, ["job_id", "household_id", "action", "unit_path"],
                     touched)
     # This year's household counts (the rates' denominators) change: the statistics refill it.
     registry_changed.send(sender=Household, unit_paths=sorted(set(households["unit_path"].to_list())))
@@ -224,7 +183,7 @@ def _update_households(cursor: Any, changed: pl.DataFrame, names: list[str], act
         cursor.execute(f"CREATE TEMP TABLE import_households ON COMMIT DROP AS "  # noqa: S608 (names from models)
                        f"SELECT {columns} FROM {quote(table)} WITH NO DATA")
         staged = frame.rename({"household_pk": "id"})
-        _copy_rows(cursor, "import_households", list(staged.columns), staged)
+        copy_rows(cursor, "import_households", list(staged.columns), staged)
         assignments = ", ".join(f"{quote(n)} = s.{quote(n)}" for n in fields)
         cursor.execute(
             f"UPDATE {quote(table)} AS h SET {assignments}, version = h.version + 1, "  # noqa: S608
@@ -381,7 +340,7 @@ def _store_classifications(frame: pl.DataFrame) -> None:
     now = timezone.now()
     rows = frame.with_columns(pl.lit(now).alias("computed_at"))
     with connection.cursor() as cursor:
-        _write_rows(cursor, Classification._meta.db_table, [*_CLASSIFICATION_COLUMNS, "computed_at"],
+        write_rows(cursor, Classification._meta.db_table, [*_CLASSIFICATION_COLUMNS, "computed_at"],
                     _sqlite_datetimes(rows))
 
 
@@ -395,7 +354,7 @@ def write_audit_rows(*, actor: Any, rows: pl.DataFrame) -> None:
     names = ["at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "unit_path",
              "changes", "data"]
     with connection.cursor() as cursor:
-        _write_rows(cursor, AuditEntry._meta.db_table, names, _sqlite_datetimes(frame.select(names)))
+        write_rows(cursor, AuditEntry._meta.db_table, names, _sqlite_datetimes(frame.select(names)))
 
 
 def commit_frames(*, households: pl.DataFrame, members: pl.DataFrame, actor: Any, job_id: int, update_changed: bool,

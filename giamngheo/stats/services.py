@@ -7,15 +7,18 @@ the old figures or the new ones, never half of each; its ``FillState`` says when
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import time
 from collections import Counter
 from typing import Any
 
-from django.db import transaction
+import polars as pl
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from giamngheo.core.bulk_rows import write_rows
 from giamngheo.geo.models import AdminUnit
 from giamngheo.reviews.models import LedgerEntry
 from giamngheo.standards.definition import StandardError, get_standard, standards_in_force
@@ -60,11 +63,10 @@ def stats_fill(*, province: AdminUnit, series: str, year: int) -> FillState:
             filled = filling.fill(province.path, series, year, standard_id, indicators)
             units = dict(AdminUnit.objects.filter(path__startswith=province.path).values_list("path", "id"))
             Rollup.objects.filter(province=province, series=series, year=year).delete()
-            Rollup.objects.bulk_create([
-                Rollup(unit_id=units[key], unit_path=key, level=level, province=province, year=year,
-                       series=series, standard_id=standard_id, area=area, counts=counts)
+            _write_rollups([
+                (units[key], key, level, province.pk, year, series, standard_id, area, json.dumps(counts))
                 for (level, key, area), counts in filled.counts.items() if key in units
-            ], batch_size=1000)
+            ])
             # Pre-2025 districts, re-created from the communes just written through the crosswalk.
             legacy.old_district_rollups_write(province=province, series=series, year=year, standard_id=standard_id)
             state.status = FillStatus.FRESH
@@ -80,6 +82,19 @@ def stats_fill(*, province: AdminUnit, series: str, year: int) -> FillState:
         FillState.objects.filter(pk=state.pk).update(status=FillStatus.FAILED, error=str(exc)[:2000])
         raise
     return state
+
+
+_ROLLUP_COLUMNS = ["unit_id", "unit_path", "level", "province_id", "year", "series", "standard_id", "area", "counts"]
+
+
+def _write_rollups(rows: list[tuple[Any, ...]]) -> None:
+    """COPY on PostgreSQL: ``bulk_create`` adapts every JSON value into an array parameter, which took longer
+    than computing the figures (3 s of a 9 s fill at 100,000 households)."""
+    frame = pl.DataFrame(rows, schema=dict(zip(_ROLLUP_COLUMNS, [
+        pl.Int64, pl.String, pl.String, pl.Int64, pl.Int64, pl.String, pl.String, pl.String, pl.String],
+        strict=True)), orient="row")
+    with connection.cursor() as cursor:
+        write_rows(cursor, Rollup._meta.db_table, _ROLLUP_COLUMNS, frame)
 
 
 def ledger_years(province: AdminUnit) -> list[tuple[str, int]]:
