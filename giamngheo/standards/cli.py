@@ -1,4 +1,4 @@
-"""``giamngheo classify``, ``giamngheo mpi`` and ``giamngheo standards``.
+"""``giamngheo classify``, ``giamngheo mpi``, ``giamngheo compare`` and ``giamngheo standards``.
 
 Exit status: 0 when everything went through; 2 when any record was rejected (the others are still processed) or
 the command could not run at all (missing file, invalid JSON, unknown standard — one line on stderr).
@@ -228,6 +228,80 @@ def _mpi(args: argparse.Namespace) -> int:
     return EXIT_ERROR if rejected else EXIT_OK
 
 
+_COMPARE_HEADINGS = {
+    "vi": ("khu vực", "số hộ", "nghèo", "cận nghèo", "không PL được", "chênh lệch nghèo (điểm %)",
+           "chỉ {side} không phân loại được", "thiếu", "hộ", "tổng", "cả hai chuẩn không phân loại được"),
+    "en": ("area", "households", "poor", "near-poor", "unclassified", "poor rate change (points)",
+           "only {side} cannot classify", "missing", "households", "total", "neither standard can classify"),
+}
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}%" if whole else "-"
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from giamngheo.standards.io_parquet import BulkInputError
+    from giamngheo.stats.compare import compare_parquet
+
+    standard_a, standard_b = _get_standard(args.standard), _get_standard(args.against)
+    try:
+        comparison, invalid = compare_parquet(args.households, args.members, standard_a, standard_b, by=args.by)
+    except BulkInputError as exc:
+        raise CommandError(f"dữ liệu Parquet không hợp lệ: {exc}", f"invalid Parquet input: {exc}") from None
+    for line in invalid:
+        sys.stderr.write(line + "\n")
+    summary = comparison.summary()
+    if args.out is not None:
+        if Path(args.out).suffix == ".csv":
+            summary.write_csv(args.out)
+        else:
+            summary.write_parquet(args.out)
+    if args.transitions is not None:
+        comparison.transitions.write_parquet(args.transitions)
+    _print_comparison(comparison, summary, args.lang, sys.stdout)
+    return EXIT_ERROR if invalid else EXIT_OK
+
+
+def _print_comparison(comparison: Any, summary: Any, lang: str, out: TextIO) -> None:
+    """A plain text table: one line per group and area, then the total, the matrix and what was missing."""
+    (area_h, households_h, poor_h, near_h, unclassified_h, points_h, only_h, missing_h, unit_h, total_h,
+     both_h) = _COMPARE_HEADINGS[lang]
+    a, b = comparison.standard_a, comparison.standard_b
+    header = [*([comparison.by] if comparison.by else []), area_h, households_h,
+              f"{poor_h} {a}", f"{near_h} {a}", f"{unclassified_h} {a}",
+              f"{poor_h} {b}", f"{near_h} {b}", f"{unclassified_h} {b}", points_h]
+    rows = []
+    total = comparison.summary([]).to_dicts()[0]
+    for row in [*summary.to_dicts(), {**({comparison.by: total_h} if comparison.by else {}), "area": total_h,
+                                      **total}]:
+        cells = [*([str(row[comparison.by] or "-")] if comparison.by else []), str(row["area"] or "-"),
+                 str(row["households"])]
+        rates: list[float] = []
+        for side in ("a", "b"):
+            classified = row["households"] - row[f"{side}_undetermined"]
+            if classified:
+                rates.append(row[f"{side}_poor"] / classified)
+            cells += [f"{row[f'{side}_poor']} ({_percent(row[f'{side}_poor'], classified)})",
+                      f"{row[f'{side}_near_poor']} ({_percent(row[f'{side}_near_poor'], classified)})",
+                      str(row[f"{side}_undetermined"])]
+        cells.append(f"{100 * (rates[1] - rates[0]):+.2f}" if len(rates) == 2 else "-")
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for line in [header, *rows]:
+        out.write("  ".join(cell.rjust(width) if i >= 1 else cell.ljust(width)
+                            for i, (cell, width) in enumerate(zip(line, widths, strict=True))).rstrip() + "\n")
+    out.write(f"\n{a} → {b}\n")
+    for pair in comparison.matrix().to_dicts():
+        out.write(f"  {pair['class_a']} → {pair['class_b']}: {pair['households']}\n")
+    reasons = comparison.reason_counts().to_dicts()
+    for side, name in (("a", a), ("b", b)):
+        out.write(f"\n{only_h.format(side=name)}: {total[f'only_{side}_undetermined']} {unit_h}\n")
+        for reason in (r for r in reasons if r["side"] == side):
+            out.write(f"  {missing_h} {reason['reason']}: {reason['households']}\n")
+    out.write(f"\n{both_h}: {total['both_undetermined']} {unit_h}\n")
+
+
 def _standards(args: argparse.Namespace) -> int:
     if args.action is None:
         for standard in list_standards():
@@ -268,6 +342,16 @@ def _parser() -> argparse.ArgumentParser:
     mpi.add_argument("--unit", choices=("household", "person"), default="household")
     mpi.add_argument("--by", help="field to decompose by (household field, or member field with --unit person)")
     mpi.add_argument("--lang", choices=("vi", "en"), default="vi")
+    compare = commands.add_parser("compare", help="the same households under two standards, side by side")
+    compare.add_argument("--standard", required=True, help="standard id A (e.g. 2026)")
+    compare.add_argument("--against", required=True, help="standard id B (e.g. 2027-2030)")
+    compare.add_argument("--households", required=True, help="households Parquet file (as for classify)")
+    compare.add_argument("--members", required=True, help="members Parquet file (as for classify)")
+    compare.add_argument("--by", choices=("province_code", "commune_code", "hamlet"),
+                         help="one line per province, commune or hamlet (default: one total per area)")
+    compare.add_argument("--out", help="write the counts per group and area (.csv, else Parquet)")
+    compare.add_argument("--transitions", help="write the A-class × B-class counts (Parquet)")
+    compare.add_argument("--lang", choices=("vi", "en"), default="vi")
     standards = commands.add_parser("standards", help="list standard definitions, or show one")
     standards.add_argument("action", nargs="?", choices=("show",))
     standards.add_argument("id", nargs="?")
@@ -276,12 +360,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Entry point: ``argv`` starts with the sub-command name (``classify``, ``mpi`` or ``standards``)."""
+    """Entry point: ``argv`` starts with the sub-command name (``classify``, ``mpi``, ``compare``, ``standards``)."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse has already printed the usage message
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
-    handlers = {"classify": _classify, "mpi": _mpi, "standards": _standards}
+    handlers = {"classify": _classify, "mpi": _mpi, "compare": _compare, "standards": _standards}
     try:
         return handlers[args.command](args)
     except CommandError as exc:
