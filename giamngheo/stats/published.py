@@ -45,7 +45,8 @@ MAX_ERRORS = 20  # more would bury the first ones; fixing those usually fixes th
 
 EMPTY = {"", "-", "–", "—", "x", "..", "..."}
 _RATE = re.compile(r"(ty le|%|binh quan|trung binh|rate|ratio|percent)")
-_CODE = re.compile(r"^(stt|tt|so tt|ma|ma so|ma don vi|ma dvhc|code|no\.?)$")
+# Row numbers and unit codes are numbers that are not figures: never summed.
+_CODE = re.compile(r"^(stt|tt|so tt|so thu tu|ma|ma .*|code|no\.?)$")
 _PARENT = re.compile(r"^(thuoc|don vi cap tren|cap tren|vung|thuoc vung|parent|region)")
 _LEVEL = re.compile(r"^(cap|cap don vi|level)$")
 _OLD_CODE = re.compile(r"^ma( xa| phuong| don vi| dvhc| so)*( cu)?$")
