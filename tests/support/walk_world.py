@@ -50,3 +50,30 @@ def support_objects(*, commune: Any, household: Any) -> list[int]:
                                    standard_id="2026", baseline_year=2025, target_year=2026, value=Decimal("1.5"),
                                    source_document=SUPPORT_SECRET)
     return [obj.pk for obj in (programme, spending, record, assignment, registration, campaign, pledge, target)]
+
+
+def stats_objects(*, province: Any) -> dict[str, int]:
+    """Statistics of every unit of the province (issue 9): a rollup for 2024 and 2025 whose household count is a
+    number found nowhere else, and fresh fill states. Returns each unit's code and its 2025 number: a page or
+    an answer carrying the number of a unit outside the user's scope has leaked that unit's figures."""
+    from giamngheo.geo.models import AdminUnit
+    from giamngheo.stats.models import FillState, Rollup
+
+    secrets: dict[str, int] = {}
+    units = AdminUnit.objects.filter(path__startswith=province.path).order_by("path")
+    for index, unit in enumerate(units, start=1):
+        secrets[unit.code] = 9_100_000 + 10_000 * index + 2025
+        for year in (2024, 2025):
+            Rollup.objects.create(unit=unit, unit_path=unit.path, level=unit.level, province=province, year=year,
+                                  series="national", standard_id="2022-2025", area="all",
+                                  counts={"households": 9_100_000 + 10_000 * index + year, "poor.end": 7,
+                                          "near_poor.end": 5})
+    for year in (2024, 2025):
+        FillState.objects.create(province=province, year=year, series="national", standard_id="2022-2025",
+                                 status="fresh", filled_at=dt.datetime(year + 1, 1, 5, tzinfo=dt.UTC))
+    return secrets
+
+
+def stats_secret_texts(number: int) -> tuple[str, str]:
+    """A number as an answer may carry it: raw (JSON, chart data) and in Vietnamese format (9.130.000)."""
+    return str(number), f"{number:,}".replace(",", ".")
