@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import polars as pl
 from django.db.models import Q
@@ -32,7 +32,6 @@ from django.db.models import Q
 from giamngheo.reviews.models import LedgerEntry
 
 POOR, NEAR_POOR, REMOVED = "poor", "near_poor", "removed"
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 _COLUMNS = ("household_id", "year", "effective_on", "id", "klass", "unit_path", "area", "ethnic_minority")
 _SCHEMA: dict[str, Any] = {
     "household_id": pl.Int64, "year": pl.Int64, "effective_on": pl.Date, "id": pl.Int64, "klass": pl.String,
@@ -137,7 +136,7 @@ def _labelled(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool) 
     ), klass)
 
 
-def labelled_moves(grouped: Frame, klass: str) -> Frame:
+def labelled_moves(grouped: pl.DataFrame, klass: str) -> pl.DataFrame:
     """``_labelled`` for any grouping: ``grouped`` is ``transitions`` with ``g_prev`` and ``g_cur``, the row
     each end of the year is counted in (null outside the table), e.g. the hamlet or commune of a path for the
     statistics' rollups (``stats/fill.py``). Columns: household_id, row, move."""

@@ -71,12 +71,12 @@ def ledger_frame(province_path: str, series: str, year: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=_LEDGER_SCHEMA, orient="row")
 
 
-def _empty() -> pl.LazyFrame:
-    return pl.LazyFrame(schema=_LONG)
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=_LONG)
 
 
-def _long(frame: pl.LazyFrame, key: str, level: str, code: pl.Expr | str, value: pl.Expr | None = None
-          ) -> pl.LazyFrame:
+def _long(frame: pl.DataFrame, key: str, level: str, code: pl.Expr | str, value: pl.Expr | None = None
+          ) -> pl.DataFrame:
     """``frame`` (with ``area`` and the column ``key``) grouped into the long shape."""
     code_expr = pl.lit(code) if isinstance(code, str) else code
     value_expr = pl.lit(1.0) if value is None else value.cast(pl.Float64)
@@ -88,7 +88,7 @@ def _long(frame: pl.LazyFrame, key: str, level: str, code: pl.Expr | str, value:
     )
 
 
-def movement_counts(moves: pl.LazyFrame, persons: pl.LazyFrame) -> pl.LazyFrame:
+def movement_counts(moves: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     """The movements table of every unit at every level, with the end-of-year categories."""
     end_flags = moves.select(
         "household_id", "area",
@@ -96,7 +96,7 @@ def movement_counts(moves: pl.LazyFrame, persons: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("cur_social_protection").fill_null(False).alias("end_social_protection"),
         pl.col("cur_no_working_capacity").fill_null(False).alias("end_no_capacity"),
     ).join(persons, on="household_id", how="left").with_columns(pl.col("persons").fill_null(0))
-    parts: list[pl.LazyFrame] = []
+    parts: list[pl.DataFrame] = []
     for level in LEVELS:
         grouped = moves.with_columns(level_key("prev_path", level).alias("g_prev"),
                                      level_key("cur_path", level).alias("g_cur"))
@@ -113,11 +113,11 @@ def movement_counts(moves: pl.LazyFrame, persons: pl.LazyFrame) -> pl.LazyFrame:
     return pl.concat(parts) if parts else _empty()
 
 
-def denominator_counts(province_path: str, year: int) -> pl.LazyFrame:
+def denominator_counts(province_path: str, year: int) -> pl.DataFrame:
     rows = list(HouseholdCount.objects.filter(year=year, unit_path__startswith=province_path)
                 .values_list("unit_path", "area", "households", "persons", "ethnic_minority"))
     cells = pl.DataFrame(rows, schema={"unit_path": pl.String, "area": pl.String, "households": pl.Int64,
-                                       "persons": pl.Int64, "ethnic_minority": pl.Int64}, orient="row").lazy()
+                                       "persons": pl.Int64, "ethnic_minority": pl.Int64}, orient="row")
     parts = []
     for level in LEVELS:
         keyed = cells.with_columns(level_key("unit_path", level).alias("k"))
@@ -169,10 +169,10 @@ def profile_frame(province_path: str, year: int, standard_id: str) -> pl.DataFra
     ).drop("dep", "unk", "cau")
 
 
-def profile_counts(profiles: pl.LazyFrame, moves: pl.LazyFrame, indicators: list[str]) -> pl.LazyFrame:
+def profile_counts(profiles: pl.DataFrame, moves: pl.DataFrame, indicators: list[str]) -> pl.DataFrame:
     """Deprivation headcounts, causes of poverty and Alkire–Foster sums of every unit at every level. A
     household is placed where the ledger has it at the end of the year, else where the registry has it."""
-    if not indicators:
+    if profiles.is_empty():
         return _empty()
     frame = profiles.join(
         moves.select("household_id", "cur_class", "cur_path"), on="household_id", how="left",
@@ -205,7 +205,7 @@ def profile_counts(profiles: pl.LazyFrame, moves: pl.LazyFrame, indicators: list
         d = pl.col(f"_d_{c}")
         sums += [d.sum().alias(f"dep.{c}"), (d & poor).sum().alias(f"dep_poor.{c}"),
                  (d & near).sum().alias(f"dep_near_poor.{c}"), (d & multi).sum().alias(f"af.ch.{c}")]
-    parts: list[pl.LazyFrame] = []
+    parts: list[pl.DataFrame] = []
     for level in LEVELS:
         keyed = frame.with_columns(level_key("path", level).alias("k"), pl.col("area").fill_null("")).filter(
             pl.col("k").is_not_null())
@@ -232,20 +232,16 @@ def fill(province_path: str, series: str, year: int, standard_id: str, indicator
     moves = transitions(entries, year, extra=("meritorious", "social_protection", "no_working_capacity"))
     touched = LedgerEntry.objects.filter(
         series=series, year__lte=year, unit_path__startswith=province_path).values("household_id")
-    profiles = profile_frame(province_path, year, standard_id)
-    # Everything below is one lazy plan, collected once: Polars then runs the levels' groupings in parallel
-    # instead of materialising hundreds of small frames one after another.
-    lazy_moves = moves.lazy()
     long = pl.concat([
-        movement_counts(lazy_moves, persons_frame(touched).lazy()),
+        movement_counts(moves, persons_frame(touched)),
         denominator_counts(province_path, year),
-        profile_counts(profiles.lazy(), lazy_moves, indicators),
+        profile_counts(profile_frame(province_path, year, standard_id), moves, indicators),
     ]).filter(pl.col("key").str.starts_with(province_path))
     by_area = long.group_by("level", "key", "area", "code").agg(pl.col("value").sum())
     every = long.group_by("level", "key", "code").agg(pl.col("value").sum()).with_columns(
-        pl.lit("all").alias("area")).select("level", "key", "area", "code", "value")
+        pl.lit("all").alias("area"))
     out: dict[tuple[str, str, str], dict[str, float | int]] = {}
-    for level, key, area, code, value in pl.concat([by_area, every]).collect().iter_rows():
+    for level, key, area, code, value in pl.concat([by_area, every.select(by_area.columns)]).iter_rows():
         if area not in ("all", "urban", "rural"):
             continue  # an entry with no area is counted in "all" only
         # Counts are whole numbers; only the Alkire–Foster score sum is fractional.
