@@ -42,6 +42,7 @@ from giamngheo.stats.views.common import (
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MODES = ("tong", "don-vi-cu")  # check totals; old communes onto the current ones
 SHOWN_ROWS = 300  # the uploaded table is shown whole up to this many rows, flagged cells marked
+LISTED = 100  # codes not found, listed on the page (the Excel report lists them all)
 
 
 class UploadForm(forms.Form):
@@ -157,6 +158,8 @@ def _old_context(request: HttpRequest, table: Table, layout: Layout, scope: list
     denominator = table.headers[layout.denominator] if layout.denominator is not None else None
     rated = [c for c in columns if c != denominator] if denominator in columns else []
     return {"conversion": result, "columns": columns, "rated": rated, "denominator": denominator,
+            "rate_headers": [_("Tỷ lệ %(column)s") % {"column": c[:1].lower() + c[1:]} for c in rated],
+            "unknown": result.unknown[:LISTED], "unknown_more": max(0, len(result.unknown) - LISTED),
             "communes": [{"commune": c, "values": [number(c.values.get(col, 0)) for col in columns],
                           "rates": [format_percent(c.rate(col, denominator or "")) for col in rated]}
                          for c in result.communes]}
@@ -246,13 +249,16 @@ def _flags_sheet(sheet: Any, table: Table, layout: Layout) -> None:
 def _old_sheet(sheet: Any, context: dict[str, Any]) -> None:
     conversion = context["conversion"]
     sheet.append(xlsx_row(sheet, [_("Mã xã mới"), _("Xã/phường mới"), *context["columns"],
-                                  *[_("Tỷ lệ %(column)s") % {"column": c} for c in context["rated"]],
+                                  *context["rate_headers"],
                                   _("Xã cũ"), _("Xã cũ bị chia tách")]))
     for commune in conversion.communes:
         sheet.append(xlsx_row(sheet, [
             commune.code, commune.name, *[commune.values.get(c, 0) for c in context["columns"]],
             *[commune.rate(c, context["denominator"]) for c in context["rated"]],
             "; ".join(commune.old), "; ".join(commune.split_notes)]))
+    for row, code in conversion.unknown:
+        sheet.append(xlsx_row(sheet, [code, _("Dòng %(row)s: mã xã cũ không tìm thấy trong địa bàn của bạn, không "
+                                               "được cộng.") % {"row": row}]))
 
 
 @login_required
