@@ -87,7 +87,8 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "d": board, "unit": unit, "charts": charts, "unit_map": unit_map,
         "chart_data": {c.slug: c.as_json() for c in charts},
         "map_data": unit_map.as_json() if unit_map else None,
-        "years": _year_choices(unit, series, year), "series_choices": _series_choices(unit),
+        "years": sorted({f.year for f in board.trend} | {year}, reverse=True),
+        "series_choices": _series_choices(unit),
         "parent": _parent_in_scope(request, unit),
         "children": [{**row, "url": _dashboard_url(row["code"], year, series) if row["code"] else ""}
                      for row in board.child_rows()],
@@ -100,10 +101,6 @@ def _allows(request: HttpRequest, perm: str, unit: AdminUnit) -> bool:
     from giamngheo.accounts.scope import allows
 
     return allows(request.user, perm, unit.path)
-
-
-def _year_choices(unit: AdminUnit, series: str, year: int) -> list[int]:
-    return sorted(set(selectors.years_filled(unit, series=series)) | {year}, reverse=True)
 
 
 def _series_choices(unit: AdminUnit) -> list[tuple[str, str]]:
