@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -183,7 +183,7 @@ def compare_page(*, unit: AdminUnit, standard_a: Standard, standard_b: Standard,
                 page.rows.append(_row(area, names[summary[by]], _area_label(area["area"]), "area"))
             if len(areas) > 1:
                 page.rows.append(_row(summary, names[summary[by]], str(AREA_LABELS["all"]), "unit"))
-    total_name = _("Toàn %(unit)s") % {"unit": unit.name} if by is not None else unit.name
+    total_name = unit.name
     area_totals = comparison.summary(["area"]).to_dicts()
     if by is None or len(area_totals) > 1:
         page.rows += [_row(s, total_name, _area_label(s["area"]), "total") for s in area_totals]
@@ -249,8 +249,8 @@ def compare_workbook(page: ComparePage) -> bytes:
     title = _("So sánh chuẩn %(a)s và chuẩn %(b)s: %(unit)s") % {
         "a": page.standard_a.id, "b": page.standard_b.id, "unit": page.unit.name}
     sheet.append([xlsx_cell(sheet, title, font=bold)])
-    sheet.append(xlsx_row(sheet, [_("Số liệu tính từ sổ hộ lúc %(when)s; %(n)s hộ.") % {
-        "when": format_date(page.computed_at.date()), "n": format_number(page.households)}]))
+    sheet.append(xlsx_row(sheet, [_("Số liệu tính từ sổ hộ ngày %(when)s; %(n)s hộ.") % {
+        "when": format_date(timezone.localtime(page.computed_at).date()), "n": format_number(page.households)}]))
     sheet.append(xlsx_row(sheet, [_("Tỷ lệ tính trên số hộ phân loại được theo từng chuẩn.")]))
     sheet.append([xlsx_cell(sheet, text, font=bold) for text in table_header(page)])
     rate_columns = {4, 6, 8, 10}
