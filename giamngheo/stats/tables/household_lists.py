@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import can_see_citizen_id, mask_citizen_id, require, scope_q
+from giamngheo.core.formatting import format_number
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.models import Household
 from giamngheo.reviews import ledger
@@ -92,8 +93,8 @@ def household_list(*, user: Any, unit: AdminUnit, year: int, series: str, slug: 
     size = expected_size(unit, year=year, series=series, kind=kind)
     if size > MAX_ROWS:
         raise ListTooLong(_("Danh sách có %(count)s hộ, quá %(max)s hộ để xuất ngay. Hãy chọn từng xã/phường "
-                            "để xem và tải danh sách.") % {"count": f"{size:,}".replace(",", "."),
-                                                         "max": f"{MAX_ROWS:,}".replace(",", ".")})
+                            "để xem và tải danh sách.") % {"count": format_number(size),
+                                                         "max": format_number(MAX_ROWS)})
     if kind.move == "end":
         ids = set(StatusSpan.objects.filter(at_end_of(year), series=series, klass=kind.klass,
                                             unit_path__startswith=unit.path).values_list("household_id", flat=True))

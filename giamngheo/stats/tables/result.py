@@ -101,7 +101,7 @@ class ResultTable:
 
     @property
     def child_label(self) -> str:
-        return _("Thôn/ấp, tổ dân phố") if self.unit.level == "commune" else _("Xã/phường/đặc khu")
+        return _("Xã/phường/đặc khu") if self.unit.level == "province" else _("Thôn/ấp, tổ dân phố")
 
     def title(self, klass: str) -> str:
         return _("Kết quả rà soát %(class)s năm %(year)s") % {

@@ -56,7 +56,7 @@ def _params(request: HttpRequest, unit: AdminUnit) -> tuple[str, int, str]:
     return series, year_param(request, unit, series), _choice(request)
 
 
-def _page_context(request: HttpRequest, unit: AdminUnit) -> dict[str, Any]:
+def _page_context(request: HttpRequest, unit: AdminUnit, series: str = "national") -> dict[str, Any]:
     may_list = allows(request.user, Perm.HOUSEHOLD_VIEW, unit.path)
     choices = [(RESULT, _("Kết quả rà soát hộ nghèo, hộ cận nghèo"))]
     if may_list:
@@ -66,19 +66,18 @@ def _page_context(request: HttpRequest, unit: AdminUnit) -> dict[str, Any]:
     if f"local-{province_code}" in selectors.series_available(unit):
         series_choices.append((f"local-{province_code}", _("Chuẩn của tỉnh")))
     return {"unit": unit, "choices": choices, "series_choices": series_choices, "may_list": may_list,
-            "years": selectors.years_filled(unit, series="national")[::-1]}
+            "years": selectors.years_filled(unit, series=series)[::-1]}
 
 
 @login_required
 @require_GET
 def table_page(request: HttpRequest, code: str) -> HttpResponse:
     unit = unit_in_scope(request, code)
-    context = _page_context(request, unit)
     try:
         series, year, choice = _params(request, unit)
     except BadParameter as error:
-        context["error"] = str(error)
-        return render(request, "stats/tables.html", context, status=400)
+        return _bad(request, unit, str(error))
+    context = _page_context(request, unit, series)
     context.update({"series": series, "year": year, "choice": choice, "query": _query(series, year, choice)})
     if choice == RESULT:
         table = result_table(unit, year=year, series=series)
