@@ -62,3 +62,14 @@ def household_counts_take(province: AdminUnit, year: int, *, today: dt.date | No
     ]
     HouseholdCount.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def households_in_year(unit_path: str, year: int, *, ethnic_minority: bool = False) -> int | None:
+    """The unit's households (or ethnic-minority households) of ``year`` as counted, None when that year was
+    never counted for the unit's province."""
+    rows = HouseholdCount.objects.filter(year=year, unit_path__startswith=unit_path)
+    province = "/" + unit_path.strip("/").split("/")[0] + "/"
+    if not HouseholdCount.objects.filter(year=year, unit_path__startswith=province).exists():
+        return None
+    total = rows.aggregate(n=Sum("ethnic_minority" if ethnic_minority else "households"))["n"]
+    return int(total or 0)

@@ -213,3 +213,25 @@ def test_the_fill_command(unit_tree: Any, make_household: Callable[..., Any]) ->
         call_command("stats", "fill", "--year", "1900")
     with pytest.raises(CommandError):
         call_command("stats", "fill", "--province", "00")
+
+
+def test_targets_divide_by_the_years_household_count(unit_tree: Any, make_household: Callable[..., Any]) -> None:
+    """A target's achievement and the dashboards divide by the same count: the year's, not today's."""
+    from giamngheo.support.indicators import indicator_for
+    from giamngheo.support.targets.measure import Measurer
+
+    a = make_household(unit_tree.hamlet, code="A")
+    for code in ("B", "C", "D"):
+        make_household(unit_tree.hamlet, code=code)
+    put(a, 2025, "poor", unit_tree.hamlet)
+    status_spans_refresh([a.pk])
+    indicator = indicator_for("poverty_rate")
+    assert indicator is not None
+    before = Measurer().measure(indicator, unit_path=unit_tree.province.path, year=2025, standard_id="2022-2025")
+    assert before.denominator == 4  # not counted yet: the live registry
+    with mock.patch("giamngheo.stats.counts.timezone.localdate", return_value=dt.date(2025, 12, 20)):
+        _fill(unit_tree, 2025)
+    for code in ("E", "F", "G", "H"):
+        make_household(unit_tree.hamlet, code=code)
+    after = Measurer().measure(indicator, unit_path=unit_tree.province.path, year=2025, standard_id="2022-2025")
+    assert (after.denominator, after.value) == (4, 25)

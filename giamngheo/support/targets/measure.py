@@ -6,10 +6,10 @@ registry (``Household``/``Member``) and ``SupportRecord``; the only per-househol
 bulk path for households re-derived under the target's standard (``targets/standards.py``), one batch per
 measurement.
 
-Denominators of rates are the unit's live households in the registry today (the same count the movements page
-uses, ``reviews/movements.py::household_counts``): the registry keeps no count per year yet. Issue 9 brings yearly
-household counts; rates of past years will then divide by that year's count. Households that cannot be
-measured on the target's standard are taken out of the denominator as well as the numerator.
+Denominators of rates are the unit's households of that year as the statistics keep them
+(``stats.HouseholdCount``, frozen once the year is over), so a target's achievement and the dashboards divide by
+the same number; for a year not counted yet, the live registry. Households that cannot be measured on the
+target's standard are taken out of the denominator as well as the numerator.
 
 Registry facts (health-insurance cards, training, water source) are read as the registry holds them now; a
 support record of the matching kind adds what was given in the period (a card issued in the year, a course
@@ -102,6 +102,18 @@ class Measurer:
             self._counts[key] = qs.count()
         return self._counts[key]
 
+    def _households(self, unit_path: str, year: int, *, ethnic_minority: bool) -> int:
+        """The year's household count kept by the statistics (``stats.HouseholdCount``), as the dashboards
+        divide by; the live registry for a year the statistics have not counted yet."""
+        from giamngheo.stats.counts import households_in_year
+
+        counted = households_in_year(unit_path, year, ethnic_minority=ethnic_minority)
+        if counted is not None:
+            return counted
+        if ethnic_minority:
+            return self._count("ethnic_minority", unit_path, ethnic_minority_households(unit_path))
+        return self._count("households", unit_path, registry_households(unit_path))
+
     def measure(self, indicator: Indicator, *, unit_path: str, year: int, standard_id: str) -> Measurement:
         # Indicators sharing a measurement (a rate and its change) and targets of one unit share the result.
         key = (indicator.measure, indicator.classes, indicator.kind_code, unit_path, year, standard_id)
@@ -130,10 +142,7 @@ class Measurer:
             unreadable = bool(statuses.unmeasurable_count(**extra)) and not statuses.measured_count(**extra)
             if how in ("class_count", "no_working_capacity_count"):
                 return _with(statuses, None if unreadable else Decimal(numerator), numerator, 0, Decimal(ledger))
-            if how == "ethnic_minority_rate":
-                registered = self._count("ethnic_minority", unit_path, ethnic_minority_households(unit_path))
-            else:
-                registered = self._count("households", unit_path, registry_households(unit_path))
+            registered = self._households(unit_path, year, ethnic_minority=how == "ethnic_minority_rate")
             if unreadable:
                 return _with(statuses, None, 0, 0, _rate(ledger, registered))
             # Households that cannot be measured on the standard are left out of the rate, not counted as
