@@ -180,3 +180,11 @@ def test_a_failed_job_can_be_asked_again(unit_tree, registry, client_for, settin
     response = client.post(f"{url(unit_tree.commune)}?a=2026&b=2027-2030")
     assert response.status_code == 302
     assert "Đang chờ tiến trình nền xử lý" in client.get(url(unit_tree.commune), A_B).content.decode()
+
+
+def test_hamlet_page_has_its_own_total_only(unit_tree, registry, client_for) -> None:
+    response = client_for(registry["officer"]).get(url(unit_tree.hamlet2), A_B)
+    assert response.status_code == 200
+    rows = response.context["page"].rows
+    assert {row.kind for row in rows} == {"total"} and rows[-1].households == 1
+    assert rows[-1].unit == "Ấp Đồng Tâm"
