@@ -83,6 +83,8 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     board = dashboard_get(unit=unit, year=year, series=series, user=request.user)
     charts = dashboard_charts(board)
     unit_map = dashboard_map(board, url_of=lambda c: _dashboard_url(c, year, series)) if not board.empty else None
+    if unit_map is not None and unit_map.empty and unit.level != "province":
+        unit_map = None  # hamlets seldom have coordinates: a commune page shows its map only when they do
     return render(request, "stats/dashboard.html", {
         "d": board, "unit": unit, "charts": charts, "unit_map": unit_map,
         "chart_data": {c.slug: c.as_json() for c in charts},
