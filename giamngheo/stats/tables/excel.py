@@ -87,9 +87,9 @@ def _spread(top: list[tuple[str, int]]) -> list[str]:
 
 
 def data_row(sheet: Worksheet, values: list[Any], formats: list[str | None], *, bold: bool = False) -> int:
-    """One row of the table, with borders and each number's format; "–" for an unknown rate."""
-    sheet.append(xlsx_row(sheet, ["–" if v is None and f == RATE_FORMAT else v for v, f in
-                                  zip(values, formats, strict=True)]))
+    """One row of the table, with borders and each number's format; "–" for an unknown number (a rate over no
+    households), never 0."""
+    sheet.append(xlsx_row(sheet, ["–" if v is None and f else v for v, f in zip(values, formats, strict=True)]))
     row = sheet.max_row
     for index, number_format in enumerate(formats, start=1):
         cell = sheet.cell(row=row, column=index)

@@ -43,11 +43,12 @@ def indicator_names(standard_id: str) -> list[tuple[str, str]]:
 
 
 def _titles(table: ResultTable, title: str) -> list[str]:
-    return excel.table_titles(table, title)[:4]
+    return [*excel.table_titles(table, title)[:3], table.as_of]
 
 
 def _rows(unit: AdminUnit, year: int, series: str) -> list[Figures]:
-    children = selectors.child_rollups(unit, year=year, series=series)
+    # Like the result table: a unit with no household and no count has no row.
+    children = selectors.child_rollups(unit, year=year, series=series, include_empty=False)
     whole = selectors.rollup(unit, year=year, series=series)
     return [*children, whole] if whole else children
 
