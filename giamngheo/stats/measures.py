@@ -19,8 +19,8 @@ rate is always recomputed from counts, never averaged. Codes:
 ``dep.<indicator>``, ``dep_poor.<indicator>``, ``dep_near_poor.<indicator>``
     of those, households deprived in the indicator.
 ``cause.<code>``, ``causes_known``
-    poor households at the end of the year by cause of poverty (their survey of that year), and how many
-    had any cause recorded.
+    poor households at the end of the year by cause of poverty (their survey of that year; codes
+    ``reviews.services.CAUSES``), and how many had any cause recorded.
 ``af.n``, ``af.q``, ``af.c``, ``af.ch.<indicator>``, ``af.excluded``; the same with ``af_em.`` for
     ethnic-minority households: Alkire–Foster sums over profiled households with no unknown indicator:
     units, multidimensionally poor units, sum of their censored deprivation scores, censored headcount per
@@ -41,7 +41,6 @@ CLASSES = ("poor", "near_poor")
 AREAS = ("all", "urban", "rural")
 MOVES = {"poor": POOR_COLUMNS, "near_poor": NEAR_POOR_COLUMNS}
 END_CATEGORIES = ("end_meritorious", "end_social_protection", "end_no_capacity", "end_persons")
-CAUSES = ("capital", "land", "labour", "illness", "dependents", "know_how", "elderly_alone", "other")
 
 AREA_LABELS: dict[str, Any] = {"all": _("Toàn địa bàn"), "urban": _("Thành thị"), "rural": _("Nông thôn")}
 CLASS_LABELS: dict[str, Any] = {"poor": _("Hộ nghèo"), "near_poor": _("Hộ cận nghèo")}
