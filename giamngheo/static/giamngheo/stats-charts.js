@@ -119,6 +119,7 @@
     var maxPoor = Math.max.apply(null, points.map(function (p) { return p.poor; }).concat([1]));
     var visualMap = { type: "continuous", min: 0, max: Math.ceil(maxRate * 10) / 10, calculable: !narrow,
       orient: narrow ? "horizontal" : "vertical", left: narrow ? "center" : 0, bottom: 0,
+      text: narrow ? [fmt(Math.ceil(maxRate * 10) / 10, "percent"), "0%"] : null,
       inRange: { color: RATE_COLOURS }, outOfRange: { color: "#b0bec5" },
       dimension: boundaryKey ? undefined : 2, seriesIndex: 0, formatter: function (v) { return fmt(v, "percent"); } };
     var tooltip = { trigger: "item", confine: true, formatter: function (params) {
