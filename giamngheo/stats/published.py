@@ -21,6 +21,7 @@ national figure is checked against the regions.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import secrets
 import time
@@ -119,6 +120,15 @@ def parse_number(text: str | None) -> Number | None:
     >>> [parse_number(t) for t in ["12.345", "1.057.374", "4,03", "1,057,374", "-", "−90", "(12)", "3.5"]]
     [12345, 1057374, 4.03, 1057374, None, -90, -12, 3.5]
     """
+    if text is None:
+        return None
+    if text.isascii() and text.isdigit() and len(text) < 16:  # most cells: a count as a spreadsheet reads it
+        return int(text)
+    return _parse_written(text)
+
+
+@functools.lru_cache(maxsize=65_536)  # a 20,000-row table repeats its written numbers ("1.200", "-") a lot
+def _parse_written(text: str) -> Number | None:
     raw = (text or "").strip().replace("\u00a0", "").replace(" ", "").replace("\u202f", "")
     if raw in EMPTY:
         return None

@@ -42,7 +42,8 @@ from giamngheo.stats.views.common import (
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MODES = ("tong", "don-vi-cu")  # check totals; old communes onto the current ones
 SHOWN_ROWS = 300  # the uploaded table is shown whole up to this many rows, flagged cells marked
-LISTED = 100  # codes not found, listed on the page (the Excel report lists them all)
+LISTED = 100  # flags or codes not found listed on the page (the Excel report lists them all)
+SENTENCES = 20  # flags also written out as sentences at the top
 
 
 class UploadForm(forms.Form):
@@ -135,11 +136,11 @@ def _check_context(table: Table, layout: Layout) -> dict[str, Any]:
         "cells": [{"text": cell or "", "flagged": (row.index, table.headers[i]) in marked, "checked": i in checked}
                   for i, cell in enumerate(table.cells[row.index])],
     } for row in rows[:SHOWN_ROWS]]
-    totals = sum(1 for r in rows if any(o.parent == r.index for o in rows))
     return {"flags": [{"flag": f, "sentence": flag_sentence(f), "difference": signed(f.difference),
-                       "stated": number(f.stated), "parts": number(f.parts_sum)} for f in flags],
-            "shown": shown, "more_rows": max(0, len(rows) - SHOWN_ROWS), "totals_checked": totals,
-            "rows_count": len(rows)}
+                       "stated": number(f.stated), "parts": number(f.parts_sum)} for f in flags[:LISTED]],
+            "flags_count": len(flags), "flags_more": max(0, len(flags) - LISTED), "sentences": SENTENCES,
+            "shown": shown, "more_rows": max(0, len(rows) - SHOWN_ROWS),
+            "totals_checked": len({r.parent for r in rows if r.parent is not None}), "rows_count": len(rows)}
 
 
 def _depth(rows: list[Any], index: int) -> int:
