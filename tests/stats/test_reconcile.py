@@ -4,6 +4,7 @@ layouts (parent column, level column, indentation), on bad files, and on the sys
 from __future__ import annotations
 
 import csv
+import doctest
 import io
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import openpyxl
 import pytest
 
+from giamngheo.stats import published
+from giamngheo.stats import reconcile as reconcile_module
 from giamngheo.stats.models import Rollup
 from giamngheo.stats.published import (
     MAX_COLUMNS,
@@ -75,10 +78,15 @@ def test_numbers_are_read_the_vietnamese_way(text: str | None, value: Any) -> No
     assert parse_number(text) == value
 
 
-@pytest.mark.parametrize("text", ["abc", "12a", "1.2.3", "1,23,4", "=SUM(A1)", "--5", "1e5"])
+@pytest.mark.parametrize("text", ["abc", "12a", "1.2.3", "1,23,4", "=SUM(A1)", "--5", "1e5", "²", "١٢"])
 def test_what_is_not_a_number_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="."):
         parse_number(text)
+
+
+def test_the_examples_in_the_docstrings_hold() -> None:
+    for module in (published, reconcile_module):
+        assert doctest.testmod(module).failed == 0, module
 
 
 # -- the published 2022 regional table ----------------------------------------------------------------------
