@@ -17,6 +17,7 @@
   var SHARE_COLOURS = ["#c8102e", "#e08a00", "#c5d3e0"];
   var RATE_COLOURS = ["#fff3c4", "#fdb863", "#e66101", "#b2182b", "#67001f"];
   var charts = {};
+  var MAX_ROWS = 30;
 
   function fmt(value, unit) {
     if (value === null || value === undefined || Number.isNaN(value)) { return "–"; }
@@ -87,11 +88,18 @@
       if (spec.horizontal) { item.xAxisIndex = axis; } else { item.yAxisIndex = axis; }
       return item;
     });
+    // Many units (a province's communes): show the first rows and scroll the rest with a slider.
+    var zoom = spec.horizontal && spec.categories.length > MAX_ROWS ? [
+      { type: "slider", yAxisIndex: 0, startValue: 0, endValue: MAX_ROWS - 1, right: 4, width: 18,
+        showDetail: false, brushSelect: false },
+      { type: "inside", yAxisIndex: 0, zoomOnMouseWheel: false, moveOnMouseWheel: true, moveOnMouseMove: false }
+    ] : [];
     return {
+      dataZoom: zoom,
       animationDuration: 300,
       textStyle: { fontFamily: "system-ui, 'Segoe UI', Roboto, 'Noto Sans', Arial, sans-serif" },
       legend: { top: 0, left: 0, right: 0, itemGap: 8, textStyle: { fontSize: narrow ? 11 : 12 } },
-      grid: { left: 4, right: twoAxes && !spec.horizontal ? 8 : 16, top: legendHeight(drawn, width, narrow),
+      grid: { left: 4, right: zoom.length ? 34 : (twoAxes && !spec.horizontal ? 8 : 16), top: legendHeight(drawn, width, narrow),
         bottom: 4, containLabel: true },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true,
         formatter: function (params) { return tooltipRows(spec, params[0].dataIndex); } },
@@ -104,7 +112,7 @@
   function sizeFor(el, spec) {
     if (!spec || !spec.horizontal) { return; }
     var bars = spec.series.filter(function (s) { return s.drawn && !s.stack; }).length || 1;
-    var rows = spec.categories.length;
+    var rows = Math.min(spec.categories.length, MAX_ROWS);
     var labelLines = el.clientWidth < 520 ? 3 : 2;
     el.style.height = Math.max(220, Math.min(2400, rows * Math.max(bars * 14 + 18, labelLines * 15 + 8) +
       legendHeight(spec.series.filter(function (s) { return s.drawn; }), el.clientWidth, el.clientWidth < 520) +
