@@ -20,10 +20,17 @@ from giamngheo.accounts.models import ApiToken, RoleGrant
 from giamngheo.accounts.roles import Role
 from giamngheo.accounts.tokens import api_token_create
 from giamngheo.core.models import AuditEntry
+from giamngheo.geo.models import AdminUnit
 from giamngheo.imports.models import ImportJob, ImportKind
 from giamngheo.support.models.exports import ExportJob, ExportKind, ExportStatus
 from tests.reviews.conftest import cast, make_household, reviewed  # noqa: F401  (fixtures)
-from tests.support.walk_world import SUPPORT_SECRET, support_objects
+from tests.support.walk_world import (
+    SUPPORT_SECRET,
+    stats_grant,
+    stats_objects,
+    stats_secret_texts,
+    support_objects,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +70,9 @@ def fillings(template: str, values: dict[str, list[str]]) -> list[str]:
         # split() yields text, then the 3 groups of each parameter, then text: keep text, put values between.
         text_parts = parts[::4]
         path = text_parts[0] + "".join(v + t for v, t in zip(combo, text_parts[1:], strict=True))
-        paths.append("/" + path.lstrip("^").rstrip("$").replace("^", "").replace("$", ""))
+        # A regular expression's escaped dot (``bieu-do/<chart>\\.xlsx``) is a dot in the path.
+        path = path.lstrip("^").rstrip("$").replace("^", "").replace("$", "").replace("\\.", ".")
+        paths.append("/" + path)
     return paths
 
 
@@ -90,6 +99,10 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
                                           parameters={"slug": "chua-ho-tro", "year": 2026},
                                           unit_path=unit_tree.commune.path, status=ExportStatus.DONE,
                                           file_name=f"{SECRET_HEAD}.xlsx")
+    # Statistics of every unit (issue 9): the numbers of the province and of commune A must not reach commune B.
+    stats = stats_objects(province=unit_tree.province)
+    stats_hidden = [text for code, number in stats.items() if not code.startswith(unit_tree.other_commune.code)
+                    for year_number in (number, number - 1) for text in stats_secret_texts(year_number)]
     values = {
         "pk": sorted(set(ids), key=int),  # the same id of two models is tried once: it meets both
         "code": [SECRET_CODE, reviewed.case.household.code, unit_tree.commune.code, unit_tree.hamlet.code,
@@ -100,23 +113,25 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
         "object_type": ["household", "households.household", "review_case", "reviews.reviewcase"],
         "object_id": [SECRET_CODE, str(reviewed.case.pk), str(secret.pk)],
         "public_id": [str(import_job.public_id), str(export_job.public_id)],
+        "chart": ["xu-huong", "ban-do"],  # the scope check comes before the chart's name
     }
-    return {"values": values, "outsider": cast.outsider, "commune_path": unit_tree.commune.path}
+    return {"values": values, "outsider": cast.outsider, "commune_path": unit_tree.commune.path,
+            "stats_hidden": stats_hidden}
 
 
-def assert_nothing_leaks(method: str, path: str, response: Any) -> None:
+def assert_nothing_leaks(method: str, path: str, response: Any, more: tuple[str, ...] | list[str] = ()) -> None:
     assert response.status_code in (200, 302, 400, 404, 405, 409, 422), (
         f"{method} {path} answered {response.status_code}"
     )
     body = b"".join(response) if response.streaming else response.content
     text = body.decode("utf-8", errors="replace")
-    for secret in SECRETS:
+    for secret in (*SECRETS, *more):
         assert secret not in text, f"{method} {path} leaked {secret!r}"
 
 
 def test_the_walk_reaches_the_pages_of_every_app() -> None:
     patterns = page_patterns()
-    for prefix in ("tai-khoan/", "don-vi/", "ho/", "nhat-ky/", "ra-soat/", "nhap-du-lieu/"):
+    for prefix in ("tai-khoan/", "don-vi/", "ho/", "nhat-ky/", "ra-soat/", "nhap-du-lieu/", "thong-ke/"):
         assert any(p.startswith(prefix) for p in patterns), prefix
 
 
@@ -130,11 +145,11 @@ def test_outsider_reaches_nothing_of_another_commune(world: dict[str, Any], clie
         for path in fillings(template, world["values"]):
             for method in ("get", "post"):
                 response = getattr(client, method)(path, follow=False)
-                assert_nothing_leaks(method.upper(), path, response)
+                assert_nothing_leaks(method.upper(), path, response, world["stats_hidden"])
                 walked += 1
             # An HTMX fragment request takes the same checks.
             response = client.get(path, HTTP_HX_REQUEST="true")
-            assert_nothing_leaks("GET (htmx)", path, response)
+            assert_nothing_leaks("GET (htmx)", path, response, world["stats_hidden"])
     assert walked > 100
     changed = AuditEntry.objects.filter(unit_path__startswith=world["commune_path"]).count() - audit_before
     assert changed == 0, "a request of the outsider changed commune A"
@@ -170,3 +185,45 @@ def test_absurd_query_parameters_never_break_a_page(world: dict[str, Any], cast:
                     assert response.status_code < 500, f"GET {path} as {user} answered {response.status_code}"
                     walked += 1
     assert walked > 200
+
+
+def stats_page_patterns() -> list[str]:
+    """The statistics routes that name a unit (``thong-ke/<code>/…``)."""
+    return [p for p in page_patterns() if p.startswith("thong-ke/") and "code" in p]
+
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_reaches_the_statistics_of_its_own_units_only(unit_tree: Any, make_user: Any, client_for: Any,
+                                                                 role: str) -> None:
+    """Every role asks every statistics page, download and button for every unit of the tree: a unit outside its
+    grant answers 404 (405 where the method is wrong, before any unit is looked at) and nothing of its figures;
+    a unit inside answers its pages."""
+    secrets = stats_objects(province=unit_tree.province)
+    grant = stats_grant(role, unit_tree)
+    user = make_user(role=role, unit=grant)
+    client = client_for(user)
+    units = list(AdminUnit.objects.filter(path__startswith=unit_tree.province.path).order_by("path"))
+    visible = [u for u in units if u.path.startswith(grant.path)]
+    hidden_texts = [text for u in units if u not in visible
+                    for number in (secrets[u.code], secrets[u.code] - 1) for text in stats_secret_texts(number)]
+    pages = ("", "bang/", "so-sanh-chuan/", "doi-chieu/")  # after /thong-ke/<code>/
+    templates = stats_page_patterns()
+    assert len(templates) >= 8
+    for unit in units:
+        if unit in visible:
+            # Its pages answer (downloads and buttons are their owners' tests: rendering them all costs seconds).
+            for page in pages:
+                path = f"/thong-ke/{unit.code}/{page}"
+                response = client.get(path, {"nam": 2025})
+                assert response.status_code == 200, f"{role} GET {path}"
+                assert_nothing_leaks("GET", path, response, hidden_texts)
+                if page == "":  # the dashboard shows the unit's own number: a leak of another's would show
+                    assert stats_secret_texts(secrets[unit.code])[1] in response.content.decode()
+            continue
+        for template in templates:
+            for path in fillings(template, {"code": [unit.code], "chart": ["xu-huong"]}):
+                for method in ("get", "post"):
+                    response = getattr(client, method)(path, {"nam": 2025})
+                    assert response.status_code in (404, 405), f"{role} {method} {path}"
+                    assert_nothing_leaks(method.upper(), path, response, hidden_texts)

@@ -20,7 +20,7 @@ from giamngheo.api.v1 import api
 from giamngheo.core.models import AuditEntry
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.models import Household
-from tests.support.walk_world import SUPPORT_SECRET, stats_objects, support_objects
+from tests.support.walk_world import SUPPORT_SECRET, stats_grant, stats_objects, support_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +148,7 @@ def stats_routes():
 def test_every_role_reads_the_statistics_of_its_own_units_only(api_client_for, make_user, unit_tree, role):
     secrets = stats_objects(province=unit_tree.province)
     units = list(AdminUnit.objects.filter(path__startswith=unit_tree.province.path))
-    level = {Role.HAMLET_SURVEYOR: unit_tree.other_hamlet, Role.COMMUNE_OFFICER: unit_tree.other_commune,
-             Role.COMMUNE_APPROVER: unit_tree.other_commune}.get(role, unit_tree.province)
+    level = stats_grant(role, unit_tree)
     user = make_user(role=role, unit=level)
     assert Perm.STATS_VIEW in ROLE_PERMISSIONS[role]
     hidden = [u for u in units if not allows(user, Perm.STATS_VIEW, u.path)]

@@ -64,16 +64,30 @@ def stats_objects(*, province: Any) -> dict[str, int]:
     for index, unit in enumerate(units, start=1):
         secrets[unit.code] = 9_100_000 + 10_000 * index + 2025
         for year in (2024, 2025):
-            Rollup.objects.create(unit=unit, unit_path=unit.path, level=unit.level, province=province, year=year,
-                                  series="national", standard_id="2022-2025", area="all",
-                                  counts={"households": 9_100_000 + 10_000 * index + year, "poor.end": 7,
-                                          "near_poor.end": 5})
+            Rollup.objects.update_or_create(
+                unit=unit, level=unit.level, year=year, series="national", area="all",
+                defaults={"unit_path": unit.path, "province": province, "standard_id": "2022-2025",
+                          "counts": {"households": 9_100_000 + 10_000 * index + year, "poor.end": 7,
+                                     "near_poor.end": 5}})
     for year in (2024, 2025):
-        FillState.objects.create(province=province, year=year, series="national", standard_id="2022-2025",
-                                 status="fresh", filled_at=dt.datetime(year + 1, 1, 5, tzinfo=dt.UTC))
+        # A ledger entry written before (a review's) has already marked its year stale.
+        FillState.objects.update_or_create(
+            province=province, year=year, series="national",
+            defaults={"standard_id": "2022-2025", "status": "fresh",
+                      "filled_at": dt.datetime(year + 1, 1, 5, tzinfo=dt.UTC)})
     return secrets
 
 
 def stats_secret_texts(number: int) -> tuple[str, str]:
     """A number as an answer may carry it: raw (JSON, chart data) and in Vietnamese format (9.130.000)."""
     return str(number), f"{number:,}".replace(",", ".")
+
+
+def stats_grant(role: str, tree: Any) -> Any:
+    """Where a role is held in life, on the test tree's commune B side: a surveyor on commune B's hamlet,
+    commune staff on commune B, province staff on the province."""
+    from giamngheo.accounts.roles import Role
+
+    grants: dict[str, Any] = {Role.HAMLET_SURVEYOR: tree.other_hamlet, Role.COMMUNE_OFFICER: tree.other_commune,
+                              Role.COMMUNE_APPROVER: tree.other_commune}
+    return grants.get(role, tree.province)
