@@ -32,6 +32,8 @@ class UnitMap:
     missing: list[str] = field(default_factory=list)
     boundary_key: str = ""  # the name the GeoJSON is registered under in ECharts; "" for bubbles
     code_property: str = ""
+    # Without uploaded boundaries: cells around the centroids (Voronoi) clipped to their hull, a second view.
+    cells: dict[str, Any] | None = None
 
     @property
     def empty(self) -> bool:
@@ -39,7 +41,7 @@ class UnitMap:
 
     def as_json(self) -> dict[str, Any]:
         return {"title": self.title, "points": self.points, "boundary": bool(self.boundary_key),
-                "code_property": self.code_property,
+                "code_property": self.code_property or "code", "cells": self.cells,
                 "labels": {"poor": _("Hộ nghèo"), "near_poor": _("Hộ cận nghèo"), "households": _("Tổng số hộ")}}
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
@@ -76,7 +78,38 @@ def dashboard_map(d: Dashboard, *, url_of: Any = None) -> UnitMap | None:
             if not result.boundary_key:
                 continue
         result.points.append(point)
+    if not result.boundary_key:
+        result.cells = centroid_cells([p for p in result.points if p["lat"] is not None])
     return result
+
+
+def centroid_cells(points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A GeoJSON FeatureCollection of one cell per point (``code``): the area nearer to it than to any other
+    centroid, clipped to the points' convex hull widened a little. Not a boundary: an honest picture of "where"
+    when a province has uploaded none. None with fewer than three points (no area to share)."""
+    if len(points) < 3:
+        return None
+    import shapely
+    from shapely.geometry import MultiPoint, Point, mapping
+
+    where = {(round(p["lon"], 6), round(p["lat"], 6)): p["code"] for p in points}
+    if len(where) < 3:
+        return None
+    sites = MultiPoint(list(where))
+    hull = sites.convex_hull
+    if hull.area == 0:
+        return None
+    # Widen by half the typical spacing between centroids, so the outer communes keep a cell around them.
+    hull = hull.buffer((hull.area / len(where)) ** 0.5 / 2)
+    features = []
+    for cell in shapely.voronoi_polygons(sites, extend_to=hull).geoms:
+        for (lon, lat), code in where.items():
+            if cell.contains(Point(lon, lat)):
+                shape = cell.intersection(hull).simplify(0.0005)
+                features.append({"type": "Feature", "properties": {"code": code},
+                                 "geometry": json.loads(json.dumps(mapping(shape)))})
+                break
+    return {"type": "FeatureCollection", "features": features}
 
 
 def boundary_of(unit: AdminUnit) -> Any:

@@ -158,3 +158,18 @@ def test_target_plan_is_compared_with_the_rollups(world: Any, unit_tree: Any, ma
     assert board.target.gap == pytest.approx(1.5)
     # Someone who may not read the support app's targets does not get them through the dashboard.
     assert dashboard_get(unit=unit_tree.province, year=2025, series="national").target is None
+
+
+def test_centroid_cells_hold_their_own_centroid_and_share_the_hull() -> None:
+    from shapely.geometry import Point, shape
+
+    from giamngheo.stats.map import centroid_cells
+
+    points = [{"code": f"C{i}", "lon": 106 + (i % 3) * 0.1, "lat": 10 + (i // 3) * 0.1} for i in range(9)]
+    cells = centroid_cells(points)
+    assert cells is not None and len(cells["features"]) == 9
+    for feature in cells["features"]:
+        mine = next(p for p in points if p["code"] == feature["properties"]["code"])
+        assert shape(feature["geometry"]).contains(Point(mine["lon"], mine["lat"]))
+    assert centroid_cells(points[:2]) is None  # two points share no area
+    assert centroid_cells([{**p, "lat": 10.0} for p in points[:3]]) is None  # on one line: no hull

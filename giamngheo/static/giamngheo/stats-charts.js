@@ -211,6 +211,26 @@
     chart.on("click", openUnit);
   }
 
+  /* Bubbles or the cells around the centroids (stats/map.py::centroid_cells), drawn as a choropleth. */
+  function switchMap(button, mapData) {
+    var entry = charts["ban-do"];
+    if (!entry || !mapData || !mapData.cells) { return; }
+    var view = button.getAttribute("data-map-view");
+    button.parentNode.querySelectorAll("[data-map-view]").forEach(function (b) {
+      b.setAttribute("aria-pressed", b === button ? "true" : "false");
+    });
+    var narrow = entry.el.clientWidth < 520;
+    var option;
+    if (view === "cells") {
+      echarts.registerMap("cells", mapData.cells);
+      option = mapOption(mapData, narrow, "cells");
+    } else {
+      option = fitBox(mapOption(mapData, narrow, ""), entry.el);
+    }
+    entry.chart.setOption(option, true);
+    entry.option = option;
+  }
+
   function openUnit(params) {
     var p = params.data && params.data.point;
     if (p && p.url) { window.location.href = p.url; }
@@ -277,9 +297,10 @@
 
   function start() {
     document.addEventListener("click", function (event) {
-      var target = event.target.closest("[data-chart-download], [data-sort]");
+      var target = event.target.closest("[data-chart-download], [data-sort], [data-map-view]");
       if (!target) { return; }
       if (target.hasAttribute("data-sort")) { sortTable(target); return; }
+      if (target.hasAttribute("data-map-view")) { switchMap(target, readJson("stats-map-data")); return; }
       download(target.getAttribute("data-chart"), target.getAttribute("data-chart-download"));
       var menu = target.closest("details");
       if (menu) { menu.open = false; }
