@@ -272,7 +272,7 @@ def _freshness(state: FillState | None) -> dict[str, Any]:
 def _province(unit: AdminUnit) -> AdminUnit:
     if unit.level == "province":
         return unit
-    return AdminUnit.objects.get(path="/" + unit.path.strip("/").split("/")[0] + "/")
+    return AdminUnit.objects.get(path="/" + unit.path.strip("/").split("/")[0] + "/", generation=unit.generation)
 
 
 # --- endpoints -----------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from giamngheo.accounts.roles import Role
 from giamngheo.api.v1 import api
@@ -129,6 +131,24 @@ def test_children_are_the_hamlets_and_the_households_on_no_hamlet_paged(filled: 
     for code in ("households", "poor.end", "near_poor.end"):
         assert sum(i["counts"].get(code, 0) for i in items) == whole["counts"][code]
     assert first["status"] == "fresh" and first["as_of"] == whole["as_of"]
+
+
+def test_children_cost_the_same_queries_however_many_there_are(filled: Any, api_client_for: Any,
+                                                                owner: Any) -> None:
+    client = api_client_for(owner)
+    query = {"unit": "86001", "year": 2025}
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get("/api/v1/stats/rollups/children", query).status_code == 200
+        return len(context.captured_queries)
+
+    few = queries()
+    for number in range(3, 9):
+        AdminUnit.objects.create(code=f"86001-h{number}", level="hamlet", kind="ap", generation="2025",
+                                 name=f"Ấp {number}", short_name=f"Ấp {number}", name_folded=f"ap {number}",
+                                 parent=filled.commune, path=f"/86/86001/h{number}/", source="tests")
+    assert queries() == few
 
 
 def test_a_child_with_no_figures_is_a_row_of_zeros(filled: Any, api_client_for: Any, province: Any) -> None:
