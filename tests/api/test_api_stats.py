@@ -14,7 +14,7 @@ from giamngheo.api.v1 import api
 from giamngheo.geo.models import AdminUnit
 from giamngheo.standards.definition import get_standard
 from giamngheo.stats import selectors
-from giamngheo.stats.models import FillState
+from giamngheo.stats.models import FillState, Rollup
 from giamngheo.stats.services import stats_fill
 from giamngheo.stats.tables.result import columns, result_table
 from tests.reviews.conftest import make_household  # noqa: F401  (fixture)
@@ -101,6 +101,23 @@ def test_the_figures_derive_rates_changes_and_alkire_foster(filled: Any, api_cli
     assert body["poor_rate_change_points"] == pytest.approx((1 / 3 - before.poor_rate) * 100)
     assert body["counts"]["poor.end_ethnic_minority"] == 1
     assert set(body["alkire_foster"]["contribution"]) == set(get_standard("2022-2025").indicator_codes)
+
+
+def test_alkire_foster_from_the_rollups_sums(filled: Any, api_client_for: Any, owner: Any) -> None:
+    """H = q/n, M0 = c/n, A = M0/H, an indicator's contribution = its weight × censored headcount / M0."""
+    row = Rollup.objects.get(unit=filled.hamlet, level="hamlet", year=2025, series="national", area="all")
+    row.counts = {**row.counts, "af.n": 10, "af.q": 3, "af.c": 1.5, "af.ch.employment": 2, "af.excluded": 1,
+                  "af_em.n": 4, "af_em.q": 2, "af_em.c": 1.0}
+    row.save()
+    body = api_client_for(owner).get("/api/v1/stats/rollups", {"unit": "86001-h1", "year": 2025}).json()
+    af, em = body["alkire_foster"], body["alkire_foster_ethnic_minority"]
+    indicators = len(get_standard("2022-2025").indicator_codes)
+    assert (af["n"], af["q"], af["excluded"]) == (10, 3, 1)
+    assert (af["H"], af["M0"], af["A"]) == (pytest.approx(0.3), pytest.approx(0.15), pytest.approx(0.5))
+    assert af["censored"]["employment"] == pytest.approx(0.2)
+    assert af["contribution"]["employment"] == pytest.approx(0.2 / indicators / 0.15)
+    assert af["contribution"]["latrine"] == 0
+    assert (em["H"], em["M0"], em["A"]) == (pytest.approx(0.5), pytest.approx(0.25), pytest.approx(0.5))
 
 
 def test_the_year_defaults_to_the_latest_filled_and_a_year_never_filled_says_so(filled: Any, api_client_for: Any,
