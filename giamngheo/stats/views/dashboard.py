@@ -200,11 +200,11 @@ def refresh(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _safe_params(request: HttpRequest, unit: AdminUnit) -> tuple[int | None, str]:
+    """The page's year and series to return to; the defaults when the query was tampered with."""
     try:
         series = series_param(request, unit)
-        year = int(request.GET["nam"]) if request.GET.get("nam") else None
-        return (year_param(request, unit, series) if year else None), series
-    except (BadParameter, ValueError):
+        return (year_param(request, unit, series) if request.GET.get("nam") else None), series
+    except BadParameter:
         return None, "national"
 
 
