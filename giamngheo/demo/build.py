@@ -21,8 +21,8 @@ from giamngheo.households.models import Household
 register_action("giamngheo.demo.built", gettext_lazy("Tạo dữ liệu thử nghiệm"))
 
 DEFAULT_SEED = 20251015
-DEFAULT_HOUSEHOLDS = 25_000
-QUICK_HOUSEHOLDS = 300
+DEFAULT_HOUSEHOLDS = 40_000
+QUICK_HOUSEHOLDS = 600
 MAX_HOUSEHOLDS = 200_000
 
 

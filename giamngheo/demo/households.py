@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from giamngheo.core.formatting import format_number, format_percent
 from giamngheo.demo.bulk import insert_objects
 from giamngheo.demo.context import DemoContext
-from giamngheo.demo.places import COMMUNES
 from giamngheo.demo.population import PopulationGenerator
 from giamngheo.geo.models import AdminUnit
 from giamngheo.geo.selectors import household_unit_path
@@ -77,29 +76,46 @@ def _member_rows(household_id: int, members: list[Mapping[str, Any]]) -> list[Me
     return rows
 
 
+def household_counts(total: int, weights: list[float], detailed: int) -> list[int]:
+    """``total`` households split between the communes: the ``detailed`` first ones (the five real communes
+    the demo accounts work in) keep most of a small demo, the others share about 55% of a large one (a few
+    each in a small one, so every commune of the map has households)."""
+    others = len(weights) - detailed
+    if others <= 0:
+        return split_counts(total, weights)
+    share = round(total * 0.55) if total >= 10_000 else min(total // 2, 3 * others)
+    return (split_counts(total - share, weights[:detailed]) + split_counts(share, weights[detailed:]))
+
+
 def create_households(ctx: DemoContext) -> None:
     generator = PopulationGenerator(ctx.seed, ctx.reference_date)
-    counts = split_counts(ctx.households, (spec.weight for spec in COMMUNES))
+    specs = [ctx.specs[c.code] for c in ctx.all_communes]
+    counts = household_counts(ctx.households, [s.weight for s in specs], len(ctx.communes))
     assert ctx.province is not None
     total_members = 0
-    for spec, commune, count in zip(COMMUNES, ctx.communes, counts, strict=True):
+    for spec, commune, count in zip(specs, ctx.all_communes, counts, strict=True):
         hamlets = {h.name: h for h in ctx.hamlets[commune.code]}
         records = list(generator.households(spec, count=count, hamlets=list(hamlets), area=commune.area_type,
                                             province_code=ctx.province.code))
         members = 0
         for start in range(0, len(records), BATCH):
             batch = records[start:start + BATCH]
-            ctx.household_ids.update(_store(batch, commune, hamlets))
+            ctx.household_ids.update(store_households(batch, commune, hamlets))
             members += sum(len(r["members"]) for r in batch)
         ctx.household_records.extend(records)
         total_members += members
-        ctx.progress(_("%(commune)s: %(households)s hộ, %(members)s nhân khẩu.") % {
-            "commune": commune.name, "households": format_number(len(records)), "members": format_number(members)})
+        if commune in ctx.communes:
+            ctx.progress(_("%(commune)s: %(households)s hộ, %(members)s nhân khẩu.") % {
+                "commune": commune.name, "households": format_number(len(records)),
+                "members": format_number(members)})
+    ctx.progress(_("Cả tỉnh: %(households)s hộ, %(members)s nhân khẩu ở %(communes)s xã, phường.") % {
+        "households": format_number(ctx.households), "members": format_number(total_members),
+        "communes": format_number(sum(1 for n in counts if n))})
     ctx.summary.append((_("Hộ gia đình"), format_number(ctx.households)))
     ctx.summary.append((_("Nhân khẩu"), format_number(total_members)))
 
 
-def _store(records: list[dict[str, Any]], commune: AdminUnit, hamlets: dict[str, AdminUnit]) -> dict[str, int]:
+def store_households(records: list[dict[str, Any]], commune: AdminUnit, hamlets: dict[str, AdminUnit]) -> dict[str, int]:
     insert_objects([_household_row(record, commune, hamlets[record["hamlet"]]) for record in records])
     ids: dict[str, int] = dict(
         Household.objects.filter(code__in=[r["id"] for r in records]).values_list("code", "pk"))
@@ -148,11 +164,12 @@ def classify_households(ctx: DemoContext) -> None:
         for start in range(0, len(ids), 5000):
             Household.objects.filter(pk__in=ids[start:start + 5000]).update(
                 current_class=klass, current_standard=standard_id)
-    for commune in ctx.communes:
-        counts = Counter(Household.objects.filter(commune=commune).values_list("current_class", flat=True))
+    for label, where in [(c.name, {"commune": c}) for c in ctx.communes] + [
+            (ctx.province.name if ctx.province else "", {"commune__in": ctx.all_communes})]:
+        counts = Counter(Household.objects.filter(**where).values_list("current_class", flat=True))
         n = sum(counts.values()) or 1
         ctx.summary.append((
-            _("Phân loại năm %(year)d — %(commune)s") % {"year": year, "commune": commune.name},
+            _("Phân loại năm %(year)d — %(commune)s") % {"year": year, "commune": label},
             _("nghèo %(poor)s (%(poor_pct)s), cận nghèo %(near)s (%(near_pct)s)") % {
                 "poor": format_number(counts["poor"]), "poor_pct": format_percent(counts["poor"] / n),
                 "near": format_number(counts["near_poor"]), "near_pct": format_percent(counts["near_poor"] / n)},

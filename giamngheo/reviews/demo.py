@@ -1,15 +1,18 @@
-"""Demo step: review history — 2024 and 2025 periodic reviews completed, 2026 in progress.
+"""Demo step: review history — periodic reviews 2022 to 2025 completed in every commune, 2026 in progress.
 
-The two completed years are written in bulk, stored exactly as the services store a finished review
-(cycle, cases with their transitions, one meeting and one posting per hamlet, the Decision, ledger
-entries, certificates, and an audit entry per state change), because running tens of thousands of
-service calls would make ``giamngheo demo`` slow. The 2026 review and the regular requests are driven
-through the services themselves, so every state of a case is visible on the pages: listed, surveyed,
-classified, met, posted, under complaint, sent back by a vote under 50%, recognised with a certificate,
-refused with a written reply, and a request past its 15-day deadline.
+The completed years are written in bulk, stored exactly as the services store a finished review (cycle,
+cases with their transitions and engine results naming the deprivations, causes of poverty, one meeting and
+one posting per hamlet, the Decision, ledger entries, certificates, and an audit entry per state change),
+because running tens of thousands of service calls would make ``giamngheo demo`` slow. The 2026 review and
+the regular requests of the demo users' commune are driven through the services themselves, so every state
+of a case is visible on the pages: listed, surveyed, classified, met, posted, under complaint, sent back by a
+vote under 50%, recognised with a certificate, refused with a written reply, and a request past its 15-day
+deadline.
 
-The 2025 statuses are the households' current classification; the 2024 (and a few 2023) statuses are
-drawn from the seed so that every movement — escaped, fell from near-poverty, re-poor, newly poor — occurs.
+The 2025 statuses are the households' current classification; the earlier ones are drawn backwards from it
+(``giamngheo.demo.history``) so that the province's rates fall by about a point a year and every movement —
+escaped, fell from near-poverty, re-poor, newly poor — occurs every year. A few households on the lists move
+away each year (2023–2026): they are kept as deleted households with a removal entry, so *removed* occurs too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -25,10 +29,15 @@ from django.utils.translation import gettext as _
 from giamngheo.core.errors import ApplicationError, ValidationFailed
 from giamngheo.core.formatting import format_number
 from giamngheo.core.models import AuditEntry
+from giamngheo.demo.bulk import insert_objects
 from giamngheo.demo.context import DemoContext
+from giamngheo.demo.history import Household as HistoryHousehold
+from giamngheo.demo.history import draw_history
+from giamngheo.demo.households import split_counts, store_households
+from giamngheo.demo.population import INCOME_LINE, PopulationGenerator
 from giamngheo.demo.steps import Step
 from giamngheo.geo.models import AdminUnit
-from giamngheo.households.models import Household
+from giamngheo.households.models import Classification, Household
 from giamngheo.households.records import household_to_record
 from giamngheo.reviews import engine, services
 from giamngheo.reviews.calendar import DEFAULT
@@ -40,6 +49,7 @@ from giamngheo.reviews.models import (
     CycleKind,
     CycleStatus,
     Decision,
+    LedgerClass,
     LedgerEntry,
     LedgerKind,
     Posting,
@@ -47,9 +57,10 @@ from giamngheo.reviews.models import (
     ReviewCycle,
     VillageMeeting,
 )
-from giamngheo.reviews.services import CERTIFICATE_SUFFIX, certificate_holder
+from giamngheo.reviews.services import CAUSES, CERTIFICATE_SUFFIX, certificate_holder
 from giamngheo.reviews.states import CaseState
 from giamngheo.reviews.status import status_spans_rebuild
+from giamngheo.standards.definition import get_standard
 
 ON_LIST = ("poor", "near_poor")
 # The audit code each state change of a finished case is recorded under (as the services record it).
@@ -66,46 +77,36 @@ _PATH = [CaseState.LISTED, CaseState.SURVEYED, CaseState.CLASSIFIED, CaseState.M
          CaseState.RECOGNISED]
 
 
-def _previous_status(current: str, rng: random.Random) -> tuple[str | None, str | None]:
-    """(2023, 2024) statuses of a household whose 2025 status is ``current``."""
-    roll = rng.random()
-    if current == "poor":
-        if roll < 0.70:
-            return None, "poor"
-        if roll < 0.84:
-            return None, "near_poor"  # fell from near-poverty in 2025
-        if roll < 0.92:
-            return "poor", "average"  # escaped in 2024, re-poor in 2025
-        return None, None  # newly poor
-    if current == "near_poor":
-        if roll < 0.62:
-            return None, "near_poor"
-        if roll < 0.80:
-            return None, "poor"  # escaped poverty into near-poverty
-        return None, None
-    if roll < 0.03:
-        return None, "poor"  # escaped poverty in 2025
-    if roll < 0.07:
-        return None, "near_poor"  # escaped near-poverty in 2025
-    return None, None
-
-
 def _entry(household: Household, year: int, klass: str, standard: dict[str, Any], day: dt.date,
-           decision: Decision | None, case: ReviewCase | None, record: dict[str, Any] | None) -> LedgerEntry:
+           decision: Decision | None, case: ReviewCase | None, record: dict[str, Any] | None,
+           kind: str = LedgerKind.PERIODIC) -> LedgerEntry:
     cats = categories_of(record or {})
     return LedgerEntry(
         household=household, year=year, standard_id=standard["id"], standard_hash=standard["hash"],
-        series=standard["series"], kind=LedgerKind.PERIODIC, klass=klass, effective_on=day, decision=decision,
+        series=standard["series"], kind=kind, klass=klass, effective_on=day, decision=decision,
         case=case, ethnic_minority=cats.ethnic_minority, meritorious=cats.meritorious,
         social_protection=cats.social_protection, no_working_capacity=cats.no_working_capacity,
         area=household.area, commune_id=household.commune_id, unit_path=household.unit_path,
     )
 
 
+@dataclass(frozen=True)
+class _Survey:
+    """What a completed case of one year holds beyond its class: the engine's deprivations and unknown
+    indicators under the year's standard, and the causes of poverty the surveyor noted."""
+
+    deprivations: list[str]
+    unknown: list[str]
+    causes: list[str]
+
+
 def _completed_cycle(ctx: DemoContext, commune: AdminUnit, year: int, statuses: dict[int, str],
-                     households: dict[int, Household], records: dict[int, dict[str, Any]]) -> int:
+                     households: dict[int, Household], records: dict[int, dict[str, Any]],
+                     surveys: dict[int, _Survey]) -> int:
     """A recognised periodic cycle of ``year`` with its cases, meetings, postings, Decision, ledger
     entries and certificates; returns the number of cases."""
+    if not statuses:
+        return 0
     officer, approver = ctx.users["xa"], ctx.users["xa_duyet"]
     standard = engine.standard_refs(year, ctx.province.code if ctx.province else None)[0]
     opens_on, closes_on = DEFAULT.periodic_window(year)
@@ -120,50 +121,65 @@ def _completed_cycle(ctx: DemoContext, commune: AdminUnit, year: int, statuses: 
         number=f"{120 + year % 100}/QĐ-UBND", signed_on=signed_on, signer_name=_("Nguyễn Văn Chủ"),
         signer_title=_("Chủ tịch Ủy ban nhân dân"), created_by=approver, updated_by=approver,
     )
-    pks = sorted(statuses, key=lambda pk: households[pk].unit_path)
+    pks = sorted(statuses, key=lambda pk: (households[pk].unit_path, pk))
+
+    def result(pk: int) -> dict[str, Any]:
+        survey = surveys[pk]
+        return {"class": statuses[pk], "standard": standard["id"], "deprivations": survey.deprivations,
+                "unknown": survey.unknown, "deprivation_count": len(survey.deprivations)}
+
     cases = ReviewCase.objects.bulk_create([
         ReviewCase(
             cycle=cycle, household=households[pk], unit_path=households[pk].unit_path,
             hamlet=households[pk].hamlet, source=CaseSource.CURRENT_LIST,
             state=CaseState.CERTIFICATE_ISSUED if statuses[pk] in ON_LIST else CaseState.RECOGNISED,
             survey_record=records.get(pk, {}) if year == 2025 else {}, survey_complete=True,
-            surveyed_on=dt.date(year, 10, 15), proposed_class=statuses[pk],
-            results={standard["id"]: {"class": statuses[pk], "standard": standard["id"]}},
+            surveyed_on=dt.date(year, 10, 15), proposed_class=statuses[pk], results={standard["id"]: result(pk)},
+            causes=surveys[pk].causes if statuses[pk] in ON_LIST else [],
             created_by=officer, updated_by=approver,
         ) for pk in pks
-    ])
+    ], batch_size=2000)
     if any(c.pk is None for c in cases):
-        cases = list(ReviewCase.objects.filter(cycle=cycle).order_by("unit_path", "pk"))
+        cases = list(ReviewCase.objects.filter(cycle=cycle).order_by("unit_path", "household_id"))
     by_household = {c.household_id: c for c in cases}
     transitions, audit = [], []
     for case in cases:
         path = [*_PATH, CaseState.CERTIFICATE_ISSUED] if case.state == CaseState.CERTIFICATE_ISSUED else _PATH
+        code = households[case.household_id].code
         for before, after in zip(["", *path[:-1]], path, strict=True):
             transitions.append(CaseTransition(case=case, from_state=before, to_state=after, actor=officer))
             audit.append(AuditEntry(
                 actor=officer, actor_name=officer.get_username(), action=_ACTIONS[after],
-                object_type="review_case", object_id=str(case.pk), object_repr=f"{case.household.code} · {year}",
+                object_type="review_case", object_id=str(case.pk), object_repr=f"{code} · {year}",
                 unit_path=case.unit_path, changes={"state": [before or None, after]}, data={"demo": True},
             ))
-    CaseTransition.objects.bulk_create(transitions, batch_size=2000)
-    AuditEntry.objects.bulk_create(audit, batch_size=2000)
-    # One meeting and one posting per hamlet.
-    for hamlet in ctx.hamlets[commune.code]:
-        in_hamlet = [c for c in cases if c.hamlet_id == hamlet.pk]
-        if not in_hamlet:
-            continue
-        meeting = VillageMeeting.objects.create(
-            cycle=cycle, unit=hamlet, unit_path=hamlet.path, held_on=dt.date(year, 11, 5),
-            attendees=40 + len(in_hamlet), agreeing=30 + len(in_hamlet), passed=True,
-            chair_name=_("Trưởng %(hamlet)s") % {"hamlet": hamlet.name}, secretary_name=_("Thư ký chi hội"),
-            minutes=_("Thống nhất kết quả rà soát."), created_by=officer, updated_by=officer,
-        )
-        meeting.cases.set(in_hamlet)
-        posting = Posting.objects.create(
-            cycle=cycle, unit=hamlet, unit_path=hamlet.path, place=_("Nhà văn hoá ấp và trụ sở UBND xã"),
-            starts_on=dt.date(year, 11, 10), ends_on=dt.date(year, 11, 14), created_by=officer, updated_by=officer,
-        )
-        posting.cases.set(in_hamlet)
+    insert_objects(transitions)
+    insert_objects(audit)
+    # One meeting and one posting per hamlet, with their cases through the many-to-many tables.
+    groups: dict[int, list[ReviewCase]] = {}
+    for case in cases:
+        groups.setdefault(case.hamlet_id or 0, []).append(case)
+    hamlets = [h for h in ctx.hamlets[commune.code] if h.pk in groups]
+    meetings = VillageMeeting.objects.bulk_create([VillageMeeting(
+        cycle=cycle, unit=hamlet, unit_path=hamlet.path, held_on=dt.date(year, 11, 5),
+        attendees=40 + len(groups[hamlet.pk]), agreeing=30 + len(groups[hamlet.pk]), passed=True,
+        chair_name=_("Trưởng %(hamlet)s") % {"hamlet": hamlet.name}, secretary_name=_("Thư ký chi hội"),
+        minutes=_("Thống nhất kết quả rà soát."), created_by=officer, updated_by=officer,
+    ) for hamlet in hamlets])
+    postings = Posting.objects.bulk_create([Posting(
+        cycle=cycle, unit=hamlet, unit_path=hamlet.path, place=_("Nhà văn hoá ấp và trụ sở UBND xã"),
+        starts_on=dt.date(year, 11, 10), ends_on=dt.date(year, 11, 14), created_by=officer, updated_by=officer,
+    ) for hamlet in hamlets])
+    if any(m.pk is None for m in meetings) or any(p.pk is None for p in postings):
+        meetings = list(VillageMeeting.objects.filter(cycle=cycle).order_by("pk"))
+        postings = list(Posting.objects.filter(cycle=cycle).order_by("pk"))
+    meeting_through, posting_through = VillageMeeting.cases.through, Posting.cases.through
+    meeting_through.objects.bulk_create([
+        meeting_through(villagemeeting_id=m.pk, reviewcase_id=c.pk)
+        for hamlet, m in zip(hamlets, meetings, strict=True) for c in groups[hamlet.pk]], batch_size=2000)
+    posting_through.objects.bulk_create([
+        posting_through(posting_id=p.pk, reviewcase_id=c.pk)
+        for hamlet, p in zip(hamlets, postings, strict=True) for c in groups[hamlet.pk]], batch_size=2000)
     entries = LedgerEntry.objects.bulk_create([
         _entry(households[pk], year, statuses[pk], standard, signed_on, decision, by_household[pk], records.get(pk))
         for pk in pks
@@ -180,7 +196,8 @@ def _completed_cycle(ctx: DemoContext, commune: AdminUnit, year: int, statuses: 
         certificates.append(Certificate(
             number=f"{seq}/{CERTIFICATE_SUFFIX}", seq=seq, year=year, commune=commune, unit_path=entry.unit_path,
             household=household, ledger_entry=entry, case=by_household[entry.household_id], klass=entry.klass,
-            issued_on=signed_on + dt.timedelta(days=2), holder=certificate_holder(records.get(entry.household_id, {}), household),
+            issued_on=signed_on + dt.timedelta(days=2),
+            holder=certificate_holder(records.get(entry.household_id, {}), household),
             created_by=approver, updated_by=approver,
         ))
     Certificate.objects.bulk_create(certificates, batch_size=1000)
@@ -343,43 +360,176 @@ def _classify(actor: Any, case: ReviewCase) -> bool:
     return True
 
 
+def _survey_of(klass: str, classification: tuple[list[str], list[str]] | None, indicators: list[str],
+               rng: random.Random) -> _Survey:
+    """A year's survey of a household whose class that year was ``klass``, from its 2025 classification: a
+    household poor that year lacked at least three indicators (the 2022–2025 standard's rule), a near-poor one
+    fewer; causes of poverty as surveyors note them."""
+    deprivations, unknown = classification or ([], [])
+    deprivations = [c for c in deprivations if c in indicators]
+    if klass == "poor":
+        missing = [c for c in indicators if c not in deprivations and c not in unknown]
+        deprivations = deprivations + rng.sample(missing, max(0, min(len(missing), 3 - len(deprivations))))
+    elif klass == "near_poor":
+        deprivations = deprivations[:2]
+    causes: list[str] = []
+    if klass in ON_LIST:
+        causes = sorted(set(rng.choices(CAUSES[:-1], weights=(30, 12, 18, 20, 10, 14, 6), k=rng.randint(1, 3))))
+    return _Survey(sorted(deprivations, key=indicators.index), list(unknown), causes)
+
+
+def _departed(ctx: DemoContext, history: dict[int, dict[int, str]], rng: random.Random
+              ) -> dict[int, tuple[int, str, dict[str, Any]]]:
+    """Households on a list that left the register (moved away, dissolved) in 2023–2026, about 2% of the
+    year before's lists, written as deleted households: pk → (year they left, commune code, record)."""
+    assert ctx.province is not None
+    generator = PopulationGenerator(ctx.seed + 31, ctx.reference_date)
+    communes = {c.code: c for c in ctx.all_communes}
+    out: dict[int, tuple[int, str, dict[str, Any]]] = {}
+    seq: dict[str, int] = {}
+    for year in range(2023, 2027):
+        listed = history.get(year - 1, history[2025])
+        weights = {}
+        for code in communes:
+            weights[code] = 0
+        for pk in listed:
+            weights[ctx.household_communes[pk]] += 1
+        codes = sorted(c for c, w in weights.items() if w)
+        counts = split_counts(max(1, round(len(listed) * 0.02)), [weights[c] for c in codes]) if codes else []
+        for code, count in zip(codes, counts, strict=True):
+            if not count:
+                continue
+            commune, spec = communes[code], ctx.specs[code]
+            hamlets = {h.name: h for h in ctx.hamlets[code]}
+            start = seq.get(code, 700_001)
+            records = list(generator.households(spec, count=count, hamlets=list(hamlets), area=commune.area_type,
+                                                province_code=ctx.province.code, start=start))
+            seq[code] = start + count
+            ids = store_households(records, commune, hamlets)
+            Household.objects.filter(pk__in=ids.values()).update(
+                deleted_at=dt.datetime(year, rng.randint(2, 9), rng.randint(1, 28), 2, tzinfo=dt.UTC))
+            for record in records:
+                out[ids[record["id"]]] = (year, code, record)
+    return out
+
+
 def review_history(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed + 24)  # noqa: S311 (synthetic data, reproducible by design)
-    counts: Counter[str] = Counter()
-    for commune in ctx.communes:
-        households = {
-            h.pk: h for h in Household.objects.filter(commune=commune, deleted_at__isnull=True)
-            .select_related("commune__parent", "hamlet").prefetch_related("members").order_by("pk")
-        }
-        status_2025: dict[int, str] = {}
-        status_2024: dict[int, str] = {}
-        status_2023: dict[int, str] = {}
-        for pk, household in households.items():
-            current = household.current_class if household.current_class in ("poor", "near_poor", "average",
-                                                                               "none") else "none"
-            y2023, y2024 = _previous_status(current, rng)
-            if y2023:
-                status_2023[pk] = y2023
-            if y2024:
-                status_2024[pk] = y2024
-            if current in ON_LIST or y2024 in ON_LIST:
-                status_2025[pk] = current
-        records = {pk: household_to_record(households[pk], show_citizen_ids=True)
-                   for pk in set(status_2025) | set(status_2024)}
-        # 2023: the lists inherited from before the system, kept as ledger entries without a case.
-        standard_2023 = engine.standard_refs(2023, None)[0]
-        LedgerEntry.objects.bulk_create([
-            _entry(households[pk], 2023, klass, standard_2023, dt.date(2023, 12, 12), None, None, records.get(pk))
-            for pk, klass in status_2023.items()
-        ])
-        counts["2024"] += _completed_cycle(ctx, commune, 2024, status_2024, households, records)
-        counts["2025"] += _completed_cycle(ctx, commune, 2025, status_2025, households, records)
+    ctx.progress(_("Tạo lịch sử rà soát 2022–2025 của %(count)s xã, phường…") % {
+        "count": format_number(len(ctx.all_communes))})
+    current = dict(Household.objects.filter(pk__in=list(ctx.household_ids.values()))
+                   .values_list("pk", "current_class"))
+    records = {ctx.household_ids[r["id"]]: r for r in ctx.household_records}
+    ctx.household_communes = {pk: r["commune_code"] for pk, r in records.items()}
+    people = [HistoryHousehold(pk=pk, commune=r["commune_code"], current=current.get(pk) or "none",
+                               income_ratio=(r.get("income") or 0) / INCOME_LINE[r["area"]])
+              for pk, r in records.items()]
+    history = draw_history(people, ctx.seed + 25)
+    departed = _departed(ctx, history, rng)
+    for pk, (left, code, record) in departed.items():
+        records[pk] = record
+        ctx.household_communes[pk] = code
+        listed_as = rng.choice(ON_LIST)
+        for year in range(max(2022, left - rng.randint(1, 3)), left):
+            history[year][pk] = listed_as
+    standard_id = engine.standard_refs(2025, None)[0]["id"]
+    indicators = get_standard(standard_id).indicator_codes
+    classified = {pk: (list(dep or []), list(unk or [])) for pk, dep, unk in Classification.objects.filter(
+        standard_id=standard_id, household_id__in=list(records)).values_list("household_id", "deprivations", "unknown")}
+    needed = {pk for year in history.values() for pk in year} | set(departed)
+    households = {h.pk: h for h in Household.objects.filter(pk__in=needed)
+                  .select_related("commune__parent", "hamlet").order_by("pk")}
+    counts: Counter[int] = Counter()
+    by_commune: dict[str, list[int]] = {}
+    for pk in sorted(needed):
+        by_commune.setdefault(ctx.household_communes[pk], []).append(pk)
+    for commune in ctx.all_communes:
+        pks = by_commune.get(commune.code, [])
+        for year in range(2022, 2026):
+            # A year's review lists the households on a list that year or the year before (the latter
+            # recognised as out of poverty); households that left are not surveyed any more.
+            statuses: dict[int, str] = {}
+            klass: str | None
+            for pk in pks:
+                if pk in departed and departed[pk][0] <= year:
+                    continue
+                klass = history[year].get(pk)
+                if klass is None and pk in history.get(year - 1, {}):
+                    off = current.get(pk) or "average"
+                    klass = off if off in ("average", "none") else "average"
+                if klass is not None:
+                    statuses[pk] = klass
+            surveys = {pk: _survey_of(klass, classified.get(pk), indicators, rng) for pk, klass in statuses.items()}
+            counts[year] += _completed_cycle(ctx, commune, year, statuses, households, records, surveys)
+    _removals(departed, history, households, records)
+    regular = _regular_2026(ctx, history, departed, records, rng)
     if ctx.communes:
         _in_progress(ctx, ctx.communes[0])
     status_spans_rebuild()
-    ctx.summary.append((_("Rà soát"), _("định kỳ 2024: %(y2024)s hộ; 2025: %(y2025)s hộ (đã công nhận); 2026: đang "
-                                        "rà soát") % {"y2024": format_number(counts["2024"]),
-                                                      "y2025": format_number(counts["2025"])}))
+    ctx.summary.append((_("Rà soát"), _(
+        "định kỳ 2022: %(y2022)s hộ; 2023: %(y2023)s hộ; 2024: %(y2024)s hộ; 2025: %(y2025)s hộ (đã công nhận); "
+        "2026: đang rà soát; %(departed)s hộ trong danh sách đã chuyển đi") % {
+            "y2022": format_number(counts[2022]), "y2023": format_number(counts[2023]),
+            "y2024": format_number(counts[2024]), "y2025": format_number(counts[2025]),
+            "departed": format_number(len(departed))}))
+    ctx.summary.append((_("Rà soát thường xuyên 2026"), _("%(count)s hộ được công nhận thay đổi ở %(communes)s xã, "
+                                                         "phường") % {"count": format_number(regular[0]),
+                                                                      "communes": format_number(regular[1])}))
+
+
+def _regular_change(was: str | None, listed_before: bool, roll: float) -> str | None:
+    """The class a regular review of 2026 recognised for a household of class ``was`` at the end of 2025
+    (None: no request): escaped, fell from near-poverty, came back (re-poor), or newly poor."""
+    if was == "poor":
+        return ("near_poor" if roll < 0.05 else "average") if roll < 0.1 else None
+    if was == "near_poor":
+        return "poor" if roll < 0.05 else None
+    return "poor" if roll < (0.04 if listed_before else 0.001) else None
+
+
+def _regular_2026(ctx: DemoContext, history: dict[int, dict[int, str]],
+                  departed: dict[int, tuple[int, str, dict[str, Any]]], records: dict[int, dict[str, Any]],
+                  rng: random.Random) -> tuple[int, int]:
+    """The regular reviews recognised in 2026 outside the detailed communes (whose 2026 is driven through the
+    services): some poor households escaped, some near-poor fell into poverty, some came back and a few are
+    newly poor, each with the commune's regular-review Decision. Returns (entries, communes)."""
+    standard = engine.standard_refs(2026, None)[0]
+    detailed = {c.code for c in ctx.communes}
+    listed_before = {pk for year in range(2022, 2025) for pk in history[year]}
+    changes: dict[str, list[tuple[int, str]]] = {}
+    for pk, code in sorted(ctx.household_communes.items()):
+        if code in detailed or pk in departed or pk not in records:
+            continue
+        klass = _regular_change(history[2025].get(pk), pk in listed_before, rng.random())
+        if klass is not None:
+            changes.setdefault(code, []).append((pk, klass))
+    communes = {c.code: c for c in ctx.all_communes}
+    households = {h.pk: h for h in Household.objects.filter(
+        pk__in=[pk for rows in changes.values() for pk, _k in rows])}
+    officer = ctx.users["xa_duyet"]
+    entries = []
+    for code, rows in sorted(changes.items()):
+        commune = communes[code]
+        decision = Decision.objects.create(
+            kind=CycleKind.REGULAR, commune=commune, unit_path=commune.path, year=2026, number="45/QĐ-UBND",
+            signed_on=dt.date(2026, 6, 15), signer_name=_("Nguyễn Văn Chủ"), signer_title=_("Chủ tịch Ủy ban nhân dân"),
+            created_by=officer, updated_by=officer,
+        )
+        entries += [_entry(households[pk], 2026, klass, standard, dt.date(2026, rng.randint(3, 11), rng.randint(1, 28)),
+                           decision, None, records[pk], kind=LedgerKind.REGULAR) for pk, klass in rows]
+    LedgerEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries), len(changes)
+
+
+def _removals(departed: dict[int, tuple[int, str, dict[str, Any]]], history: dict[int, dict[int, str]],
+              households: dict[int, Household], records: dict[int, dict[str, Any]]) -> None:
+    """The removal entry of each household that left the register, in the year it left."""
+    rows = []
+    for pk, (year, _code, _record) in sorted(departed.items()):
+        standard = engine.standard_refs(year, None)[0]
+        rows.append(_entry(households[pk], year, LedgerClass.REMOVED, standard, dt.date(year, 6, 30), None, None,
+                           records.get(pk), kind=LedgerKind.REMOVAL))
+    LedgerEntry.objects.bulk_create(rows, batch_size=2000)
 
 
 DEMO_STEPS = [Step("review_history", review_history, after="classification")]

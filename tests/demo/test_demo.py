@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from giamngheo.accounts.models import RoleGrant, User
 from giamngheo.accounts.roles import Role
 from giamngheo.core.text import fold
-from giamngheo.demo.households import split_counts
+from giamngheo.demo.households import household_counts, split_counts
 from giamngheo.demo.marker import is_demo_database
 from giamngheo.demo.places import COMMUNES
 from giamngheo.demo.population import PopulationGenerator
@@ -51,13 +51,18 @@ def test_the_demo_creates_the_accounts_with_their_roles(demo_output):
         assert user.is_demo and user.check_password("demo")
     assert is_demo_database()
     assert "Tài khoản xa: Cán bộ giảm nghèo cấp xã — Xã Càng Long (mật khẩu: demo)" in demo_output
-    assert "Hộ gia đình: 300" in demo_output
+    assert "Hộ gia đình: 600" in demo_output
 
 
 def test_demo_households_sit_in_their_hamlets_and_are_searchable(demo_output):
-    households = Household.objects.select_related("commune", "hamlet").prefetch_related("members")
-    assert households.count() == 300 + NEW_HOUSEHOLDS  # the generated ones and those the demo's import brought in
-    assert {h.commune.code for h in households} == {c.code for c in COMMUNES}
+    # Live households: those on a list that moved away are kept deleted, for their ledger.
+    households = (Household.objects.filter(deleted_at__isnull=True).select_related("commune", "hamlet")
+                  .prefetch_related("members"))
+    assert households.count() == 600 + NEW_HOUSEHOLDS  # the generated ones and those the demo's import brought in
+    province = AdminUnit.objects.get(level="province", code="86", generation="2025")
+    # Every commune of the province has households (the map and the by-commune tables are full).
+    assert {h.commune.code for h in households} == set(province.children.values_list("code", flat=True))
+    assert province.children.count() == 124
     for household in households:
         assert household.hamlet is not None and household.hamlet.parent_id == household.commune_id
         assert household.unit_path == household.hamlet.path
@@ -77,7 +82,7 @@ def test_demo_households_sit_in_their_hamlets_and_are_searchable(demo_output):
 
 
 def test_demo_households_are_classified_and_their_results_are_current(demo_output):
-    households = list(Household.objects.select_related("commune__parent", "hamlet").prefetch_related("members"))
+    households = list(Household.objects.filter(deleted_at__isnull=True).select_related("commune__parent", "hamlet").prefetch_related("members"))
     assert all(h.current_standard == "2022-2025" and h.current_class for h in households)
     rows = {(c.household_id, c.standard_id): c for c in Classification.objects.all()}
     for household in households[:40]:
@@ -110,7 +115,7 @@ def test_the_demo_refuses_a_database_with_real_accounts(make_user):
 def test_force_builds_the_demo_beside_other_accounts(make_user):
     make_user(username="canbo.that")
     _demo("--households", "40", "--force")
-    assert Household.objects.count() == 40 + NEW_HOUSEHOLDS
+    assert Household.objects.filter(deleted_at__isnull=True).count() == 40 + NEW_HOUSEHOLDS
     assert is_demo_database()
 
 
@@ -156,6 +161,14 @@ def test_split_counts_adds_up_to_the_total():
     assert sum(split_counts(25_001, (0.3, 0.3, 0.4))) == 25_001
 
 
+def test_the_detailed_communes_keep_a_small_demo_and_every_other_commune_gets_households():
+    weights = [c.weight for c in COMMUNES] + [1.0] * 119
+    quick = household_counts(600, weights, 5)
+    assert quick[:5] == [66, 78, 60, 54, 42] and sum(quick) == 600 and min(quick[5:]) >= 2
+    full = household_counts(50_000, weights, 5)
+    assert sum(full) == 50_000 and sum(full[5:]) == 27_500 and min(full[5:]) >= 200
+
+
 def test_an_app_adds_a_step_after_the_one_it_names(monkeypatch):
     def history(ctx):
         return None
@@ -163,3 +176,21 @@ def test_an_app_adds_a_step_after_the_one_it_names(monkeypatch):
     monkeypatch.setattr("giamngheo.demo.steps.app_steps", lambda: [Step("history", history, after="households")])
     names = [step.name for step in collect_steps()]
     assert names.index("history") == names.index("households") + 1
+
+
+def test_the_demo_fills_the_statistics_of_every_commune_and_year(demo_output):
+    from giamngheo.reviews.models import LedgerEntry
+    from giamngheo.stats.models import FillState, HouseholdCount, Rollup
+
+    province = AdminUnit.objects.get(level="province", code="86", generation="2025")
+    years = sorted(set(FillState.objects.filter(province=province).values_list("year", flat=True)))
+    assert years[0] == 2022 and years[-1] >= 2026
+    assert set(FillState.objects.values_list("status", flat=True)) == {"fresh"}
+    for year in years:
+        communes = Rollup.objects.filter(province=province, year=year, level="commune", area="all")
+        assert communes.count() == 124, year
+    # Each past year has its own denominators, a little smaller the further back (the registry grows).
+    totals = [sum(HouseholdCount.objects.filter(year=y).values_list("households", flat=True)) for y in years]
+    assert totals[0] < totals[3] and all(t > 0 for t in totals)
+    assert "Tỷ lệ hộ nghèo, cận nghèo của tỉnh (cuối năm): 2022: nghèo" in demo_output
+    assert LedgerEntry.objects.filter(kind="removal", klass="removed").exists()

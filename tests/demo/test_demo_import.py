@@ -63,7 +63,7 @@ def test_the_demo_commits_one_import_leaves_one_with_errors_and_writes_the_guide
 
     # The example files the guide walks through (one demo run for both parts: the demo takes seconds).
     ledger_files = sorted(demo.glob("danh-sach-ho-ngheo-can-ngheo-*.xlsx"))
-    assert [p.name for p in ledger_files] == [ledger_file_name(2023)]  # the year before the first review (2024)
+    assert [p.name for p in ledger_files] == [ledger_file_name(2021)]  # the year before the first review (2022)
     assert {p.name for p in demo.iterdir()} == {TEMPLATE_FILE, CLEAN_FILE, BROKEN_FILE, ledger_files[0].name}
     template = openpyxl.load_workbook(demo / TEMPLATE_FILE)
     assert template.sheetnames[:2] == ["Hộ gia đình", "Thành viên"]
