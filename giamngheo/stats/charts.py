@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from giamngheo.core.formatting import format_number
 from giamngheo.reviews.models import LedgerEntry
 from giamngheo.reviews.movements import AREA_LABELS, CLASS_LABELS, COLUMN_LABELS
 from giamngheo.stats.dashboard import Dashboard, cause_label
@@ -59,6 +60,17 @@ class Chart:
         header = [self.category_label, *[s.name for s in self.series]]
         rows = [[category, *[s.values[i] for s in self.series]] for i, category in enumerate(self.categories)]
         return header, rows
+
+    def display_rows(self) -> list[list[str]]:
+        """The table under the chart (for screen readers, and to read exact figures): values formatted."""
+        return [[category, *[_shown(s.values[i], s.unit) for s in self.series]]
+                for i, category in enumerate(self.categories)]
+
+
+def _shown(value: float | int | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    return format_number(value, 2) + "%" if unit == PERCENT else format_number(value)
 
 
 def _pct(numerator: int, denominator: int) -> float | None:

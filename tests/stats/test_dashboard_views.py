@@ -55,6 +55,9 @@ def test_province_dashboard_shows_the_figures(world: Any, unit_tree: Any, as_rol
     assert data["xu-huong"]["categories"] == ["2024", "2025"]
     assert '<a href="/thong-ke/86001/?nam=2025">Xã An Bình</a>' in html
     assert "<script>" not in html
+    # Under each chart its table, formatted: escaped 1 household, 50% of the poor at the start of the year.
+    assert ('<th scope="row">Thoát nghèo</th><td class="num">1</td><td class="num">50,00%</td>'
+            '<td class="num">16,67%</td>') in html
 
 
 def test_commune_officer_sees_own_commune_only(world: Any, unit_tree: Any, as_role: Any) -> None:
