@@ -6,6 +6,7 @@ class StatsConfig(AppConfig):
     label = "stats"
 
     def ready(self) -> None:
-        from giamngheo.stats import receivers
+        from giamngheo.stats import audit_codes, receivers
 
+        audit_codes.register()
         receivers.connect()

@@ -15,6 +15,8 @@ from giamngheo.stats.measures import AlkireFoster, alkire_foster, count, points,
 from giamngheo.stats.models import FillState, Rollup, RollupLevel
 
 CHILD_LEVEL = {"province": "commune", "commune": "hamlet"}
+# Measure codes without a dot (``stats/measures.py``); every other code is ``<group>.<name>``.
+PLAIN_CODES = frozenset({"households", "persons", "households_em", "profiled", "causes_known"})
 
 
 @dataclass
@@ -33,6 +35,10 @@ class Figures:
     code: str = ""
 
     def __getitem__(self, code: str) -> int:
+        """A count by its code (0 when missing). A name that is not a measure code raises ``KeyError``, so a
+        template's ``figures.poor_rate`` falls through to the attribute instead of reading as a count of 0."""
+        if code not in self.counts and "." not in code and code not in PLAIN_CODES:
+            raise KeyError(code)
         return count(self.counts, code)
 
     @property
@@ -112,6 +118,15 @@ def change_points(now: Figures | None, before: Figures | None, code: str = "poor
 def fill_state(unit: AdminUnit, *, year: int, series: str = "national") -> FillState | None:
     province_path = "/" + unit.path.strip("/").split("/")[0] + "/"
     return FillState.objects.filter(province__path=province_path, year=year, series=series).first()
+
+
+def latest_year_with_movements(unit: AdminUnit, *, series: str = "national") -> int | None:
+    """The last filled year in which the unit's lists moved (a review was recognised): the year a page opens
+    on. A year under review (this year's, before its recognition) repeats last year's lists and says little."""
+    moving = [f.year for f in rollup_series(unit, series=series)
+              if any(v for k, v in f.counts.items() if k.startswith(("poor.", "near_poor."))
+                     and k.split(".", 1)[1] not in ("start", "end") and not k.split(".", 1)[1].startswith("end_"))]
+    return moving[-1] if moving else None
 
 
 def years_filled(unit: AdminUnit, *, series: str = "national") -> list[int]:

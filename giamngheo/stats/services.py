@@ -180,7 +180,11 @@ def stats_refresh_stale(*, province_id: int) -> int:
 
 def stats_request_refresh(*, actor: Any, province: AdminUnit) -> None:
     """An officer asks for fresh figures now: every year of the province is marked stale and queued."""
+    from giamngheo.core.audit import log_action
+
     now = timezone.now()
+    log_action(actor=actor, action="giamngheo.stats.refresh_requested", object_type="stats_fill",
+               object_id=province.code, object_repr=province.name, unit_path=province.path)
     for series, year in ledger_years(province):
         FillState.objects.update_or_create(province=province, year=year, series=series,
                                            defaults={"status": FillStatus.STALE, "stale_since": now})

@@ -19,7 +19,7 @@ def nav_labels(html: str) -> list[str]:
     return re.findall(r">([^<>]+)</a>", nav.group(0))
 
 
-SUPPORT = ["Hỗ trợ", "Nguồn lực", "Chỉ tiêu"]  # every role reads support, resources and targets of its units
+SUPPORT = ["Hỗ trợ", "Nguồn lực", "Chỉ tiêu", "Thống kê"]  # every role reads support, resources and targets of its units
 
 
 @pytest.mark.parametrize(

@@ -47,9 +47,13 @@ class BadParameter(ValueError):
 
 
 def year_param(request: HttpRequest, unit: AdminUnit, series: str, name: str = "nam") -> int:
-    """``?nam=`` bounded to 2016–2100; default: the latest year with figures, else this year."""
+    """``?nam=`` bounded to 2016–2100; default: the latest year whose lists moved, else the latest year with
+    figures, else this year."""
     raw = request.GET.get(name, "").strip()
     if not raw:
+        moved = selectors.latest_year_with_movements(unit, series=series)
+        if moved is not None:
+            return moved
         years = selectors.years_filled(unit, series=series)
         return years[-1] if years else timezone.localdate().year
     if not raw.isdigit() or not YEAR_MIN <= int(raw) <= YEAR_MAX:

@@ -15,10 +15,9 @@ from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from giamngheo.core.audit import log_action, register_action
+from giamngheo.core.audit import log_action
 from giamngheo.geo.models import AdminUnit
 from giamngheo.standards.definition import Standard, StandardError, list_standards, national_standard_for_year
 from giamngheo.stats.compare_page import compare_page, compare_workbook
@@ -29,8 +28,6 @@ from giamngheo.stats.compare_registry import (
     registry_key,
 )
 from giamngheo.stats.views.common import BadParameter, unit_in_scope
-
-register_action("giamngheo.stats.compare_exported", gettext_lazy("Tải bảng so sánh hai chuẩn nghèo"))
 
 CODE = r"(?P<code>[0-9][0-9A-Za-z-]{0,19})"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,12 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import allows
-from giamngheo.core.audit import log_action, register_action, register_object_type
+from giamngheo.core.audit import log_action
 from giamngheo.geo.models import AdminUnit
 from giamngheo.stats import selectors
 from giamngheo.stats.measures import CLASS_LABELS, CLASSES
@@ -29,8 +28,6 @@ from giamngheo.stats.views.common import BadParameter, series_param, unit_in_sco
 
 EXPORTED = "giamngheo.stats.table_exported"
 OBJECT_TYPE = "stats_table"
-register_action(EXPORTED, gettext_lazy("Tải bảng số liệu thống kê"))
-register_object_type(OBJECT_TYPE, gettext_lazy("Bảng số liệu thống kê"))
 
 RESULT = "ket-qua"
 FORMATS = {"xlsx": excel.CONTENT_TYPE, "pdf": "application/pdf"}
