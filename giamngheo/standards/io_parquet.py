@@ -268,6 +268,19 @@ def _classify_grouped(households: pl.LazyFrame, members: pl.LazyFrame, standard:
     return report
 
 
+def read_bulk_frames(households_path: str | Path, members_path: str | Path
+                     ) -> tuple[pl.DataFrame, pl.DataFrame, bool, list[str]]:
+    """The two bulk files read, cleaned and keyed as ``classify_parquet`` reads them (one batch, in memory):
+    households, members, whether their rows are aligned, and the report's lines about answers read as
+    unanswered. For other whole-file commands over the same files (``giamngheo compare``)."""
+    report = BulkReport(method="one batch")
+    households = _clean(_scan(households_path, HOUSEHOLD_SCHEMA, HOUSEHOLD_REQUIRED).collect(),
+                        households_path, 0, report)
+    members = _clean(_scan(members_path, MEMBER_SCHEMA, MEMBER_REQUIRED).collect(), members_path, 1, report)
+    households, members, aligned = _keyed(households, members)
+    return households, members, aligned, report.invalid_values
+
+
 def classify_parquet(households_path: str | Path, members_path: str | Path, out_path: str | Path,
                      standard: Standard, *, chunk_rows: int = CHUNK_ROWS,
                      partition_rows: int = PARTITION_ROWS, one_batch_rows: int = ONE_BATCH_ROWS) -> BulkReport:

@@ -152,19 +152,7 @@ def compare_parquet(households_path: str | Path, members_path: str | Path, stand
     """``compare`` over the bulk Parquet files ``giamngheo classify`` reads (same columns, same cleaning: an
     answer outside its list is read as unanswered and reported). Returns the comparison and the report lines."""
     # The reader, cleaner and keying are the bulk classifier's own, so both commands read a file the same way.
-    from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
-    from giamngheo.standards.io_parquet import (
-        HOUSEHOLD_REQUIRED,
-        MEMBER_REQUIRED,
-        BulkReport,
-        _clean,
-        _keyed,
-        _scan,
-    )
+    from giamngheo.standards.io_parquet import read_bulk_frames
 
-    report = BulkReport(method="one batch")
-    households = _clean(_scan(households_path, HOUSEHOLD_SCHEMA, HOUSEHOLD_REQUIRED).collect(),
-                        households_path, 0, report)
-    members = _clean(_scan(members_path, MEMBER_SCHEMA, MEMBER_REQUIRED).collect(), members_path, 1, report)
-    households, members, aligned = _keyed(households, members)
-    return compare(households, members, standard_a, standard_b, by=by, aligned=aligned), report.invalid_values
+    households, members, aligned, invalid = read_bulk_frames(households_path, members_path)
+    return compare(households, members, standard_a, standard_b, by=by, aligned=aligned), invalid
