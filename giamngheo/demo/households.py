@@ -83,8 +83,11 @@ def household_counts(total: int, weights: list[float], detailed: int) -> list[in
     others = len(weights) - detailed
     if others <= 0:
         return split_counts(total, weights)
-    share = round(total * 0.55) if total >= 10_000 else min(total // 2, 3 * others)
-    return (split_counts(total - share, weights[:detailed]) + split_counts(share, weights[detailed:]))
+    if total >= 10_000:
+        share = round(total * 0.55)
+        return split_counts(total - share, weights[:detailed]) + split_counts(share, weights[detailed:])
+    share = min(total // 2, 3 * others)  # evenly: every commune gets some even when its weight is small
+    return split_counts(total - share, weights[:detailed]) + split_counts(share, [1.0] * others)
 
 
 def create_households(ctx: DemoContext) -> None:

@@ -81,7 +81,7 @@ def other_communes(province: AdminUnit, seed: int) -> list[tuple[AdminUnit, Demo
         out.append((commune, DemoCommune(
             code=commune.code, name=commune.name, hamlet_kind="khom" if ward else "ap",
             hamlets=hamlet_names(rng, ward=ward, khmer_share=khmer),
-            weight=1.6 if ward else 1.0, khmer_share=round(khmer, 3),
+            weight=round((1.6 if ward else 1.0) * rng.uniform(0.6, 1.5), 2), khmer_share=round(khmer, 3),
             hoa_share=HOA_BY_PROVINCE.get(old_province, 0.01) * (2 if ward else 1),
             birth_provinces=((birth, 0.88), *others, ("079", 0.04), ("092", 0.02)),
             economy=Economy(median_income=int(round(median * factor, -4)), income_spread=0.5,

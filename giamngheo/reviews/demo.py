@@ -461,7 +461,7 @@ def review_history(ctx: DemoContext) -> None:
                     statuses[pk] = klass
             surveys = {pk: _survey_of(klass, classified.get(pk), indicators, rng) for pk, klass in statuses.items()}
             counts[year] += _completed_cycle(ctx, commune, year, statuses, households, records, surveys)
-    _removals(departed, history, households, records)
+    _removals(departed, households, records)
     regular = _regular_2026(ctx, history, departed, records, rng)
     if ctx.communes:
         _in_progress(ctx, ctx.communes[0])
@@ -481,10 +481,10 @@ def _regular_change(was: str | None, listed_before: bool, roll: float) -> str | 
     """The class a regular review of 2026 recognised for a household of class ``was`` at the end of 2025
     (None: no request): escaped, fell from near-poverty, came back (re-poor), or newly poor."""
     if was == "poor":
-        return ("near_poor" if roll < 0.05 else "average") if roll < 0.1 else None
+        return ("near_poor" if roll < 0.08 else "average") if roll < 0.15 else None
     if was == "near_poor":
-        return "poor" if roll < 0.05 else None
-    return "poor" if roll < (0.04 if listed_before else 0.001) else None
+        return "poor" if roll < 0.03 else None
+    return "poor" if roll < (0.008 if listed_before else 0.0003) else None
 
 
 def _regular_2026(ctx: DemoContext, history: dict[int, dict[int, str]],
@@ -521,8 +521,8 @@ def _regular_2026(ctx: DemoContext, history: dict[int, dict[int, str]],
     return len(entries), len(changes)
 
 
-def _removals(departed: dict[int, tuple[int, str, dict[str, Any]]], history: dict[int, dict[int, str]],
-              households: dict[int, Household], records: dict[int, dict[str, Any]]) -> None:
+def _removals(departed: dict[int, tuple[int, str, dict[str, Any]]], households: dict[int, Household],
+              records: dict[int, dict[str, Any]]) -> None:
     """The removal entry of each household that left the register, in the year it left."""
     rows = []
     for pk, (year, _code, _record) in sorted(departed.items()):

@@ -47,15 +47,21 @@ def _arrived_after(pk: int, year: int, last_year: int) -> bool:
     return (pk * 2_654_435_761) % 10_000 < GROWTH * 10_000 * (last_year - year)
 
 
+def _commune_of(path: str) -> str:
+    return "/".join(path.split("/")[:3])
+
+
 def _cells(registry: list[tuple[int, str, str, int, bool, int | None, int]], year: int, last_year: int
            ) -> dict[tuple[str, str], Counter[str]]:
     """(unit path, area) → households, persons, ethnic-minority households on the register at the end of
     ``year``: today's, less those that joined later (never one on a list by then), plus those that left after."""
     out: dict[tuple[str, str], Counter[str]] = {}
+    sizes = Counter(_commune_of(path) for _pk, path, *_rest in registry)
     for pk, path, area, persons, em, left, listed in registry:
         if left is not None and left <= year:
             continue
-        if left is None and listed > year and _arrived_after(pk, year, last_year):
+        # A commune of a few households (a small demo) keeps them all: no commune is left without any.
+        if left is None and listed > year and sizes[_commune_of(path)] >= 10 and _arrived_after(pk, year, last_year):
             continue
         cell = out.setdefault((path, area), Counter())
         cell["households"] += 1

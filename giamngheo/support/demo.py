@@ -130,11 +130,12 @@ class _Household:
     last_loan_year: int = 0
 
     def during(self, year: int) -> str | None:
-        """The class in force during ``year``: recognised at the end of the year before. The ledger holds
-        only a few 2023 entries, so before 2025 the 2024 list stands in for the earlier one."""
+        """The class in force during ``year``: recognised at the end of the year before. Before 2025 a
+        household on the 2023 or the 2024 list counts as on it (the 2024 list stands in for the earlier
+        ones); a 2023 entry out of the lists does not hide a 2024 one."""
         if year >= 2025:
             return self.status.get(year - 1)
-        return self.status.get(2023) or self.status.get(2024)
+        return next((self.status[y] for y in (2023, 2024) if self.status.get(y) in ON_LIST), None)
 
     def escaped_in(self, year: int) -> bool:
         return self.status.get(year - 1) == "poor" and self.status.get(year) in ("near_poor", "average", "none")

@@ -259,7 +259,10 @@ def _clear() -> None:
     Target.objects.all().delete()
     Assignment.objects.all().delete()
     EscapeRegistration.objects.all().delete()
-    ReviewCase.objects.filter(cycle__year__in=[2024, 2025]).update(causes=[], wishes=[])
+    # The step rewrites the causes and wishes of the five detailed communes' live households' cases only (the
+    # review history wrote those of the other communes, and of households that moved away).
+    ReviewCase.objects.filter(cycle__year__in=[2024, 2025], household__commune__code__in=[c.code for c in COMMUNES],
+                              household__deleted_at__isnull=True).update(causes=[], wishes=[])
 
 
 def _same_seed_same_data(ctx: DemoContext) -> None:
