@@ -12,6 +12,8 @@
   var locale = lang === "en" ? "en-US" : "vi-VN";
   var intFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   var pctFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // Axis ticks carry only the decimals they need ("3,5%" beside "3%"), so a scale reads evenly.
+  var tickPctFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
   var PALETTE = ["#c8102e", "#e08a00", "#0b4f8a", "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63", "#ad1457",
     "#558b2f", "#3949ab", "#f9a825", "#546e7a", "#d84315", "#00695c", "#7b1fa2", "#9e9d24"];
   var SHARE_COLOURS = ["#c8102e", "#e08a00", "#c5d3e0"];
@@ -71,7 +73,7 @@
     }
     if (hasPercent) {
       valueAxes.push({ type: "value", max: shares ? 100 : null, splitLine: { show: !twoAxes },
-        axisLabel: { formatter: function (v) { return fmt(v, "percent").replace(/[.,]00%$/, "%"); } } });
+        axisLabel: { formatter: function (v) { return tickPctFormat.format(v) + "%"; } } });
     }
     var labelWidth = narrow ? 110 : 190;
     var categoryAxis = { type: "category", data: spec.categories, inverse: spec.horizontal,
