@@ -1,6 +1,7 @@
 """Issue 9's dashboards in headless Chromium: the province and a commune dashboard draw every chart and the
 map (a canvas of non-zero size in each), one chart downloads as PNG and one chart's data as Excel, and no
-script or style is refused by the Content-Security-Policy."""
+script or style is refused by the Content-Security-Policy; the commune's report tables are reached from its
+dashboard, previewed for the same year and downloaded as an Excel workbook that names the commune."""
 
 from __future__ import annotations
 
@@ -98,3 +99,20 @@ def test_province_and_commune_dashboards_draw_and_download(unit_tree: Any, make_
     assert refused == []
     expect(page.locator("#don-vi-con tbody tr")).to_have_count(3)  # two hamlets and the households on none
     _keep(screenshot("stats-dashboard-commune"))
+
+    # From the commune's dashboard to its report tables (the year carried across), previewed, then as Excel.
+    page.locator(".stats-related").get_by_role("link", name="Bảng số liệu").click()
+    page.wait_for_url("**/thong-ke/86001/bang/?nam=2025")
+    expect(page.get_by_role("heading", name="Kết quả rà soát hộ nghèo năm 2025")).to_be_visible()
+    expect(page.locator(".stats-related [aria-current=page]")).to_have_text("Bảng số liệu")
+    with page.expect_download() as download_info:
+        page.locator("#downloads").get_by_role("link", name="Tải Excel").click()
+    table = download_info.value
+    assert table.suggested_filename == "ket-qua-86001-2025-national.xlsx"
+    book_path = tmp_path / table.suggested_filename
+    table.save_as(book_path)
+    book = openpyxl.load_workbook(book_path)
+    assert book.sheetnames == ["Hộ nghèo", "Hộ cận nghèo"]
+    titles = [row[0] for row in book["Hộ nghèo"].iter_rows(max_row=3, values_only=True)]
+    assert titles[0] == "KẾT QUẢ RÀ SOÁT HỘ NGHÈO NĂM 2025" and "Xã An Bình" in titles[1], titles
+    _keep(screenshot("stats-tables-commune"))
