@@ -68,12 +68,14 @@
     var shares = drawn.every(function (s) { return s.stack === "share"; });
     var valueAxes = [];
     if (hasCount || !hasPercent) {
-      valueAxes.push({ type: "value", axisLabel: { formatter: function (v) { return fmt(v, "count"); } },
-        minInterval: 1 });
+      valueAxes.push({ type: "value", splitNumber: narrow ? 4 : 5,
+        axisLabel: { hideOverlap: true, formatter: function (v) { return fmt(v, "count"); } }, minInterval: 1 });
     }
     if (hasPercent) {
+      // Fewer ticks on a phone: "0% 10% 20% …" ran into each other under a horizontal bar chart.
       valueAxes.push({ type: "value", max: shares ? 100 : null, splitLine: { show: !twoAxes },
-        axisLabel: { formatter: function (v) { return tickPctFormat.format(v) + "%"; } } });
+        splitNumber: narrow ? 4 : 5,
+        axisLabel: { hideOverlap: true, formatter: function (v) { return tickPctFormat.format(v) + "%"; } } });
     }
     var labelWidth = narrow ? 110 : 190;
     var categoryAxis = { type: "category", data: spec.categories, inverse: spec.horizontal,
