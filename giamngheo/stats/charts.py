@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from giamngheo.core.formatting import format_number
+from giamngheo.reviews.ledger import ENTRIES, EXITS
 from giamngheo.reviews.models import LedgerEntry
 from giamngheo.reviews.movements import AREA_LABELS, CLASS_LABELS, COLUMN_LABELS
 from giamngheo.stats.dashboard import Dashboard, cause_label
@@ -22,7 +23,8 @@ from giamngheo.stats.measures import ratio
 from giamngheo.stats.selectors import Figures
 
 COUNT, PERCENT = "count", "percent"
-MOVEMENTS = ("escaped", "re_poor", "newly_poor", "fell_from_near_poor")
+# Every exit and entry of the poor table (the ledger's own columns), so the bars account for start → end.
+MOVEMENTS = (*EXITS["poor"], *ENTRIES["poor"])
 CATEGORIES = (("end_ethnic_minority", "ethnic_minority"), ("end_meritorious", "meritorious"),
               ("end_social_protection", "social_protection"), ("end_no_capacity", "no_working_capacity"))
 

@@ -24,6 +24,7 @@ def points(value: float | None) -> str:
     """A change in percentage points with its sign: "−0,49 điểm", "+0,12 điểm"; None → "–"."""
     if value is None:
         return "–"
+    value = round(value, 2)  # "+0,00 điểm" for a change that rounds to nothing reads as a rise
     sign = "+" if value > 0 else ("−" if value < 0 else "")
     return _("%(sign)s%(value)s điểm") % {"sign": sign, "value": format_number(abs(value), 2)}
 

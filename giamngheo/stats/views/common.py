@@ -11,13 +11,15 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import allows, paths_for
 from giamngheo.geo.models import AdminUnit, Generation
 from giamngheo.stats import selectors
 
-NOT_FOUND = _("Không tìm thấy hoặc bạn không có quyền truy cập.")
+# Lazy: translated in the language of the request that raises it, not the one active at start-up.
+NOT_FOUND = gettext_lazy("Không tìm thấy hoặc bạn không có quyền truy cập.")
 _CODE = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 _SERIES = re.compile(r"^(national|local-[0-9]{2})$")
 YEAR_MIN, YEAR_MAX = 2016, 2100
@@ -35,8 +37,11 @@ def unit_in_scope(request: HttpRequest, code: str, perm: str = Perm.STATS_VIEW) 
     """The current-generation unit with ``code`` if the user may read it with ``perm``; 404 otherwise."""
     if not _CODE.match(code or ""):
         raise Http404(NOT_FOUND)
-    unit = (AdminUnit.objects.filter(code=code, generation=Generation.CURRENT)
-            .exclude(level="district").first())
+    # Codes are unique per level; should a hamlet ever carry a bare number that is also a commune's or a
+    # province's code, the higher unit is the one a code names.
+    units = {u.level: u for u in AdminUnit.objects.filter(code=code, generation=Generation.CURRENT)
+             .exclude(level="district")}
+    unit = next((units[level] for level in ("province", "commune", "hamlet") if level in units), None)
     if unit is None or not allows(request.user, perm, unit.path):
         raise Http404(NOT_FOUND)
     return unit

@@ -14,10 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, re_path, reverse
+from django.urls import re_path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -80,7 +79,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     try:
         year, series = _params(request, unit)
     except BadParameter as error:
-        return HttpResponseBadRequest(str(error))
+        return render(request, "stats/bad_parameter.html", {"unit": unit, "error": str(error)}, status=400)
     board = dashboard_get(unit=unit, year=year, series=series, user=request.user)
     charts = dashboard_charts(board)
     unit_map = dashboard_map(board, url_of=lambda c: _dashboard_url(c, year, series)) if not board.empty else None
@@ -97,23 +96,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
                      for row in board.child_rows()],
         "can_upload_boundary": unit.level == "province" and _allows(request, Perm.UNIT_MANAGE, unit),
         "max_boundary_mb": MAX_BOUNDARY_BYTES // (1024 * 1024),
-        "related": _related_pages(unit),
     })
-
-
-# The other statistics pages of a unit (each subject's own module); a page not yet routed is simply not linked.
-_RELATED = (("stats:tables", gettext_lazy("Bảng số liệu")), ("stats:compare", gettext_lazy("So sánh hai chuẩn nghèo")),
-            ("stats:reconcile_unit", gettext_lazy("Đối chiếu số liệu đã công bố")))
-
-
-def _related_pages(unit: AdminUnit) -> list[tuple[str, str]]:
-    links = []
-    for name, label in _RELATED:
-        try:
-            links.append((reverse(name, kwargs={"code": unit.code}), str(label)))
-        except NoReverseMatch:
-            continue
-    return links
 
 
 def _allows(request: HttpRequest, perm: str, unit: AdminUnit) -> bool:

@@ -26,7 +26,7 @@ from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import paths_for
 from giamngheo.core.exports import xlsx_row
 from giamngheo.core.formatting import format_number, format_percent
-from giamngheo.stats import legacy, published
+from giamngheo.stats import legacy, published, selectors
 from giamngheo.stats.measures import AREA_LABELS
 from giamngheo.stats.published import Layout, Table, TableError
 from giamngheo.stats.reconcile import Flag, Number, reconcile, reconcile_rollups
@@ -274,6 +274,8 @@ def reconcile_unit(request: HttpRequest, code: str) -> HttpResponse:
     except BadParameter as exc:
         return render(request, "stats/reconcile_unit.html", {**context, "errors": [str(exc)]}, status=400)
     flags = reconcile_rollups(unit, year=year, series=series)
+    # "Số liệu khớp" only means something for a year that has figures.
+    context["filled"] = selectors.rollup(unit, year=year, series=series) is not None
     context.update(year=year, series=series, flags=[{
         "item": f, "area": AREA_LABELS.get(f.area, f.area), "stated": number(f.flag.stated), "parts": number(f.flag.parts_sum),
         "difference": signed(f.flag.difference)} for f in flags])
