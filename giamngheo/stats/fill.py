@@ -13,7 +13,6 @@ the commune's.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -248,8 +247,3 @@ def fill(province_path: str, series: str, year: int, standard_id: str, indicator
         out.setdefault((level, key, area), {})[code] = round(value, 9) if code == "af.c" else int(value)
     return Filled(counts=out, households_read=moves.height)
 
-
-def today() -> dt.date:
-    from django.utils import timezone
-
-    return timezone.localdate()

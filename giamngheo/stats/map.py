@@ -157,7 +157,7 @@ def _parse_boundaries(raw: bytes, code_property: str) -> dict[str, Any]:
             raise BoundaryError(_("Vùng thứ %(n)s không phải Polygon hoặc MultiPolygon.") % {"n": number})
         properties = feature.get("properties")
         if not isinstance(properties, dict) or properties.get(code_property) in (None, ""):
-            raise BoundaryError(_("Vùng thứ %(n)s không có thuộc tính \u201c%(prop)s\u201d chứa mã xã.") % {
+            raise BoundaryError(_("Vùng thứ %(n)s không có thuộc tính “%(prop)s” chứa mã xã.") % {
                 "n": number, "prop": code_property})
         # ECharts matches a feature to its data by this property: keep it as text.
         properties[code_property] = str(properties[code_property]).strip()
@@ -181,7 +181,7 @@ def unit_boundary_save(*, actor: Any, province: AdminUnit, upload: Any, code_pro
     codes = set(AdminUnit.objects.filter(parent=province, level="commune").values_list("code", flat=True))
     matched = sum(1 for f in data["features"] if f["properties"][code_property] in codes)
     if not matched:
-        raise BoundaryError(_("Không vùng nào có mã xã của tỉnh trong thuộc tính \u201c%(prop)s\u201d.") % {
+        raise BoundaryError(_("Không vùng nào có mã xã của tỉnh trong thuộc tính “%(prop)s”.") % {
             "prop": code_property})
     with transaction.atomic():
         row, _created = UnitBoundary.objects.update_or_create(province=province, defaults={

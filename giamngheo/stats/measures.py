@@ -33,21 +33,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+# The movements page's classes, areas and their labels: one vocabulary for both.
+from giamngheo.reviews.movements import AREA_LABELS, AREAS, CLASS_LABELS, CLASSES
 
-from giamngheo.reviews.ledger import NEAR_POOR_COLUMNS, POOR_COLUMNS
-
-CLASSES = ("poor", "near_poor")
-AREAS = ("all", "urban", "rural")
-MOVES = {"poor": POOR_COLUMNS, "near_poor": NEAR_POOR_COLUMNS}
-END_CATEGORIES = ("end_meritorious", "end_social_protection", "end_no_capacity", "end_persons")
-
-AREA_LABELS: dict[str, Any] = {"all": _("Toàn địa bàn"), "urban": _("Thành thị"), "rural": _("Nông thôn")}
-CLASS_LABELS: dict[str, Any] = {"poor": _("Hộ nghèo"), "near_poor": _("Hộ cận nghèo")}
-
-
-def class_codes(klass: str) -> list[str]:
-    return [f"{klass}.{m}" for m in (*MOVES[klass], *END_CATEGORIES)]
+__all__ = ["AREAS", "AREA_LABELS", "CLASSES", "CLASS_LABELS", "AlkireFoster", "add", "alkire_foster", "count",
+           "points", "ratio"]
 
 
 def count(counts: Mapping[str, Any], code: str) -> int:

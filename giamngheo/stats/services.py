@@ -10,12 +10,11 @@ import functools
 import json
 import logging
 import time
-from collections import Counter
 from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from giamngheo.core.bulk_rows import write_rows
@@ -37,10 +36,11 @@ def _province_path(path: str) -> str:
 def standard_of_year(province: AdminUnit, series: str, year: int) -> str:
     """The standard a year's figures are counted under: the one most of that year's entries name, else the
     one in force (the national one for ``national``, the province's own for ``local-…``)."""
-    named = Counter(LedgerEntry.objects.filter(series=series, year=year, unit_path__startswith=province.path)
-                    .values_list("standard_id", flat=True).iterator())
+    named = (LedgerEntry.objects.filter(series=series, year=year, unit_path__startswith=province.path)
+             .values("standard_id").annotate(n=Count("id")).order_by("-n", "standard_id")
+             .values_list("standard_id", flat=True).first())
     if named:
-        return named.most_common(1)[0][0]
+        return named
     try:
         for standard in standards_in_force(year, province.code):
             if (series == "national") != standard.is_local:
