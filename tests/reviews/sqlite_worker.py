@@ -28,10 +28,19 @@ def main() -> None:
     barrier = threading.Barrier(len(jobs))
     user_model = get_user_model()
 
+    # Log in first, one after the other: logging in writes a session, and several threads doing that at once on
+    # the file database could hit the lock before the barrier, leaving the others to time out there
+    # (BrokenBarrierError) instead of testing the simultaneous posts this worker exists for.
+    clients = []
+    for job in jobs:
+        client = Client()
+        client.force_login(user_model.objects.get(pk=job["user"]))
+        clients.append(client)
+    connection.close()
+
     def run(index: int, job: dict[str, Any]) -> None:
         try:
-            client = Client()
-            client.force_login(user_model.objects.get(pk=job["user"]))
+            client = clients[index]
             barrier.wait(timeout=60)
             response = client.post(job["url"], job["data"])
             results[index]["status"] = response.status_code
