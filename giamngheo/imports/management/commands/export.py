@@ -2,6 +2,10 @@
 household list, or the support records given (``support``: the support page's list, in the support import's
 columns; ``--year`` narrows it to one year), as a file.
 
+``giamngheo export bulk --user USERNAME [--province CODE] [--commune CODE] OUTDIR``: the registry as the standards
+engine's bulk input, ``OUTDIR/households.parquet`` and ``OUTDIR/members.parquet`` (``imports.export_bulk``), for
+``giamngheo classify|compare|mpi --households … --members …``. No names, no citizen IDs.
+
 Runs as the named user: their scope decides which households are written, their role whether citizen IDs are
 masked, and the export is audited under their name — as from the registry page. The format follows the file's
 extension. Exit status 0 on success; 1 with one Vietnamese line on stderr for an unknown user, a commune the user
@@ -34,11 +38,12 @@ class Command(BaseCommand):
             "theo địa bàn của người dùng.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["households", "support"])
+        parser.add_argument("what", choices=["households", "support", "bulk"])
         parser.add_argument("--user", required=True, metavar="USERNAME")
+        parser.add_argument("--province", metavar="CODE", help="Hàng loạt: chỉ xuất tỉnh/thành phố có mã này.")
         parser.add_argument("--commune", metavar="CODE", help="Chỉ xuất xã/phường có mã này.")
         parser.add_argument("--year", type=int, metavar="YEAR", help="Hỗ trợ: chỉ xuất năm này (2000–2100).")
-        parser.add_argument("out", metavar="OUT.xlsx|OUT.csv")
+        parser.add_argument("out", metavar="OUT.xlsx|OUT.csv|OUTDIR")
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate("vi")
@@ -57,6 +62,10 @@ class Command(BaseCommand):
         if user is None:
             raise Failure(_("Không có người dùng “%(name)s” (hoặc tài khoản đã bị khoá).") % {"name": options["user"]})
         out = Path(options["out"])
+        if options["what"] == "bulk":
+            return _export_bulk(user, out, options["province"], options["commune"])
+        if options["province"]:
+            raise Failure(_("--province chỉ dùng với “export bulk”."))
         suffix = out.suffix.lower().lstrip(".")
         if suffix not in FORMATS:
             raise Failure(_("Chỉ xuất được tệp Excel (.xlsx) hoặc CSV (.csv): “%(path)s”.") % {"path": out})
@@ -107,3 +116,18 @@ def _export_support(user: Any, out: Path, file_format: FileFormat, commune_code:
         raise Failure(_("Không ghi được tệp “%(path)s”: %(error)s") % {"path": out, "error": exc.strerror}) from exc
     return _("Đã xuất %(records)d hỗ trợ của %(households)d hộ vào %(path)s.") % {
         "records": counts.records, "households": counts.households, "path": out}
+
+
+def _export_bulk(user: Any, out_dir: Path, province_code: str | None, commune_code: str | None) -> str:
+    from giamngheo.imports.export_bulk import NoPermission, OutOfScope, export_bulk
+
+    try:
+        counts = export_bulk(actor=user, out_dir=out_dir, province_code=province_code, commune_code=commune_code)
+    except (NoPermission, OutOfScope) as exc:
+        raise Failure(str(exc)) from exc
+    except OSError as exc:
+        raise Failure(_("Không ghi được vào thư mục “%(path)s”: %(error)s")
+                      % {"path": out_dir, "error": exc.strerror or exc}) from exc
+    return _("Đã xuất %(households)d hộ, %(members)d thành viên (không có họ tên, số định danh) vào %(files)s.") % {
+        "households": counts.households, "members": counts.members,
+        "files": ", ".join(str(p) for p in counts.files)}
