@@ -275,8 +275,8 @@ def classify_frames(*, households: pl.DataFrame, members: pl.DataFrame, progress
                                   "province_code": province})
         for standard in in_force:
             evaluation = evaluate(engine_h.lazy(), engine_m.lazy(), standard, aligned=True)
-            results = evaluation.households.select(
-                *RESULT_COLUMNS, pl.struct(*RESULT_COLUMNS).struct.json_encode().alias("_json")).collect()
+            results = evaluation.results().with_columns(
+                pl.struct(*RESULT_COLUMNS).struct.json_encode().alias("_json"))
             parts.append(results.select(
                 pl.col("id").alias("code"),
                 pl.lit(standard.id).alias("standard_id"), pl.lit(standard.hash).alias("standard_hash"),

@@ -74,6 +74,38 @@ def _summary(row: Mapping[str, Any], codes: Sequence[str], weights: Mapping[str,
     }
 
 
+def _check(codes: Sequence[str], k: float) -> None:
+    if not 0 < k <= len(codes):
+        raise MeasureError(f"k must be above 0 and at most the number of indicators ({len(codes)})")
+
+
+def _sums(frame: pl.DataFrame, codes: Sequence[str], weights: Mapping[str, float], k: float, by: str | None,
+          unit_column: str | None) -> tuple[pl.DataFrame, pl.DataFrame | None, int]:
+    """The additive parts of the measures: overall sums, sums per ``by`` group (or None) and units excluded.
+
+    Every part is a sum over units, so the parts of several batches add up to those of all of them: the bulk
+    path measures a national file one batch at a time (``MeasureSums``)."""
+    complete = pl.all_horizontal([pl.col(f"_d_{c}").is_not_null() for c in codes])
+    excluded = frame.filter(~complete).height
+    kept = frame.filter(complete).with_columns(
+        (pl.col(unit_column).cast(pl.Int64) if unit_column else pl.lit(1, dtype=pl.Int64)).alias("_unit"))
+    k_share = k / len(codes)
+    overall = _measures(kept, codes, weights, k_share, None)
+    groups = _measures(kept, codes, weights, k_share, by) if by is not None else None
+    return overall, groups, excluded
+
+
+def _result(overall: pl.DataFrame, groups: pl.DataFrame | None, excluded: int, codes: Sequence[str],
+            weights: Mapping[str, float], k: float, by: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    if groups is not None and by is not None:
+        for row in groups.iter_rows(named=True):
+            key = "null" if row[by] is None else str(row[by])
+            result[key] = _summary(row, codes, weights)
+    return {"k": k, "k_share": k / len(codes), "weights": dict(weights), "excluded": excluded,
+            "overall": _summary(overall.row(0, named=True), codes, weights), "groups": result}
+
+
 def measures(frame: pl.DataFrame, codes: Sequence[str], *, weights: Mapping[str, float] | None = None,
              k: float = 3, by: str | None = None, unit_column: str | None = None) -> dict[str, Any]:
     """AF measures of a frame of units with boolean ``_d_<code>`` columns (unknowns are excluded and counted).
@@ -81,24 +113,30 @@ def measures(frame: pl.DataFrame, codes: Sequence[str], *, weights: Mapping[str,
     ``k`` is the cut-off as a number of indicators (3 of 12 by default); with unequal weights it is read as the
     equal-weight share ``k / len(codes)``. ``unit_column`` gives each row a weight (persons per household).
     """
-    if not 0 < k <= len(codes):
-        raise MeasureError(f"k must be above 0 and at most the number of indicators ({len(codes)})")
+    _check(codes, k)
     if by is not None and by not in frame.columns:
         raise MeasureError(f"cannot group by {by!r}: no such field")
     normal = normalised_weights(codes, weights)
-    complete = pl.all_horizontal([pl.col(f"_d_{c}").is_not_null() for c in codes])
-    excluded = frame.filter(~complete)
-    kept = frame.filter(complete).with_columns(
-        (pl.col(unit_column).cast(pl.Int64) if unit_column else pl.lit(1, dtype=pl.Int64)).alias("_unit"))
-    k_share = k / len(codes)
-    overall = _summary(_measures(kept, codes, normal, k_share, None).row(0, named=True), codes, normal)
-    groups: dict[str, Any] = {}
-    if by is not None:
-        for row in _measures(kept, codes, normal, k_share, by).iter_rows(named=True):
-            key = "null" if row[by] is None else str(row[by])
-            groups[key] = _summary(row, codes, normal)
-    return {"k": k, "k_share": k_share, "weights": normal, "excluded": excluded.height, "overall": overall,
-            "groups": groups}
+    overall, groups, excluded = _sums(frame, codes, normal, k, by, unit_column)
+    return _result(overall, groups, excluded, codes, normal, k, by)
+
+
+def _check_by(by: str | None, unit: Unit) -> None:
+    household_fields = set(HOUSEHOLD_SCHEMA) - {"id"}
+    if by is not None and by not in household_fields and not (unit == "person" and by in MEMBER_SCHEMA):
+        raise MeasureError(f"cannot group by {by!r}: use a household field"
+                           + (" or, with --unit person, a member field" if unit == "household" else ""))
+
+
+def _units(households: pl.DataFrame, members: pl.DataFrame, codes: Sequence[str], unit: Unit, by: str | None
+           ) -> tuple[pl.DataFrame, str | None]:
+    """The frame of units to measure and the column weighting each row (persons per household), if any."""
+    if unit == "household":
+        return households, None
+    if by is None or by in set(HOUSEHOLD_SCHEMA) - {"id"}:
+        return households, "_n_members"
+    profile = households.select(ROW_KEY, *[f"_d_{c}" for c in codes])
+    return members.select(ROW_KEY, by).join(profile, on=ROW_KEY, how="inner"), None
 
 
 def measures_of_evaluation(households: pl.DataFrame, members: pl.DataFrame, standard: Standard, *,
@@ -109,18 +147,57 @@ def measures_of_evaluation(households: pl.DataFrame, members: pl.DataFrame, stan
     Grouping by a member field (sex, ethnicity…) needs ``unit="person"``: each member then carries the household's
     profile. ``excluded`` counts the units left out for unknown indicators.
     """
-    codes = standard.indicator_codes
-    flags = [f"_d_{c}" for c in codes]
-    household_fields = set(HOUSEHOLD_SCHEMA) - {"id"}
-    if by is not None and by not in household_fields and not (unit == "person" and by in MEMBER_SCHEMA):
-        raise MeasureError(f"cannot group by {by!r}: use a household field"
-                           + (" or, with --unit person, a member field" if unit == "household" else ""))
-    if unit == "household":
-        result = measures(households, codes, weights=weights, k=k, by=by)
-    elif by is None or by in household_fields:
-        result = measures(households, codes, weights=weights, k=k, by=by, unit_column="_n_members")
-    else:
-        profile = households.select(ROW_KEY, *flags)
-        persons = members.select(ROW_KEY, by).join(profile, on=ROW_KEY, how="inner")
-        result = measures(persons, codes, weights=weights, k=k, by=by)
+    _check_by(by, unit)
+    frame, unit_column = _units(households, members, standard.indicator_codes, unit, by)
+    result = measures(frame, standard.indicator_codes, weights=weights, k=k, by=by, unit_column=unit_column)
     return {"standard": standard.id, "standard_hash": standard.hash, "unit": unit, **result}
+
+
+class MeasureSums:
+    """The measures of many batches of one evaluation, added up batch by batch (the bulk path's national run).
+
+    ``add`` takes each batch's households (with ``_d_`` flags, ``_n_members`` and the ``by`` field) and, for a
+    member ``by`` field, its members; ``result`` gives what ``measures_of_evaluation`` gives over all of them.
+    """
+
+    def __init__(self, standard: Standard, *, weights: Mapping[str, float] | None = None, k: float = 3,
+                 unit: Unit = "household", by: str | None = None) -> None:
+        _check(standard.indicator_codes, k)
+        _check_by(by, unit)
+        self.standard, self.k, self.unit, self.by = standard, k, unit, by
+        self.weights = normalised_weights(standard.indicator_codes, weights)
+        self._overall: list[pl.DataFrame] = []
+        self._groups: list[pl.DataFrame] = []
+        self._excluded = 0
+
+    def reset(self) -> None:
+        """Forget every batch (the bulk reader starts again when the members turn out not to be grouped)."""
+        self._overall, self._groups, self._excluded = [], [], 0
+
+    @property
+    def member_columns(self) -> tuple[str, ...]:
+        """Member fields the measures read (the ``by`` field when it is one)."""
+        return (self.by,) if self.unit == "person" and self.by in MEMBER_SCHEMA and self.by not in HOUSEHOLD_SCHEMA \
+            else ()
+
+    def add(self, households: pl.DataFrame, members: pl.DataFrame | None = None) -> None:
+        codes = self.standard.indicator_codes
+        frame, unit_column = _units(households, members if members is not None else pl.DataFrame(), codes,
+                                    self.unit, self.by)
+        overall, groups, excluded = _sums(frame, codes, self.weights, self.k, self.by, unit_column)
+        self._overall.append(overall)
+        if groups is not None:
+            self._groups.append(groups)
+        self._excluded += excluded
+
+    def result(self) -> dict[str, Any]:
+        codes = self.standard.indicator_codes
+        overall = pl.concat(self._overall).sum() if self._overall else pl.DataFrame(
+            {name: [0] for name in ("n", "q", "_censored_sum", *[f"_ch_{c}" for c in codes])})
+        groups = None
+        if self.by is not None:
+            parts = [g for g in self._groups if g.height]
+            groups = (pl.concat(parts).group_by(self.by).agg(pl.all().sum()).sort(self.by, nulls_last=True)
+                      if parts else None)
+        result = _result(overall, groups, self._excluded, codes, self.weights, self.k, self.by)
+        return {"standard": self.standard.id, "standard_hash": self.standard.hash, "unit": self.unit, **result}

@@ -38,8 +38,7 @@ def evaluate_frames(records: Sequence[dict[str, Any]], standard: Standard) -> tu
     valid records, keyed by position (``_row``) and in input order."""
     households, members = records_to_frames(records)
     evaluation = evaluate(households.lazy(), members.lazy(), standard, aligned=True)
-    rows_frame, members_frame = pl.collect_all([evaluation.households, evaluation.members])
-    return rows_frame, members_frame
+    return evaluation.results_and_members()
 
 
 def evaluate_records(records: Sequence[dict[str, Any]], standard: Standard

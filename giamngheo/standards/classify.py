@@ -6,6 +6,8 @@ a file of records) and the bulk Parquet path both run it, so they cannot disagre
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -13,6 +15,7 @@ import polars as pl
 
 from giamngheo.standards.definition import AreaLines, Standard
 from giamngheo.standards.frames import REFERENCE_DATE, ROW_KEY
+from giamngheo.standards.record import EARLIEST_BIRTH, LATEST_DATE
 from giamngheo.standards.rules import RULE_KINDS
 
 RESULT_COLUMNS = (
@@ -24,10 +27,32 @@ _BOOL_NULL = pl.lit(None, dtype=pl.Boolean)
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Lazy plans: one row per household (results plus ``_d_<code>`` flags) and one per member (``_m_<code>``)."""
+    """Lazy plans: one row per household (results plus ``_d_<code>`` flags) and one per member (``_m_<code>``).
+
+    ``households`` has every result column but ``low_income_workers``: those need the class first and then a pass
+    over the members, which ``results`` makes eagerly (one semi-join and one narrow join). Keeping it out of the
+    lazy plan lets readers that never need it (the two-standard comparison) skip it entirely.
+    """
 
     households: pl.LazyFrame
     members: pl.LazyFrame
+    standard: Standard
+
+    def results(self, columns: Sequence[str] = RESULT_COLUMNS) -> pl.DataFrame:
+        """``columns`` of every household, collected; ``low_income_workers`` among them when asked for."""
+        wanted = list(columns)
+        if "low_income_workers" not in wanted:
+            return self.households.select(wanted).collect()
+        helpers = [c for c in (ROW_KEY, *_WORKER_INPUTS) if c not in wanted]
+        plain = [c for c in wanted if c != "low_income_workers"]
+        frame = self.households.select(*plain, *helpers).collect()
+        workers = _low_income_workers(self.standard, frame, self.members)
+        return frame.with_columns(workers).select(wanted)
+
+    def results_and_members(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Every household column (results, flags, answers) and every flagged member, collected together."""
+        households, members = pl.collect_all([self.households, self.members])
+        return households.with_columns(_low_income_workers(self.standard, households, members.lazy())), members
 
 
 def _by_area(rural: object, urban: object) -> pl.Expr:
@@ -42,28 +67,52 @@ def _line(standard: Standard, attr: str) -> pl.Expr:
     return _by_area(getattr(rural, attr), getattr(urban, attr)).cast(pl.Int64)
 
 
+# Calendar parts are read from a table of every day a valid record can hold (birth dates from 1890, reference
+# dates up to 2100: ``record.EARLIEST_BIRTH`` … ``record.LATEST_DATE``): a gather from 77,000 prepared values
+# costs a fraction of converting each of millions of dates to a calendar date. A date outside the table is read
+# as unanswered; the record validator and the bulk reader never let one through.
+_FIRST_DAY = EARLIEST_BIRTH
+_LAST_DAY = LATEST_DATE
+
+
+@cache
+def _calendar() -> tuple[pl.Series, pl.Series]:
+    """For each day from ``_FIRST_DAY`` to ``_LAST_DAY``: ``yyyymmdd`` and the month count ``year * 12 + month``."""
+    days = pl.date_range(_FIRST_DAY, _LAST_DAY, eager=True)
+    year, month = days.dt.year().cast(pl.Int32), days.dt.month().cast(pl.Int32)
+    return year * 10000 + month * 100 + days.dt.day().cast(pl.Int32), year * 12 + month
+
+
+def _calendar_parts(date: pl.Expr, prefix: str) -> list[pl.Expr]:
+    """``<prefix>ymd`` (yyyymmdd) and ``<prefix>mi`` (year × 12 + month) of a date column; null outside the table."""
+    ymd, months = _calendar()
+    first = (_FIRST_DAY - dt.date(1970, 1, 1)).days
+    offset = date.cast(pl.Int32) - first
+    index = pl.when(offset.is_between(0, ymd.len() - 1)).then(offset)
+    return [pl.lit(ymd).gather(index).alias(f"{prefix}ymd"), pl.lit(months).gather(index).alias(f"{prefix}mi")]
+
+
 def _ages(reference: pl.Expr) -> list[list[pl.Expr]]:
     """Completed years and months on the reference date; with only ``age``, months and birth year are ranges.
 
     Two steps (calendar parts once, then arithmetic): completed years are ``(ref_yyyymmdd - birth_yyyymmdd) //
-    10000``, which counts a 29 February birthday on 1 March in other years.
+    10000``, which counts a 29 February birthday on 1 March in other years; completed months are the month
+    counts' difference, less one when the day of the month is not yet reached.
     """
-    birth = pl.col("birth_date")
-    parts = [
-        reference.dt.year().cast(pl.Int32).alias("_ry"), reference.dt.month().cast(pl.Int32).alias("_rm"),
-        reference.dt.day().cast(pl.Int32).alias("_rd"), birth.dt.year().cast(pl.Int32).alias("_by"),
-        birth.dt.month().cast(pl.Int32).alias("_bm"), birth.dt.day().cast(pl.Int32).alias("_bd"),
-    ]
-    ry, rm, rd, by, bm, bd = (pl.col(c) for c in ("_ry", "_rm", "_rd", "_by", "_bm", "_bd"))
-    exact_years = ((ry * 10000 + rm * 100 + rd) - (by * 10000 + bm * 100 + bd)) // 10000
-    exact_months = (ry - by) * 12 + rm - bm - (rd < bd).cast(pl.Int32)
+    parts = [*_calendar_parts(reference, "_r"), *_calendar_parts(pl.col("birth_date"), "_b")]
+    ref_ymd, ref_mi, birth_ymd, birth_mi = (pl.col(c) for c in ("_rymd", "_rmi", "_bymd", "_bmi"))
+    exact_years = (ref_ymd - birth_ymd) // 10000
+    exact_months = ref_mi - birth_mi - ((ref_ymd % 100) < (birth_ymd % 100)).cast(pl.Int32)
     stated = pl.col("age").cast(pl.Int32)
+    reference_year = ref_ymd // 10000
+    birth_year = birth_ymd // 10000
     ages = [
+        reference_year.alias("_ry"),
         pl.coalesce(exact_years, stated).alias("_age"),
         pl.coalesce(exact_months, stated * 12).alias("_age_m_min"),
         pl.coalesce(exact_months, stated * 12 + 11).alias("_age_m_max"),
-        pl.coalesce(by, ry - stated - 1).alias("_by_min"),
-        pl.coalesce(by, ry - stated).alias("_by_max"),
+        pl.coalesce(birth_year, reference_year - stated - 1).alias("_by_min"),
+        pl.coalesce(birth_year, reference_year - stated).alias("_by_max"),
     ]
     return [parts, ages]
 
@@ -142,7 +191,7 @@ def _basis(standard: Standard) -> pl.Expr:
     if standard.score_form is None:
         # A standard without a score form decides from income only, whatever the record's basis.
         return pl.lit("income")
-    return (pl.when(pl.col("income_basis").is_not_null()).then(pl.col("income_basis"))
+    return (pl.when(pl.col("income_basis").is_not_null()).then(pl.col("income_basis").cast(pl.String))
             .when(pl.col("income").is_null() & pl.col("score_a").is_not_null()).then(pl.lit("score_a"))
             .otherwise(pl.lit("income")))
 
@@ -168,13 +217,42 @@ def _listed(codes: list[str], flags: list[pl.Expr], table: pl.Series) -> pl.Expr
     return pl.lit(table).gather(mask)
 
 
+def input_columns(standard: Standard) -> tuple[frozenset[str], frozenset[str]]:
+    """The household and member answers ``evaluate`` reads under ``standard`` (with low-income workers).
+
+    Read off the very expressions the executor runs (``meta.root_names``), so the bulk reader can leave every
+    other column of a file unread without a second list to keep in step. The keys (household ``id``,
+    ``reference_date``, ``area``; member ``id`` for the workers' lists) are always included.
+    """
+    from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
+
+    parts, ages = _ages(pl.col(REFERENCE_DATE))
+    member: list[pl.Expr] = [*parts, *ages]
+    household: list[pl.Expr] = [_basis(standard), _band(standard), _line(standard, "poverty")]
+    if standard.working_age is not None:
+        member.append(_working_age(standard))
+    for indicator in standard.indicators:
+        kind = RULE_KINDS[indicator.rule]
+        if kind.level == "member":
+            member.append(kind.member_flag(indicator.parsed_params))
+        else:
+            household.append(kind.household_flag(indicator.parsed_params))
+    if standard.low_income_worker is not None:
+        member.append(pl.col("employment").is_in(standard.low_income_worker.working_statuses))
+        household += [pl.col(name) for name in _WORKER_INPUTS if name != "class"]
+    names = {name for expr in (*member, *household) for name in expr.meta.root_names()}
+    households = (names & set(HOUSEHOLD_SCHEMA)) | {"id", "reference_date", "area"}
+    members = (names & set(MEMBER_SCHEMA)) | ({"id"} if standard.low_income_worker is not None else set())
+    return frozenset(households), frozenset(members)
+
+
 def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard, *, aligned: bool) -> Evaluation:
     """The lazy plans classifying every household of ``households`` under ``standard``.
 
     ``households`` holds the household and dwelling columns (``frames.HOUSEHOLD_SCHEMA``) and a unique integer
     key ``_row``; ``members`` holds the member columns, ``_row`` of their household and that household's
-    ``_reference_date``. ``aligned`` promises that members are grouped by household in household order and that
-    every household has at least one member: the per-household aggregates then line up with the households row
+    ``_reference_date``. ``aligned`` promises that members are grouped by household in household order (so their
+    ``_row`` never decreases) and that every household has at least one member: the per-household aggregates then line up with the households row
     for row and are placed beside them without a join. Otherwise they are joined on ``_row`` (a household
     without members then gets unknown member indicators).
     """
@@ -195,7 +273,9 @@ def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard
     aggregations += [kind.aggregate(ind.parsed_params, f"_m_{ind.code}").alias(f"_d_{ind.code}")
                      for ind, kind in member_rules]
     if aligned:
-        per_household = flagged.group_by(ROW_KEY, maintain_order=True).agg(aggregations).drop(ROW_KEY)
+        # Aligned keys never decrease: saying so lets the grouping run over contiguous slices instead of hashing.
+        per_household = (flagged.with_columns(pl.col(ROW_KEY).set_sorted())
+                         .group_by(ROW_KEY, maintain_order=True).agg(aggregations).drop(ROW_KEY))
         combined = pl.concat([households, per_household], how="horizontal")
     else:
         per_household = flagged.group_by(ROW_KEY).agg(aggregations)
@@ -232,32 +312,35 @@ def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard
             pl.lit(standard.lines.period).alias("income_line_period"),
             _listed(codes, flags, table).alias("deprivations"),
             _listed(codes, [f.is_null() for f in flags], table).alias("unknown"),
+            # The bulk reader holds one-answer columns as Enums; results are plain text whatever the input.
+            pl.col("area").cast(pl.String),
         )
     )
-    return Evaluation(households=_with_low_income_workers(standard, result, flagged), members=flagged)
+    return Evaluation(households=result, members=flagged, standard=standard)
 
 
-def _with_low_income_workers(standard: Standard, result: pl.LazyFrame, members: pl.LazyFrame) -> pl.LazyFrame:
+_WORKER_INPUTS = ("class", "income", "area", "reference_date")
+
+
+def _low_income_workers(standard: Standard, households: pl.DataFrame, members: pl.LazyFrame) -> pl.Series:
     """Decree 30/2025: working members of households neither poor nor near-poor with income up to the bound.
 
-    Member ids are collected only for the households that qualify (a second, small pass over the flagged
-    members): collecting a list for every household would dominate the cost of a million-household run.
+    ``households`` holds ``_row`` and ``_WORKER_INPUTS``. Member ids are collected only for the households that
+    qualify (a semi-join of the working members on them), then placed beside every household by one join on the
+    key alone: collecting a list for every household, or joining the whole result frame, would dominate the cost
+    of a million-household run.
     """
     empty = pl.lit([], dtype=pl.List(pl.String))
     rule = standard.low_income_worker
-    if rule is None:
-        return result.with_columns(empty.alias("low_income_workers"))
+    if rule is None or households.is_empty():
+        return pl.select(pl.repeat([], households.height, dtype=pl.List(pl.String))).to_series().alias(
+            "low_income_workers")
     bound = _by_area(rule.income_rural, rule.income_urban).cast(pl.Int64)
     qualifies = (pl.col("class").is_in(["average", "none"]) & (pl.col("income") <= bound)
                  & (pl.col("reference_date") >= pl.lit(rule.effective_from, dtype=pl.Date)))
-    households = result.filter(qualifies).select(ROW_KEY)
-    workers = (members.filter(pl.col("_lw"))
-               .join(households, on=ROW_KEY, how="semi")
+    chosen = households.lazy().filter(qualifies).select(ROW_KEY)
+    workers = (members.filter(pl.col("_lw")).select(ROW_KEY, "id")
+               .join(chosen, on=ROW_KEY, how="semi")
                .group_by(ROW_KEY).agg(pl.col("id").alias("low_income_workers")))
-    return (result.join(workers, on=ROW_KEY, how="left", maintain_order="left")
-            .with_columns(pl.col("low_income_workers").fill_null(empty)))
-
-
-def results_only(households: pl.LazyFrame) -> pl.LazyFrame:
-    """The public result columns of an evaluation, in their documented order."""
-    return households.select(RESULT_COLUMNS)
+    return (households.lazy().select(ROW_KEY).join(workers, on=ROW_KEY, how="left", maintain_order="left")
+            .select(pl.col("low_income_workers").fill_null(empty)).collect().to_series())

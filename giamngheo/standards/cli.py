@@ -104,6 +104,59 @@ def read_records(source: str) -> list[tuple[str, Any]]:
     return records
 
 
+class _Progress:
+    """One line on stderr now and then for a bulk run that lasts: households done, of how many, and the time.
+
+    Quiet for the first seconds (a province's file is done before anyone waits), then at most one line every
+    few seconds; on a terminal the line is rewritten in place."""
+
+    QUIET_SECONDS = 3.0
+    EVERY_SECONDS = 5.0
+
+    def __init__(self, households_path: str, lang: str, out: TextIO | None = None) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._started = self._last = self._clock()
+        self._out = out or sys.stderr
+        self._lang = lang
+        self._printed = False
+        try:
+            import pyarrow.parquet as pq
+
+            self._total: int | None = pq.ParquetFile(households_path).metadata.num_rows
+        except Exception:  # the reader reports a bad file properly; progress is only a courtesy
+            self._total = None
+
+    def __call__(self, done: int) -> None:
+        now = self._clock()
+        if now - self._started < self.QUIET_SECONDS or now - self._last < self.EVERY_SECONDS:
+            return
+        self._last = now
+        self._write(done, now)
+
+    def _write(self, done: int, now: float) -> None:
+        elapsed = now - self._started
+        vi = self._lang != "en"
+        count = f"{done:,}".replace(",", "." if vi else ",")
+        if self._total:
+            total = f"{self._total:,}".replace(",", "." if vi else ",")
+            share = f"{100 * done / self._total:.0f}%"
+            text = (f"giamngheo: đã xử lý {count}/{total} hộ ({share}), {elapsed:.0f} giây" if vi
+                    else f"giamngheo: {count}/{total} households done ({share}), {elapsed:.0f} s")
+        else:
+            text = (f"giamngheo: đã xử lý {count} hộ, {elapsed:.0f} giây" if vi
+                    else f"giamngheo: {count} households done, {elapsed:.0f} s")
+        tty = self._out.isatty()
+        self._out.write(("\r" + text) if tty else text + "\n")
+        self._out.flush()
+        self._printed = True
+
+    def finish(self) -> None:
+        if self._printed and self._out.isatty():
+            self._out.write("\n")
+
+
 def _where_text(where: str, lang: str) -> str:
     kind, number = where.split(":")
     if kind == "line":
@@ -186,6 +239,19 @@ def _classify(args: argparse.Namespace) -> int:
     return EXIT_ERROR if rejected else EXIT_OK
 
 
+def _by_columns(value: str | None) -> tuple[str, ...]:
+    """``--by province_code,commune_code``: household columns to count by (codes the files carry)."""
+    if not value:
+        return ()
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    allowed = ("province_code", "commune_code", "hamlet")
+    bad = [name for name in names if name not in allowed]
+    if bad or len(set(names)) != len(names) or len(names) > len(allowed):
+        raise CommandError(f"--by chỉ nhận {', '.join(allowed)}, cách nhau bằng dấu phẩy, mỗi cột một lần",
+                           f"--by takes {', '.join(allowed)}, comma-separated, each at most once")
+    return names
+
+
 def _classify_bulk(args: argparse.Namespace, standard: Standard | None) -> int:
     if not (args.households and args.members and args.out):
         raise CommandError("dạng xử lý hàng loạt cần đủ cả --households, --members và --out", "the bulk form needs --households, --members and --out together")
@@ -193,15 +259,37 @@ def _classify_bulk(args: argparse.Namespace, standard: Standard | None) -> int:
         raise CommandError("dạng xử lý hàng loạt cần --standard", "the bulk form needs --standard")
     if args.input is not None or args.local is not None or args.explain:
         raise CommandError("dạng xử lý hàng loạt không nhận INPUT, --local hay --explain", "the bulk form takes no INPUT, --local or --explain")
+    if args.by and not args.counts:
+        raise CommandError("--by đi cùng --counts", "--by goes with --counts")
+    from giamngheo.standards.aggregates import Counts
+    from giamngheo.standards.alkire_foster import MeasureSums
     from giamngheo.standards.io_parquet import BulkInputError, classify_parquet
 
+    counts = Counts(standard, _by_columns(args.by)) if args.counts else None
+    measures = MeasureSums(standard) if args.mpi else None
+    progress = _Progress(args.households, args.lang)
     try:
-        report = classify_parquet(args.households, args.members, args.out, standard)
+        report = classify_parquet(args.households, args.members, args.out, standard, counts=counts,
+                                  measures=measures, progress=progress)
     except BulkInputError as exc:
         raise CommandError(f"dữ liệu Parquet không hợp lệ: {exc}", f"invalid Parquet input: {exc}") from None
+    finally:
+        progress.finish()
+    if counts is not None:
+        _write_table(counts.frame(), args.counts)
+    if measures is not None:
+        Path(args.mpi).write_text(_dump(measures.result()) + "\n", encoding="utf-8")
     for line in report.invalid_values:
         sys.stderr.write(line + "\n")
     return EXIT_ERROR if report.invalid_values else EXIT_OK
+
+
+def _write_table(frame: Any, path: str) -> None:
+    """A count table as CSV (``.csv``) or Parquet (anything else)."""
+    if Path(path).suffix == ".csv":
+        frame.write_csv(path)
+    else:
+        frame.write_parquet(path)
 
 
 def _mpi(args: argparse.Namespace) -> int:
@@ -217,6 +305,10 @@ def _mpi(args: argparse.Namespace) -> int:
             raise CommandError(f"{args.weights}: JSON không hợp lệ: {exc.msg}", f"{args.weights}: invalid JSON: {exc.msg}") from None
         if not isinstance(weights, dict):
             raise CommandError(f"{args.weights}: trọng số phải là một đối tượng JSON {{mã chỉ số: trọng số}}", f"{args.weights}: weights must be a JSON object {{indicator code: weight}}")
+    if args.households or args.members:
+        return _mpi_bulk(args, standard, weights)
+    if args.input is None:
+        raise CommandError("mpi cần tệp đầu vào INPUT (hoặc - để đọc từ stdin), hoặc --households và --members", "mpi needs an INPUT file (or - for stdin), or --households and --members")
     records, rejected = _accepted_records(args.input, args.lang, standard)
     households, members = evaluate_frames(records, standard)
     try:
@@ -226,6 +318,31 @@ def _mpi(args: argparse.Namespace) -> int:
         raise CommandError(f"không tính được chỉ số MPI: {exc}", f"cannot compute the measures: {exc}") from None
     sys.stdout.write(_dump(result) + "\n")
     return EXIT_ERROR if rejected else EXIT_OK
+
+
+def _mpi_bulk(args: argparse.Namespace, standard: Standard, weights: Any) -> int:
+    """``giamngheo mpi --households … --members …``: the measures over the bulk files, one batch at a time."""
+    from giamngheo.standards.alkire_foster import MeasureError, MeasureSums
+    from giamngheo.standards.io_parquet import BulkInputError, classify_parquet
+
+    if not (args.households and args.members) or args.input is not None:
+        raise CommandError("dạng xử lý hàng loạt của mpi cần đủ --households và --members, không kèm INPUT", "the bulk form of mpi needs --households and --members together, and no INPUT")
+    try:
+        measures = MeasureSums(standard, weights=weights, k=args.k, unit=args.unit, by=args.by)
+    except MeasureError as exc:
+        raise CommandError(f"không tính được chỉ số MPI: {exc}", f"cannot compute the measures: {exc}") from None
+    progress = _Progress(args.households, args.lang)
+    try:
+        report = classify_parquet(args.households, args.members, None, standard, measures=measures,
+                                  progress=progress)
+    except BulkInputError as exc:
+        raise CommandError(f"dữ liệu Parquet không hợp lệ: {exc}", f"invalid Parquet input: {exc}") from None
+    finally:
+        progress.finish()
+    for line in report.invalid_values:
+        sys.stderr.write(line + "\n")
+    sys.stdout.write(_dump(measures.result()) + "\n")
+    return EXIT_ERROR if report.invalid_values else EXIT_OK
 
 
 _COMPARE_HEADINGS = {
@@ -245,10 +362,14 @@ def _compare(args: argparse.Namespace) -> int:
     from giamngheo.stats.compare import compare_parquet
 
     standard_a, standard_b = _get_standard(args.standard), _get_standard(args.against)
+    progress = _Progress(args.households, args.lang)
     try:
-        comparison, invalid = compare_parquet(args.households, args.members, standard_a, standard_b, by=args.by)
+        comparison, invalid = compare_parquet(args.households, args.members, standard_a, standard_b, by=args.by,
+                                              progress=progress)
     except BulkInputError as exc:
         raise CommandError(f"dữ liệu Parquet không hợp lệ: {exc}", f"invalid Parquet input: {exc}") from None
+    finally:
+        progress.finish()
     for line in invalid:
         sys.stderr.write(line + "\n")
     summary = comparison.summary()
@@ -334,8 +455,13 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("--households", help="bulk form: households Parquet file")
     classify.add_argument("--members", help="bulk form: members Parquet file")
     classify.add_argument("--out", help="bulk form: results Parquet file to write")
+    classify.add_argument("--counts", help="bulk form: also write counts per unit and area (.csv, else Parquet)")
+    classify.add_argument("--by", help="with --counts: province_code,commune_code,hamlet (comma-separated)")
+    classify.add_argument("--mpi", help="bulk form: also write the Alkire-Foster measures (JSON, k=3, equal weights)")
     mpi = commands.add_parser("mpi", help="Alkire-Foster measures")
-    mpi.add_argument("input")
+    mpi.add_argument("input", nargs="?", help="JSON Lines or JSON array file, - for stdin")
+    mpi.add_argument("--households", help="bulk form: households Parquet file (as for classify)")
+    mpi.add_argument("--members", help="bulk form: members Parquet file (as for classify)")
     mpi.add_argument("--standard", required=True)
     mpi.add_argument("--k", type=float, default=3, help="cut-off in indicators (default 3)")
     mpi.add_argument("--weights", help="JSON file {indicator code: weight}; default equal weights")

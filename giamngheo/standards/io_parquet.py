@@ -19,17 +19,20 @@ Memory stays bounded for any size. Up to ``min(chunk_rows, partition_rows)`` hou
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
 from giamngheo.standards import record as rec
-from giamngheo.standards.classify import RESULT_COLUMNS, evaluate
+from giamngheo.standards.aggregates import Counts
+from giamngheo.standards.alkire_foster import MeasureSums
+from giamngheo.standards.classify import RESULT_COLUMNS, evaluate, input_columns
 from giamngheo.standards.definition import Standard
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
 
@@ -40,6 +43,10 @@ HOUSEHOLD_REQUIRED = ("id", "reference_date", "area")
 MEMBER_REQUIRED = ("household_id", "id", "relation", "sex")
 _ENUMS = {f.name: f.values for f in (*rec.HOUSEHOLD_FIELDS, *rec.DWELLING_FIELDS, *rec.MEMBER_FIELDS)
           if f.kind in ("enum", "enum_list")}
+# Dates the record validator bounds (a birth in 1850, a survey in 2150): read as unanswered, like an answer
+# outside its list, so the bulk path never classifies what the JSON path would reject.
+_DATE_BOUNDS = {f.name: (f.earliest, f.latest) for f in (*rec.HOUSEHOLD_FIELDS, *rec.MEMBER_FIELDS)
+                if f.kind == "date" and f.earliest is not None and f.latest is not None}
 ORDER = "_order"
 CHUNK_ROWS = 250_000  # households per chunk when members come grouped by household: bounds peak memory
 # Up to this many households one batch is fastest (no chunk bookkeeping, no pyarrow writer) and peaks near 1 GB;
@@ -66,55 +73,86 @@ class BulkReport:
 
     @property
     def invalid_values(self) -> list[str]:
-        return [f"{path}: column {name}: {count} value(s) outside the allowed list (e.g. {example!r}); "
-                "read as unanswered" for _, (path, name, count, example) in sorted(self._invalid.items())]
+        return [f"{path}: column {name}: {count} value(s) outside the allowed "
+                f"{'range' if name in _DATE_BOUNDS else 'list'} (e.g. {_shown(example)}); read as unanswered"
+                for _, (path, name, count, example) in sorted(self._invalid.items())]
 
 
-def _scan(path: str | Path, schema: dict[str, pl.DataType], required: tuple[str, ...]) -> pl.LazyFrame:
-    """The engine's columns of a Parquet file with the engine's types; absent optional columns are all null."""
+def _shown(example: object) -> str:
+    return str(example) if isinstance(example, dt.date) else repr(example)
+
+
+def _scan(path: str | Path, schema: dict[str, pl.DataType], required: tuple[str, ...],
+          columns: Iterable[str] | None = None) -> pl.LazyFrame:
+    """The engine's columns of a Parquet file with the engine's types; absent optional columns are all null.
+
+    ``columns``: the schema's columns to read (default all); the others are not read at all, which is most of the
+    cost of a wide file (names, codes, answers the standard does not use).
+    """
     try:
         frame = pl.scan_parquet(path)
-        columns = frame.collect_schema()
+        present = frame.collect_schema()
     except FileNotFoundError as exc:
         raise BulkInputError(f"{path}: file not found") from exc
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise BulkInputError(f"{path}: cannot read as Parquet ({str(exc).splitlines()[0]})") from exc
-    missing = [name for name in required if name not in columns]
+    missing = [name for name in required if name not in present]
     if missing:
         raise BulkInputError(f"{path}: required column(s) missing: {', '.join(missing)}")
+    wanted = set(schema) if columns is None else set(columns)
     selected = [pl.col("household_id").cast(pl.String)] if "household_id" in required else []
     for name, dtype in schema.items():
-        if name not in columns:
+        if name not in wanted:
+            continue
+        if name not in present:
             selected.append(pl.lit(None, dtype=dtype).alias(name))
-        elif columns[name] != dtype:
+        elif present[name] != dtype:
             selected.append(pl.col(name).cast(dtype))
         else:
             selected.append(pl.col(name))
+    for name in sorted(wanted - set(schema) - {"household_id"}):  # carried columns (grouping codes)
+        selected.append(pl.col(name).cast(pl.String) if name in present else pl.lit(None, dtype=pl.String).alias(name))
     return frame.select(selected)
+
+
+def _enum(name: str) -> pl.Enum:
+    return pl.Enum(list(_ENUMS[name]))
 
 
 def _clean(frame: pl.DataFrame, path: str | Path, file: int, report: BulkReport) -> pl.DataFrame:
     """Answers outside their enumeration become unanswered (null), never silently a valid answer; counted into
-    ``report`` per column. Counting uses null counts, which Arrow keeps, so a clean file costs no extra pass."""
-    present = [name for name in frame.columns if name in _ENUMS]
-    scalar = [n for n in present if not isinstance(frame.schema[n], pl.List)]
-    lists = [n for n in present if isinstance(frame.schema[n], pl.List)]
-    before = {n: frame[n].null_count() for n in scalar} | {n: int(frame[n].list.len().sum()) for n in lists}
+    ``report`` per column.
+
+    A one-answer column becomes a Polars ``Enum`` of its allowed answers (the compact layout: every rule then
+    compares small integers, not text), and the cast itself turns an answer outside the list into null, so the
+    nulls it adds are the answers to report. A list column (devices) is checked in one pass and rewritten only
+    when an element is outside its list.
+    """
+    scalar = [n for n in frame.columns if n in _ENUMS and not isinstance(frame.schema[n], pl.List)]
+    lists = [n for n in frame.columns if n in _ENUMS and isinstance(frame.schema[n], pl.List)]
+    dates = [n for n in frame.columns if n in _DATE_BOUNDS]
+    if not scalar and not lists and not dates:
+        return frame
+    # A list element outside the list, or missing, is dropped (so counted); a missing scalar is just unanswered.
+    outside = {n: ~pl.element().is_in(list(_ENUMS[n])).fill_null(False) for n in lists}
+    list_counts = frame.select(pl.col(n).list.eval(outside[n]).list.sum().sum().alias(n) for n in lists
+                               ).row(0, named=True) if lists else {}
+    bad_lists = [n for n in lists if list_counts[n]]
     cleaned = frame.with_columns(
-        *[pl.when(pl.col(n).is_in(list(_ENUMS[n]))).then(pl.col(n)).alias(n) for n in scalar],
-        *[pl.col(n).list.eval(pl.element().filter(pl.element().is_in(list(_ENUMS[n])))).alias(n) for n in lists],
+        *[pl.col(n).cast(pl.String).cast(_enum(n), strict=False) for n in scalar],
+        *[pl.when(pl.col(n).is_between(*_DATE_BOUNDS[n])).then(pl.col(n)).alias(n) for n in dates],
+        *[pl.col(n).list.eval(pl.element().filter(pl.element().is_in(list(_ENUMS[n])))).alias(n) for n in bad_lists],
     )
-    after = {n: cleaned[n].null_count() for n in scalar} | {n: int(cleaned[n].list.len().sum()) for n in lists}
-    for name in present:
-        count = abs(after[name] - before[name])
-        if count:
-            key = (file, frame.columns.index(name))
-            if key in report._invalid:
-                report._invalid[key][2] += count  # type: ignore[operator]
-                continue
-            values = frame[name].explode() if name in lists else frame[name]
-            example = values.filter(~values.is_in(list(_ENUMS[name]))).drop_nulls()[0]
-            report._invalid[key] = [path, name, count, example]
+    counts = {n: cleaned[n].null_count() - frame[n].null_count() for n in (*scalar, *dates)} | list_counts
+    for name in [n for n in frame.columns if counts.get(n)]:
+        key = (file, frame.columns.index(name))
+        if key in report._invalid:
+            report._invalid[key][2] += counts[name]  # type: ignore[operator]
+            continue
+        raw = frame[name].explode() if name in lists else frame[name]
+        examples = (raw.filter(~raw.is_between(*_DATE_BOUNDS[name])) if name in dates
+                    else raw.filter(~raw.is_in(list(_ENUMS[name])))).drop_nulls()
+        report._invalid[key] = [path, name, counts[name], examples[0] if examples.len() else None]
     return cleaned
 
 
@@ -159,18 +197,6 @@ def _keyed(households: pl.DataFrame, members: pl.DataFrame, rows: pl.Series | No
     return households, members, False
 
 
-def _classify_frames(households: pl.DataFrame, members: pl.DataFrame, standard: Standard, report: BulkReport,
-                     paths: tuple[str | Path, str | Path], keep: tuple[str, ...] = (),
-                     rows: pl.Series | None = None) -> pl.DataFrame:
-    households = _clean(households, paths[0], 0, report)
-    members = _clean(members, paths[1], 1, report)
-    report.households += households.height
-    report.batches += 1
-    households, members, aligned = _keyed(households, members, rows)
-    evaluation = evaluate(households.lazy(), members.lazy(), standard, aligned=aligned)
-    return evaluation.households.select(*keep, *RESULT_COLUMNS).collect()
-
-
 def _row_ranges(path: str | Path, target: int) -> Iterator[tuple[int, int]]:
     """(offset, length) slices of a Parquet file of at most ``target`` rows each, covering it in order. Whole row
     groups are put together while they fit, so a row group is decoded once; larger ones are split."""
@@ -203,29 +229,107 @@ def _read_ahead(pool: ThreadPoolExecutor, plans: Iterable[pl.LazyFrame]) -> Iter
         yield ahead.result()
 
 
-def _classify_grouped(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard,
-                      paths: tuple[str | Path, str | Path], out_path: str | Path, chunk_rows: int) -> BulkReport | None:
-    """Households in chunks, each with the contiguous member rows of its households, written as they come.
+@dataclass(frozen=True)
+class Batch:
+    """Households and members of one batch, cleaned and keyed for ``classify.evaluate`` (``_keyed``). A hash
+    partition's households carry ``ORDER``, their row in the file, since a partition is not in file order."""
 
-    Returns None (and the output is to be rewritten) as soon as the members turn out not to be grouped by
-    household in household order. Reading the next households chunk and the next member rows, and writing the
-    previous results, overlap the classification of a chunk (Polars and Arrow release the GIL), so in memory at any
-    time are at most: two chunks of at most ``chunk_rows`` households, their members, ``MEMBER_READ_FACTOR *
-    chunk_rows`` member rows read ahead, and two chunks' results.
+    households: pl.DataFrame
+    members: pl.DataFrame
+    aligned: bool
+
+
+class _NotGrouped(Exception):
+    """The members turned out not to be grouped by household in household order: start again by partitions."""
+
+
+T = TypeVar("T")
+Consumer = Callable[[Iterator[Batch], BulkReport], T]
+
+
+@dataclass(frozen=True)
+class BulkFiles:
+    """The two bulk files and what to read of them: ``household_columns`` / ``member_columns`` are the engine's
+    columns to read (None: all of them) and may name extra household columns to carry along (grouping codes).
+
+    ``run(consume)`` hands ``consume`` the batches one at a time, read as the module docstring says, and returns
+    what it returns: a classification writes each batch's results, a comparison or a count adds them up, and
+    none of them holds more than a batch in memory.
     """
-    report = BulkReport(method="grouped chunks")
-    pending = members.clear().collect()  # member rows read but not yet given to a chunk; starts at a run
-    starts = _run_starts(pending["household_id"])
-    runs = 0
-    exhausted = False
-    writer: pq.ParquetWriter | None = None
-    written: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="giamngheo-bulk") as pool:
-        member_pieces = _read_ahead(pool, (members.slice(offset, length) for offset, length
-                                           in _row_ranges(paths[1], MEMBER_READ_FACTOR * chunk_rows)))
-        chunks = _read_ahead(pool, (households.slice(offset, length) for offset, length
-                                    in _row_ranges(paths[0], chunk_rows)))
-        try:
+
+    households_path: str | Path
+    members_path: str | Path
+    household_columns: frozenset[str] | None = None
+    member_columns: frozenset[str] | None = None
+    chunk_rows: int = CHUNK_ROWS
+    partition_rows: int = PARTITION_ROWS
+    one_batch_rows: int = ONE_BATCH_ROWS
+
+    def _households(self) -> pl.LazyFrame:
+        return _scan(self.households_path, HOUSEHOLD_SCHEMA, HOUSEHOLD_REQUIRED, self.household_columns)
+
+    def _members(self) -> pl.LazyFrame:
+        return _scan(self.members_path, MEMBER_SCHEMA, MEMBER_REQUIRED, self.member_columns)
+
+    def total(self) -> int:
+        self._households()  # a missing file or column is reported before anything else
+        self._members()
+        return int(pl.scan_parquet(self.households_path).select(pl.len()).collect().item())
+
+    def run(self, consume: Consumer[T]) -> tuple[T, BulkReport]:
+        total = self.total()
+        chunk_rows = min(self.chunk_rows, self.partition_rows)
+        if total > max(chunk_rows, min(self.one_batch_rows, self.partition_rows)):
+            report = BulkReport(method="grouped chunks")
+            try:
+                return consume(self._grouped(report, chunk_rows), report), report
+            except _NotGrouped:
+                pass
+        parts = max(1, -(-total // self.partition_rows))
+        report = BulkReport(method="one batch" if parts == 1 else "hash partitions")
+        batches = self._one_batch(report) if parts == 1 else self._partitions(report, parts)
+        return consume(batches, report), report
+
+    def _batch(self, households: pl.DataFrame, members: pl.DataFrame, report: BulkReport,
+               rows: pl.Series | None = None) -> Batch:
+        households = _clean(households, self.households_path, 0, report)
+        members = _clean(members, self.members_path, 1, report)
+        report.households += households.height
+        report.batches += 1
+        households, members, aligned = _keyed(households, members, rows)
+        return Batch(households, members, aligned)
+
+    def _one_batch(self, report: BulkReport) -> Iterator[Batch]:
+        households, members = pl.collect_all([self._households(), self._members()])
+        yield self._batch(households, members, report)
+
+    def _partitions(self, report: BulkReport, parts: int) -> Iterator[Batch]:
+        households, members = self._households(), self._members()
+        for part in range(parts):
+            # Members follow their household into the partition: both sides hash the same household id.
+            chosen = households.with_row_index(ORDER).filter(pl.col("id").hash(seed=0) % parts == part).collect()
+            chosen_members = members.filter(pl.col("household_id").hash(seed=0) % parts == part).collect()
+            yield self._batch(chosen, chosen_members, report)
+
+    def _grouped(self, report: BulkReport, chunk_rows: int) -> Iterator[Batch]:
+        """Households in chunks, each with the contiguous member rows of its households.
+
+        Raises ``_NotGrouped`` as soon as the members turn out not to be grouped by household in household order
+        (the consumer's work is then dropped and the run starts again by partitions). The next households chunk
+        and the next member rows are read in the background while a chunk is classified (Polars and Arrow release
+        the GIL), so in memory at any time are at most two chunks of at most ``chunk_rows`` households, their
+        members and ``MEMBER_READ_FACTOR * chunk_rows`` member rows read ahead.
+        """
+        households, members = self._households(), self._members()
+        pending = members.clear().collect()  # member rows read but not yet given to a chunk; starts at a run
+        starts = _run_starts(pending["household_id"])
+        runs = 0
+        exhausted = False
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="giamngheo-bulk") as pool:
+            member_pieces = _read_ahead(pool, (members.slice(offset, length) for offset, length
+                                               in _row_ranges(self.members_path, MEMBER_READ_FACTOR * chunk_rows)))
+            chunks = _read_ahead(pool, (households.slice(offset, length) for offset, length
+                                        in _row_ranges(self.households_path, chunk_rows)))
             for chunk in chunks:
                 # Read members until the run after this chunk's last household has started (or the file ends).
                 while runs <= chunk.height and not exhausted:
@@ -245,76 +349,134 @@ def _classify_grouped(households: pl.LazyFrame, members: pl.LazyFrame, standard:
                 runs -= int(chunk_starts.sum())
                 rows = _aligned_rows(chunk["id"], chunk_members["household_id"], chunk_starts)
                 if rows is None:
-                    return None
-                result = _classify_frames(chunk, chunk_members, standard, report, paths, rows=rows)
-                table = result.to_arrow(compat_level=pl.CompatLevel.oldest())
-                if writer is None:
-                    import pyarrow.parquet as pq
-
-                    writer = pq.ParquetWriter(out_path, table.schema, compression="zstd")
-                if written is not None:
-                    written.result()
-                written = pool.submit(writer.write_table, table)
-                del chunk, chunk_members, result, table
+                    raise _NotGrouped
+                yield self._batch(chunk, chunk_members, report, rows)
+                del chunk, chunk_members
             if pending.height or (not exhausted and next(member_pieces, None) is not None):
-                return None  # members left over: of a household already classified, or of none in the file
+                raise _NotGrouped  # members left over: of a household already classified, or of none in the file
+
+
+Progress = Callable[[int], None]
+
+
+class _ResultWriter:
+    """Results written batch by batch, in file order: one batch straight from Polars; several through one
+    Parquet writer, each batch written in the background while the next is classified; hash partitions to part
+    files merged back in file order at the end."""
+
+    def __init__(self, out_path: str | Path, method: str, pool: ThreadPoolExecutor) -> None:
+        self.out_path, self.method, self.pool = Path(out_path), method, pool
+        self.writer: pq.ParquetWriter | None = None
+        self.written: Future[None] | None = None
+        self.scratch = tempfile.TemporaryDirectory(prefix="giamngheo-") if method == "hash partitions" else None
+        self.parts: list[Path] = []
+
+    def write(self, results: pl.DataFrame) -> None:
+        if self.method == "one batch":
+            results.write_parquet(self.out_path)
+            return
+        if self.scratch is not None:
+            part = Path(self.scratch.name) / f"part-{len(self.parts)}.parquet"
+            results.write_parquet(part)
+            self.parts.append(part)
+            return
+        table = results.to_arrow(compat_level=pl.CompatLevel.oldest())
+        if self.writer is None:
+            import pyarrow.parquet as pq
+
+            self.writer = pq.ParquetWriter(self.out_path, table.schema, compression="zstd")
+        if self.written is not None:
+            self.written.result()
+        self.written = self.pool.submit(self.writer.write_table, table)
+
+    def close(self, complete: bool) -> None:
+        try:
+            if self.written is not None:
+                self.written.result()
+            if self.writer is not None:
+                self.writer.close()
+            if complete and self.scratch is not None:
+                # Restore the households' order: a streaming sort over the result rows only.
+                (pl.scan_parquet(self.parts).sort(ORDER).drop(ORDER)
+                 .sink_parquet(self.out_path, engine="streaming"))
         finally:
-            if written is not None:
-                written.result()
-            if writer is not None:
-                writer.close()
-    if writer is None:  # no households at all
-        return None
-    return report
+            if self.scratch is not None:
+                self.scratch.cleanup()
 
 
-def read_bulk_frames(households_path: str | Path, members_path: str | Path
-                     ) -> tuple[pl.DataFrame, pl.DataFrame, bool, list[str]]:
-    """The two bulk files read, cleaned and keyed as ``classify_parquet`` reads them (one batch, in memory):
-    households, members, whether their rows are aligned, and the report's lines about answers read as
-    unanswered. For other whole-file commands over the same files (``giamngheo compare``)."""
-    report = BulkReport(method="one batch")
-    households = _clean(_scan(households_path, HOUSEHOLD_SCHEMA, HOUSEHOLD_REQUIRED).collect(),
-                        households_path, 0, report)
-    members = _clean(_scan(members_path, MEMBER_SCHEMA, MEMBER_REQUIRED).collect(), members_path, 1, report)
-    households, members, aligned = _keyed(households, members)
-    return households, members, aligned, report.invalid_values
-
-
-def classify_parquet(households_path: str | Path, members_path: str | Path, out_path: str | Path,
-                     standard: Standard, *, chunk_rows: int = CHUNK_ROWS,
+def classify_parquet(households_path: str | Path, members_path: str | Path, out_path: str | Path | None,
+                     standard: Standard, *, counts: Counts | None = None, measures: MeasureSums | None = None,
+                     progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS,
                      partition_rows: int = PARTITION_ROWS, one_batch_rows: int = ONE_BATCH_ROWS) -> BulkReport:
     """Classify every household of the files under ``standard``; write one result row per household, in order.
 
-    ``chunk_rows`` and ``partition_rows`` bound how many households are in memory at once (module docstring);
-    up to ``one_batch_rows`` households are classified in one batch whatever the layout.
+    ``counts`` and ``measures``, when given, are filled from the same batches (per-unit counts and the
+    Alkire–Foster sums), so a national figure table costs no second read; with ``out_path`` None only they are
+    made (``giamngheo mpi`` on the bulk files). ``progress`` is called with the number
+    of households done after each batch. ``chunk_rows`` and ``partition_rows`` bound how many households are in
+    memory at once (module docstring); up to ``one_batch_rows`` households are classified in one batch whatever
+    the layout.
     """
-    households = _scan(households_path, HOUSEHOLD_SCHEMA, HOUSEHOLD_REQUIRED)
-    members = _scan(members_path, MEMBER_SCHEMA, MEMBER_REQUIRED)
-    paths = (households_path, members_path)
-    total = pl.scan_parquet(households_path).select(pl.len()).collect().item()
-    chunk_rows = min(chunk_rows, partition_rows)
-    if total > max(chunk_rows, min(one_batch_rows, partition_rows)):
-        grouped = _classify_grouped(households, members, standard, paths, out_path, chunk_rows)
-        if grouped is not None:
-            return grouped
-    parts = max(1, -(-total // partition_rows))
-    if parts == 1:
-        report = BulkReport(method="one batch")
-        _classify_frames(households.collect(), members.collect(), standard, report, paths).write_parquet(out_path)
-        return report
-    report = BulkReport(method="hash partitions")
-    with tempfile.TemporaryDirectory(prefix="giamngheo-") as scratch:
-        part_paths = []
-        for part in range(parts):
-            # Members follow their household into the partition: both sides hash the same household id.
-            chosen = (households.with_row_index(ORDER).filter(pl.col("id").hash(seed=0) % parts == part).collect())
-            chosen_members = members.filter(pl.col("household_id").hash(seed=0) % parts == part).collect()
-            result = _classify_frames(chosen, chosen_members, standard, report, paths, keep=(ORDER,))
-            part_path = Path(scratch) / f"part-{part}.parquet"
-            result.write_parquet(part_path)
-            part_paths.append(part_path)
-            del chosen, chosen_members, result
-        # Restore the households' order: a streaming sort over the result rows only.
-        pl.scan_parquet(part_paths).sort(ORDER).drop(ORDER).sink_parquet(out_path, engine="streaming")
+    household_set, member_set = input_columns(standard)
+    households, members = set(household_set), set(member_set)
+    if counts is not None:
+        households |= set(counts.by)
+    if measures is not None and measures.by is not None:
+        if measures.member_columns:
+            members |= set(measures.member_columns)
+        else:
+            households |= {measures.by}
+    files = BulkFiles(households_path, members_path, frozenset(households), frozenset(members),
+                      chunk_rows, partition_rows, one_batch_rows)
+    flags = [f"_d_{code}" for code in standard.indicator_codes] if counts or measures else []
+    extra = [*(counts.by if counts else ()),
+             *([measures.by] if measures and measures.by and not measures.member_columns else [])]
+
+    def consume(batches: Iterator[Batch], report: BulkReport) -> None:
+        if counts is not None:
+            counts.reset()
+        if measures is not None:
+            measures.reset()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="giamngheo-write") as pool:
+            writer = _ResultWriter(out_path, report.method, pool) if out_path is not None else None
+            complete = False
+            try:
+                for batch in batches:
+                    keep = [ORDER] if ORDER in batch.households.columns else []
+                    written = [*keep, *RESULT_COLUMNS] if writer is not None else ["class", "area"]
+                    columns = list(dict.fromkeys([*written, *extra, *flags,
+                                                  *([ROW_KEY, "_n_members"] if flags else [])]))
+                    evaluation = evaluate(batch.households.lazy(), batch.members.lazy(), standard,
+                                          aligned=batch.aligned)
+                    frame = evaluation.results(columns)
+                    if writer is not None:
+                        writer.write(frame.select(*keep, *RESULT_COLUMNS))
+                    if counts is not None:
+                        counts.add(frame)
+                    if measures is not None:
+                        measures.add(frame, batch.members if measures.member_columns else None)
+                    if progress is not None:
+                        progress(report.households)
+                    del evaluation, frame, batch
+                complete = True
+            finally:
+                if writer is not None:
+                    writer.close(complete)
+
+    _, report = files.run(consume)
     return report
+
+
+def iterate_parquet(households_path: str | Path, members_path: str | Path, consume: Consumer[T], *,
+                    household_columns: Iterable[str] | None = None, member_columns: Iterable[str] | None = None,
+                    chunk_rows: int = CHUNK_ROWS, partition_rows: int = PARTITION_ROWS,
+                    one_batch_rows: int = ONE_BATCH_ROWS) -> tuple[T, BulkReport]:
+    """Hand ``consume`` the files' batches as ``classify_parquet`` reads them (same columns, cleaning, keying and
+    fallbacks), for other whole-file commands (``giamngheo compare``, ``giamngheo mpi``). ``consume`` may be
+    started again from the first batch (when the members turn out not to be grouped): it must start from scratch
+    each time it is called."""
+    files = BulkFiles(households_path, members_path,
+                      frozenset(household_columns) if household_columns is not None else None,
+                      frozenset(member_columns) if member_columns is not None else None,
+                      chunk_rows, partition_rows, one_batch_rows)
+    return files.run(consume)

@@ -19,7 +19,7 @@ Pure Polars over the engine's frames: no Django, so the command line imports it 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,12 +147,44 @@ def compare(households: pl.DataFrame, members: pl.DataFrame, standard_a: Standar
                       reasons=pl.concat([reasons_a, reasons_b]))
 
 
-def compare_parquet(households_path: str | Path, members_path: str | Path, standard_a: Standard,
-                    standard_b: Standard, *, by: str | None = None) -> tuple[Comparison, list[str]]:
-    """``compare`` over the bulk Parquet files ``giamngheo classify`` reads (same columns, same cleaning: an
-    answer outside its list is read as unanswered and reported). Returns the comparison and the report lines."""
-    # The reader, cleaner and keying are the bulk classifier's own, so both commands read a file the same way.
-    from giamngheo.standards.io_parquet import read_bulk_frames
+def merge(parts: Sequence[Comparison]) -> Comparison:
+    """The comparisons of several batches of households added up: every figure is a count of households."""
+    first = parts[0]
+    groups = first.groups
+    transitions = (pl.concat([p.transitions for p in parts])
+                   .group_by([*groups, AREA, "class_a", "class_b"]).agg(pl.col("households").sum())
+                   .sort([*groups, AREA, "class_a", "class_b"], nulls_last=True))
+    reason_keys = [*groups, AREA, "side", "other_classified", "reason"]
+    reasons = pl.concat([p.reasons for p in parts]).group_by(reason_keys).agg(pl.col("households").sum())
+    return Comparison(standard_a=first.standard_a, standard_b=first.standard_b, by=first.by,
+                      transitions=transitions, reasons=reasons)
 
-    households, members, aligned, invalid = read_bulk_frames(households_path, members_path)
-    return compare(households, members, standard_a, standard_b, by=by, aligned=aligned), invalid
+
+def compare_parquet(households_path: str | Path, members_path: str | Path, standard_a: Standard,
+                    standard_b: Standard, *, by: str | None = None,
+                    progress: Callable[[int], None] | None = None, **limits: int) -> tuple[Comparison, list[str]]:
+    """``compare`` over the bulk Parquet files ``giamngheo classify`` reads (same columns, same cleaning: an
+    answer outside its list is read as unanswered and reported), one batch at a time, so a national file is
+    compared in one read with the memory of a batch. Returns the comparison and the report lines.
+    ``progress`` is called with the households done after each batch; ``limits``: the batch sizes
+    (``io_parquet.iterate_parquet``)."""
+    # The reader, cleaner and keying are the bulk classifier's own, so both commands read a file the same way.
+    from giamngheo.standards.classify import input_columns
+    from giamngheo.standards.io_parquet import Batch, BulkReport, iterate_parquet
+
+    households_a, members_a = input_columns(standard_a)
+    households_b, members_b = input_columns(standard_b)
+    households = households_a | households_b | {"income", "score_a"} | ({by} if by else set())
+
+    def consume(batches: Iterator[Batch], report: BulkReport) -> Comparison:
+        parts = []
+        for batch in batches:
+            parts.append(compare(batch.households, batch.members, standard_a, standard_b, by=by,
+                                 aligned=batch.aligned))
+            if progress is not None:
+                progress(report.households)
+        return merge(parts)
+
+    comparison, report = iterate_parquet(households_path, members_path, consume, household_columns=households,
+                                         member_columns=members_a | members_b, **limits)
+    return comparison, report.invalid_values
