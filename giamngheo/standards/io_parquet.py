@@ -54,6 +54,9 @@ CHUNK_ROWS = 250_000  # households per chunk when members come grouped by househ
 ONE_BATCH_ROWS = 1_000_000
 PARTITION_ROWS = 1_500_000  # households per partition for any other layout: bounds peak memory
 MEMBER_READ_FACTOR = 2  # member rows read at a time, per household of a chunk (about 3.5 members per household)
+# A member row group up to this size is read whole rather than in slices: a slice of a row group costs most of
+# decompressing all of it, so slicing a large group re-reads it several times.
+MEMBER_WHOLE_GROUP_ROWS = 2_000_000
 
 
 class BulkInputError(Exception):
@@ -311,6 +314,14 @@ class BulkFiles:
             chosen_members = members.filter(pl.col("household_id").hash(seed=0) % parts == part).collect()
             yield self._batch(chosen, chosen_members, report)
 
+    def _member_piece(self, chunk_rows: int) -> int:
+        """Member rows to read at a time: enough for the next chunk or two, whole row groups where they fit."""
+        import pyarrow.parquet as pq
+
+        metadata = pq.ParquetFile(self.members_path).metadata
+        largest = max((metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)), default=0)
+        return max(MEMBER_READ_FACTOR * chunk_rows, min(largest, MEMBER_WHOLE_GROUP_ROWS))
+
     def _grouped(self, report: BulkReport, chunk_rows: int) -> Iterator[Batch]:
         """Households in chunks, each with the contiguous member rows of its households.
 
@@ -327,7 +338,7 @@ class BulkFiles:
         exhausted = False
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="giamngheo-bulk") as pool:
             member_pieces = _read_ahead(pool, (members.slice(offset, length) for offset, length
-                                               in _row_ranges(self.members_path, MEMBER_READ_FACTOR * chunk_rows)))
+                                               in _row_ranges(self.members_path, self._member_piece(chunk_rows))))
             chunks = _read_ahead(pool, (households.slice(offset, length) for offset, length
                                         in _row_ranges(self.households_path, chunk_rows)))
             for chunk in chunks:

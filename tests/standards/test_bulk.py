@@ -152,3 +152,24 @@ def test_missing_required_column_is_an_error(tmp_path: Path) -> None:
         classify_parquet(households, members, tmp_path / "r.parquet", get_standard("2022-2025"))
     with pytest.raises(BulkInputError, match="file not found"):
         classify_parquet(tmp_path / "none.parquet", members, tmp_path / "r.parquet", get_standard("2022-2025"))
+
+
+def test_dates_outside_the_validators_bounds_are_unanswered_and_reported(tmp_path: Path) -> None:
+    """The JSON path rejects a birth in 1850 or a survey in 2150; the bulk path reads them as unanswered."""
+    households, members, out = tmp_path / "h.parquet", tmp_path / "m.parquet", tmp_path / "r.parquet"
+    pl.DataFrame({"id": ["A", "B"], "reference_date": [dt.date(2025, 5, 1), dt.date(2150, 1, 1)],
+                  "area": ["rural", "rural"], "income": [1_000_000, 1_000_000]}).write_parquet(households)
+    pl.DataFrame({"household_id": ["A", "A", "B"], "id": ["1", "2", "1"], "relation": ["head", "child", "head"],
+                  "sex": ["male", "female", "male"],
+                  "birth_date": [dt.date(1850, 1, 1), dt.date(2020, 1, 1), dt.date(1990, 1, 1)]}
+                 ).write_parquet(members)
+    report = classify_parquet(households, members, out, get_standard("2022-2025"))
+    assert report.invalid_values == [
+        f"{households}: column reference_date: 1 value(s) outside the allowed range (e.g. 2150-01-01); "
+        "read as unanswered",
+        f"{members}: column birth_date: 1 value(s) outside the allowed range (e.g. 1850-01-01); "
+        "read as unanswered"]
+    rows = pl.read_parquet(out).to_dicts()
+    # A: the head's age is unknown, so are the indicators that need it; B: no reference date, no age at all.
+    assert "dependents" in rows[0]["unknown"] and "employment" in rows[0]["unknown"]
+    assert rows[1]["class"] == "undetermined"
