@@ -15,6 +15,7 @@ import polars as pl
 from giamngheo.standards.definition import Standard
 
 CLASSES = ("poor", "near_poor", "average", "none", "undetermined")
+MERGE_EVERY = 16  # batches' counts kept apart before they are summed into one part: bounds memory
 
 
 class Counts:
@@ -48,15 +49,19 @@ class Counts:
 
     def add(self, batch: pl.DataFrame) -> None:
         self._parts.append(batch.group_by(self.keys).agg(self._aggregations()))
+        if len(self._parts) >= MERGE_EVERY:  # a national run has ~120 batches of ~6,000 commune rows each
+            self._parts = [self._summed()]
+
+    def _summed(self) -> pl.DataFrame:
+        keys = self.keys
+        return pl.concat(self._parts).group_by(keys).agg(pl.exclude(keys).sum())
 
     def frame(self) -> pl.DataFrame:
         """The counts summed over every batch, one row per group and area (keys first, sorted, nulls last)."""
         if not self._parts:
             empty = pl.DataFrame(schema={**{k: pl.String for k in self.keys}})
             return empty.with_columns(pl.lit(0, dtype=pl.Int64).alias(c) for c in self.count_columns)
-        keys = self.keys
-        return (pl.concat(self._parts).group_by(keys).agg(pl.exclude(keys).sum())
-                .sort(keys, nulls_last=True).select(*keys, *self.count_columns))
+        return self._summed().sort(self.keys, nulls_last=True).select(*self.keys, *self.count_columns)
 
     @property
     def count_columns(self) -> list[str]:

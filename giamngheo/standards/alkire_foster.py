@@ -189,6 +189,10 @@ class MeasureSums:
         if groups is not None:
             self._groups.append(groups)
         self._excluded += excluded
+        if len(self._overall) >= 16:  # summed as they come: a national run has ~120 batches
+            self._overall = [pl.concat(self._overall).sum()]
+            if self._groups and self.by is not None:
+                self._groups = [pl.concat(self._groups).group_by(self.by).agg(pl.all().sum())]
 
     def result(self) -> dict[str, Any]:
         codes = self.standard.indicator_codes

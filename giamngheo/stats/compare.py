@@ -181,6 +181,8 @@ def compare_parquet(households_path: str | Path, members_path: str | Path, stand
         for batch in batches:
             parts.append(compare(batch.households, batch.members, standard_a, standard_b, by=by,
                                  aligned=batch.aligned))
+            if len(parts) >= 16:  # summed as they come: a national run has ~120 batches
+                parts = [merge(parts)]
             if progress is not None:
                 progress(report.households)
         return merge(parts)

@@ -56,6 +56,7 @@ def _direct_counts(records: list[dict[str, Any]], standard: str, by: list[str]) 
 @pytest.mark.parametrize(("standard", "limits", "order"), [
     ("2022-2025", {}, "grouped"),
     ("2022-2025", {"chunk_rows": 7, "one_batch_rows": 0}, "grouped"),
+    ("2022-2025", {"chunk_rows": 3, "one_batch_rows": 0}, "grouped"),  # 20 batches: parts summed on the way
     ("2026", {"chunk_rows": 4, "one_batch_rows": 0, "partition_rows": 13}, "shuffled"),
     ("2027-2030", {"chunk_rows": 11, "one_batch_rows": 0}, "grouped"),
 ])
@@ -90,7 +91,8 @@ def _assert_close(actual: Any, expected: Any) -> None:
         assert actual == expected
 
 
-@pytest.mark.parametrize("limits", [{"chunk_rows": 6, "one_batch_rows": 0}, {"partition_rows": 17}])
+@pytest.mark.parametrize("limits", [{"chunk_rows": 6, "one_batch_rows": 0}, {"chunk_rows": 3, "one_batch_rows": 0},
+                                    {"partition_rows": 17}])
 def test_comparison_adds_up_over_batches(records, tmp_path: Path, limits: dict[str, int]) -> None:
     order = "grouped" if "chunk_rows" in limits else "shuffled"
     households, members = write(records, tmp_path, members_order=order)
