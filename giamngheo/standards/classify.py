@@ -13,7 +13,7 @@ from functools import cache
 
 import polars as pl
 
-from giamngheo.standards.definition import AreaLines, Standard
+from giamngheo.standards.definition import AreaLines, RetirementAge, Standard
 from giamngheo.standards.frames import REFERENCE_DATE, ROW_KEY
 from giamngheo.standards.record import EARLIEST_BIRTH, LATEST_DATE
 from giamngheo.standards.rules import RULE_KINDS
@@ -117,15 +117,31 @@ def _ages(reference: pl.Expr) -> list[list[pl.Expr]]:
     return [parts, ages]
 
 
+def _retirement_months(rows: Sequence[RetirementAge]) -> tuple[pl.Series, pl.Series]:
+    """Retirement ages (months) for men and women, one entry per year from the first row's year to the last's.
+
+    A year without its own row takes the row in force, the latest before it (the schedule changes by decree);
+    a gather from this table replaces a per-member lookup by value. Years before or after the table take its
+    first or last row (the caller clips the year)."""
+    male, female = [], []
+    current = rows[0]
+    by_year = {row.year: row for row in rows}
+    for year in range(rows[0].year, rows[-1].year + 1):
+        current = by_year.get(year, current)
+        male.append(current.male_months)
+        female.append(current.female_months)
+    return pl.Series(male, dtype=pl.Int32), pl.Series(female, dtype=pl.Int32)
+
+
 def _working_age(standard: Standard) -> pl.Expr:
     """Explicit ``working_age`` wins; else age ≥ minimum and below the retirement age of the reference year."""
     table = standard.working_age
     assert table is not None
-    years = [r.year for r in table.retirement]
-    year = pl.col("_ry").clip(years[0], years[-1])
-    male = year.replace_strict(years, [r.male_months for r in table.retirement], return_dtype=pl.Int32)
-    female = year.replace_strict(years, [r.female_months for r in table.retirement], return_dtype=pl.Int32)
-    retirement = pl.when(pl.col("sex") == "male").then(male).when(pl.col("sex") == "female").then(female)
+    male, female = _retirement_months(table.retirement)
+    first, last = table.retirement[0].year, table.retirement[-1].year
+    index = pl.col("_ry").clip(first, last) - first
+    retirement = (pl.when(pl.col("sex") == "male").then(pl.lit(male).gather(index))
+                  .when(pl.col("sex") == "female").then(pl.lit(female).gather(index)))
     computed = (pl.when(pl.col("_age") < table.min_age).then(pl.lit(False))
                 .when(pl.col("_age_m_min") >= retirement).then(pl.lit(False))
                 .when(pl.col("_age_m_max") < retirement).then(pl.lit(True))

@@ -52,3 +52,15 @@ def test_retirement_schedule_by_age_only(reference_date: str, sex: str, age: int
 def test_stated_working_age_settles_the_unknown() -> None:
     assert employment_status("2025-10-01", sex="male", birth_date=None, age=61, working_age=False) == "ok"
     assert employment_status("2025-10-01", sex="male", birth_date=None, age=61, working_age=True) == "deprived"
+
+
+def test_a_year_missing_from_the_schedule_takes_the_row_in_force() -> None:
+    """A definition whose schedule skips a year (rows for 2024 and 2026 only) applies 2024's row in 2025."""
+    from giamngheo.standards.classify import _retirement_months
+    from giamngheo.standards.definition import RetirementAge
+
+    rows = [RetirementAge(year=2024, male_months=732, female_months=676),
+            RetirementAge(year=2026, male_months=738, female_months=684)]
+    male, female = _retirement_months(rows)
+    assert male.to_list() == [732, 732, 738]
+    assert female.to_list() == [676, 676, 684]
