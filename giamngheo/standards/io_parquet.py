@@ -49,14 +49,13 @@ _DATE_BOUNDS = {f.name: (f.earliest, f.latest) for f in (*rec.HOUSEHOLD_FIELDS, 
                 if f.kind == "date" and f.earliest is not None and f.latest is not None}
 ORDER = "_order"
 CHUNK_ROWS = 250_000  # households per chunk when members come grouped by household: bounds peak memory
-# Up to this many households one batch is fastest (no chunk bookkeeping, no pyarrow writer) and peaks near 1 GB;
-# above it grouped files stream in chunks so that memory stays bounded whatever the size.
-ONE_BATCH_ROWS = 1_000_000
+# Up to this many households, one batch. Above it grouped files stream in chunks: besides bounding memory, the
+# chunks reuse the pages the first one faulted in, and on this project's virtual machines a fresh page costs more
+# system time than the computation costs user time (docs/performance.md: one batch of 1 M households spent
+# about as long faulting in 1.1 GB as classifying).
+ONE_BATCH_ROWS = CHUNK_ROWS
 PARTITION_ROWS = 1_500_000  # households per partition for any other layout: bounds peak memory
 MEMBER_READ_FACTOR = 2  # member rows read at a time, per household of a chunk (about 3.5 members per household)
-# A member row group up to this size is read whole rather than in slices: a slice of a row group costs most of
-# decompressing all of it, so slicing a large group re-reads it several times.
-MEMBER_WHOLE_GROUP_ROWS = 2_000_000
 
 
 class BulkInputError(Exception):
@@ -314,14 +313,6 @@ class BulkFiles:
             chosen_members = members.filter(pl.col("household_id").hash(seed=0) % parts == part).collect()
             yield self._batch(chosen, chosen_members, report)
 
-    def _member_piece(self, chunk_rows: int) -> int:
-        """Member rows to read at a time: enough for the next chunk or two, whole row groups where they fit."""
-        import pyarrow.parquet as pq
-
-        metadata = pq.ParquetFile(self.members_path).metadata
-        largest = max((metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)), default=0)
-        return max(MEMBER_READ_FACTOR * chunk_rows, min(largest, MEMBER_WHOLE_GROUP_ROWS))
-
     def _grouped(self, report: BulkReport, chunk_rows: int) -> Iterator[Batch]:
         """Households in chunks, each with the contiguous member rows of its households.
 
@@ -338,7 +329,7 @@ class BulkFiles:
         exhausted = False
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="giamngheo-bulk") as pool:
             member_pieces = _read_ahead(pool, (members.slice(offset, length) for offset, length
-                                               in _row_ranges(self.members_path, self._member_piece(chunk_rows))))
+                                               in _row_ranges(self.members_path, MEMBER_READ_FACTOR * chunk_rows)))
             chunks = _read_ahead(pool, (households.slice(offset, length) for offset, length
                                         in _row_ranges(self.households_path, chunk_rows)))
             for chunk in chunks:
