@@ -35,7 +35,8 @@ class Failure(Exception):
 
 class Command(BaseCommand):
     help = ("Xuất danh sách hộ gia đình, hoặc danh sách hỗ trợ đã ghi cho hộ, ra tệp Excel (.xlsx) hoặc CSV (.csv), "
-            "theo địa bàn của người dùng.")
+            "theo địa bàn của người dùng; hoặc (bulk) sổ hộ dạng Parquet cho xử lý hàng loạt, không có họ tên, số định "
+            "danh.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", choices=["households", "support", "bulk"])
