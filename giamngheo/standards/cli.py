@@ -122,9 +122,9 @@ class _Progress:
         self._lang = lang
         self._printed = False
         try:
-            import pyarrow.parquet as pq
+            import polars as pl
 
-            self._total: int | None = pq.ParquetFile(households_path).metadata.num_rows
+            self._total: int | None = int(pl.scan_parquet(households_path).select(pl.len()).collect().item())
         except Exception:  # the reader reports a bad file properly; progress is only a courtesy
             self._total = None
 

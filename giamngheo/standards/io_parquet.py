@@ -20,12 +20,13 @@ Memory stays bounded for any size. Up to ``min(chunk_rows, partition_rows)`` hou
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import polars as pl
 
@@ -35,9 +36,6 @@ from giamngheo.standards.alkire_foster import MeasureSums
 from giamngheo.standards.classify import RESULT_COLUMNS, evaluate, input_columns
 from giamngheo.standards.definition import Standard
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
-
-if TYPE_CHECKING:
-    import pyarrow.parquet as pq
 
 HOUSEHOLD_REQUIRED = ("id", "reference_date", "area")
 MEMBER_REQUIRED = ("household_id", "id", "relation", "sex")
@@ -199,24 +197,16 @@ def _keyed(households: pl.DataFrame, members: pl.DataFrame, rows: pl.Series | No
     return households, members, False
 
 
-def _row_ranges(path: str | Path, target: int) -> Iterator[tuple[int, int]]:
-    """(offset, length) slices of a Parquet file of at most ``target`` rows each, covering it in order. Whole row
-    groups are put together while they fit, so a row group is decoded once; larger ones are split."""
-    import pyarrow.parquet as pq  # only the streaming path needs it: the one-batch path starts faster without
+def _rows(path: str | Path) -> int:
+    """Rows of a Parquet file, from its footer."""
+    return int(pl.scan_parquet(path).select(pl.len()).collect().item())
 
-    metadata = pq.ParquetFile(path).metadata
-    start = end = 0
-    for index in range(metadata.num_row_groups):
-        size = metadata.row_group(index).num_rows
-        if end - start + size > target and end > start:
-            yield start, end - start
-            start = end
-        end += size
-        while end - start > target:
-            yield start, target
-            start += target
-    if end > start:
-        yield start, end - start
+
+def _row_ranges(total: int, target: int) -> Iterator[tuple[int, int]]:
+    """(offset, length) slices of at most ``target`` rows covering ``total`` rows in order. Polars reads a slice
+    from the row groups it touches only, skipping pages before it."""
+    for offset in range(0, total, target):
+        yield offset, min(target, total - offset)
 
 
 def _read_ahead(pool: ThreadPoolExecutor, plans: Iterable[pl.LazyFrame]) -> Iterator[pl.DataFrame]:
@@ -276,7 +266,7 @@ class BulkFiles:
     def total(self) -> int:
         self._households()  # a missing file or column is reported before anything else
         self._members()
-        return int(pl.scan_parquet(self.households_path).select(pl.len()).collect().item())
+        return _rows(self.households_path)
 
     def run(self, consume: Consumer[T]) -> tuple[T, BulkReport]:
         total = self.total()
@@ -329,9 +319,9 @@ class BulkFiles:
         exhausted = False
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="giamngheo-bulk") as pool:
             member_pieces = _read_ahead(pool, (members.slice(offset, length) for offset, length
-                                               in _row_ranges(self.members_path, MEMBER_READ_FACTOR * chunk_rows)))
+                                               in _row_ranges(_rows(self.members_path), MEMBER_READ_FACTOR * chunk_rows)))
             chunks = _read_ahead(pool, (households.slice(offset, length) for offset, length
-                                        in _row_ranges(self.households_path, chunk_rows)))
+                                        in _row_ranges(self.total(), chunk_rows)))
             for chunk in chunks:
                 # Read members until the run after this chunk's last household has started (or the file ends).
                 while runs <= chunk.height and not exhausted:
@@ -361,49 +351,50 @@ class BulkFiles:
 Progress = Callable[[int], None]
 
 
-class _ResultWriter:
-    """Results written batch by batch, in file order: one batch straight from Polars; several through one
-    Parquet writer, each batch written in the background while the next is classified; hash partitions to part
-    files merged back in file order at the end."""
+def _sink(frames: Iterator[pl.DataFrame], out_path: Path) -> None:
+    """Result frames written to one Parquet file as they come, by Polars' own streaming writer.
 
-    def __init__(self, out_path: str | Path, method: str, pool: ThreadPoolExecutor) -> None:
-        self.out_path, self.method, self.pool = Path(out_path), method, pool
-        self.writer: pq.ParquetWriter | None = None
-        self.written: Future[None] | None = None
-        self.scratch = tempfile.TemporaryDirectory(prefix="giamngheo-") if method == "hash partitions" else None
-        self.parts: list[Path] = []
+    The frames come from a generator that reads and classifies the next batch while the writer encodes the
+    previous one. An error raised while making them (such as the members turning out not to be grouped) stops the
+    writer; the file is then removed and the error raised here."""
+    from polars.io.plugins import register_io_source
 
-    def write(self, results: pl.DataFrame) -> None:
-        if self.method == "one batch":
-            results.write_parquet(self.out_path)
-            return
-        if self.scratch is not None:
-            part = Path(self.scratch.name) / f"part-{len(self.parts)}.parquet"
-            results.write_parquet(part)
-            self.parts.append(part)
-            return
-        table = results.to_arrow(compat_level=pl.CompatLevel.oldest())
-        if self.writer is None:
-            import pyarrow.parquet as pq
+    first = next(frames, None)
+    if first is None:
+        return
+    failure: list[BaseException] = []
 
-            self.writer = pq.ParquetWriter(self.out_path, table.schema, compression="zstd")
-        if self.written is not None:
-            self.written.result()
-        self.written = self.pool.submit(self.writer.write_table, table)
-
-    def close(self, complete: bool) -> None:
+    def source(with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None,
+               batch_size: int | None) -> Iterator[pl.DataFrame]:
         try:
-            if self.written is not None:
-                self.written.result()
-            if self.writer is not None:
-                self.writer.close()
-            if complete and self.scratch is not None:
-                # Restore the households' order: a streaming sort over the result rows only.
-                (pl.scan_parquet(self.parts).sort(ORDER).drop(ORDER)
-                 .sink_parquet(self.out_path, engine="streaming"))
-        finally:
-            if self.scratch is not None:
-                self.scratch.cleanup()
+            for frame in itertools.chain([first], frames):
+                yield frame if with_columns is None else frame.select(with_columns)
+        except BaseException as exc:  # re-raised below, outside Polars' threads
+            failure.append(exc)
+
+    register_io_source(source, schema=first.schema).sink_parquet(out_path)
+    if failure:
+        out_path.unlink(missing_ok=True)
+        raise failure[0]
+
+
+def _write(frames: Iterator[pl.DataFrame], out_path: Path, method: str) -> None:
+    """Results in file order: one batch straight from Polars; grouped chunks through ``_sink``; hash partitions
+    to part files merged back in file order at the end (a streaming sort over the result rows only)."""
+    if method == "one batch":
+        for frame in frames:
+            frame.write_parquet(out_path)
+        return
+    if method == "grouped chunks":
+        _sink(frames, out_path)
+        return
+    with tempfile.TemporaryDirectory(prefix="giamngheo-") as scratch:
+        parts: list[Path] = []
+        for frame in frames:
+            parts.append(Path(scratch) / f"part-{len(parts)}.parquet")
+            frame.write_parquet(parts[-1])
+        if parts:
+            pl.scan_parquet(parts).sort(ORDER).drop(ORDER).sink_parquet(out_path, engine="streaming")
 
 
 def classify_parquet(households_path: str | Path, members_path: str | Path, out_path: str | Path | None,
@@ -434,36 +425,32 @@ def classify_parquet(households_path: str | Path, members_path: str | Path, out_
     extra = [*(counts.by if counts else ()),
              *([measures.by] if measures and measures.by and not measures.member_columns else [])]
 
+    def results(batches: Iterator[Batch], report: BulkReport) -> Iterator[pl.DataFrame]:
+        for batch in batches:
+            keep = [ORDER] if ORDER in batch.households.columns else []
+            written = [*keep, *RESULT_COLUMNS] if out_path is not None else ["class", "area"]
+            columns = list(dict.fromkeys([*written, *extra, *flags, *([ROW_KEY, "_n_members"] if flags else [])]))
+            evaluation = evaluate(batch.households.lazy(), batch.members.lazy(), standard, aligned=batch.aligned)
+            frame = evaluation.results(columns)
+            if counts is not None:
+                counts.add(frame)
+            if measures is not None:
+                measures.add(frame, batch.members if measures.member_columns else None)
+            if progress is not None:
+                progress(report.households)
+            yield frame.select(*keep, *RESULT_COLUMNS) if out_path is not None else frame
+            del evaluation, frame, batch
+
     def consume(batches: Iterator[Batch], report: BulkReport) -> None:
         if counts is not None:
             counts.reset()
         if measures is not None:
             measures.reset()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="giamngheo-write") as pool:
-            writer = _ResultWriter(out_path, report.method, pool) if out_path is not None else None
-            complete = False
-            try:
-                for batch in batches:
-                    keep = [ORDER] if ORDER in batch.households.columns else []
-                    written = [*keep, *RESULT_COLUMNS] if writer is not None else ["class", "area"]
-                    columns = list(dict.fromkeys([*written, *extra, *flags,
-                                                  *([ROW_KEY, "_n_members"] if flags else [])]))
-                    evaluation = evaluate(batch.households.lazy(), batch.members.lazy(), standard,
-                                          aligned=batch.aligned)
-                    frame = evaluation.results(columns)
-                    if writer is not None:
-                        writer.write(frame.select(*keep, *RESULT_COLUMNS))
-                    if counts is not None:
-                        counts.add(frame)
-                    if measures is not None:
-                        measures.add(frame, batch.members if measures.member_columns else None)
-                    if progress is not None:
-                        progress(report.households)
-                    del evaluation, frame, batch
-                complete = True
-            finally:
-                if writer is not None:
-                    writer.close(complete)
+        if out_path is None:
+            for _ in results(batches, report):
+                pass
+        else:
+            _write(results(batches, report), Path(out_path), report.method)
 
     _, report = files.run(consume)
     return report
