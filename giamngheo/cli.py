@@ -7,6 +7,7 @@ anywhere the package is installed. Every other sub-command is a Django managemen
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -31,6 +32,18 @@ def _tune_engine_runtime() -> None:
     gc.disable()
 
 
+def _exit_now(code: int) -> None:
+    """End an engine command without tearing the interpreter down.
+
+    Every file the command wrote is closed by then; what is left is hundreds of megabytes of frames and objects
+    whose teardown (the final collection, freeing every page) added about 0.15 s to a 1.7 s bulk run. Only the
+    standard streams still need flushing."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (``| head``): nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ENGINE_COMMANDS:
@@ -38,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             _tune_engine_runtime()
         from giamngheo.standards.cli import main as engine_main
 
-        return engine_main(args)
+        code = engine_main(args)
+        if argv is None:
+            _exit_now(code)
+        return code
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "giamngheo.settings")
     from django.core.management import execute_from_command_line
 

@@ -46,7 +46,7 @@ _ENUMS = {f.name: f.values for f in (*rec.HOUSEHOLD_FIELDS, *rec.DWELLING_FIELDS
 _DATE_BOUNDS = {f.name: (f.earliest, f.latest) for f in (*rec.HOUSEHOLD_FIELDS, *rec.MEMBER_FIELDS)
                 if f.kind == "date" and f.earliest is not None and f.latest is not None}
 ORDER = "_order"
-CHUNK_ROWS = 250_000  # households per chunk when members come grouped by household: bounds peak memory
+CHUNK_ROWS = 125_000  # households per chunk when members come grouped by household: bounds peak memory
 # Up to this many households, one batch. Above it grouped files stream in chunks: besides bounding memory, the
 # chunks reuse the pages the first one faulted in, and on this project's virtual machines a fresh page costs more
 # system time than the computation costs user time (docs/performance.md: one batch of 1 M households spent
@@ -125,24 +125,25 @@ def _clean(frame: pl.DataFrame, path: str | Path, file: int, report: BulkReport)
 
     A one-answer column becomes a Polars ``Enum`` of its allowed answers (the compact layout: every rule then
     compares small integers, not text), and the cast itself turns an answer outside the list into null, so the
-    nulls it adds are the answers to report. A list column (devices) is checked in one pass and rewritten only
-    when an element is outside its list.
+    nulls it adds are the answers to report. A list column (devices) becomes a list of Enums the same way; an
+    element outside its list (or missing) is then dropped from its list and counted.
     """
     scalar = [n for n in frame.columns if n in _ENUMS and not isinstance(frame.schema[n], pl.List)]
     lists = [n for n in frame.columns if n in _ENUMS and isinstance(frame.schema[n], pl.List)]
     dates = [n for n in frame.columns if n in _DATE_BOUNDS]
     if not scalar and not lists and not dates:
         return frame
-    # A list element outside the list, or missing, is dropped (so counted); a missing scalar is just unanswered.
-    outside = {n: ~pl.element().is_in(list(_ENUMS[n])).fill_null(False) for n in lists}
-    list_counts = frame.select(pl.col(n).list.eval(outside[n]).list.sum().sum().alias(n) for n in lists
-                               ).row(0, named=True) if lists else {}
-    bad_lists = [n for n in lists if list_counts[n]]
     cleaned = frame.with_columns(
         *[pl.col(n).cast(pl.String).cast(_enum(n), strict=False) for n in scalar],
+        *[pl.col(n).cast(pl.List(pl.String)).cast(pl.List(_enum(n)), strict=False) for n in lists],
         *[pl.when(pl.col(n).is_between(*_DATE_BOUNDS[n])).then(pl.col(n)).alias(n) for n in dates],
-        *[pl.col(n).list.eval(pl.element().filter(pl.element().is_in(list(_ENUMS[n])))).alias(n) for n in bad_lists],
     )
+    # A list element outside its list, or missing, is dropped (so counted); a missing scalar is just unanswered.
+    missing = [pl.col(n).list.eval(pl.element().is_null()).list.sum().sum().alias(n) for n in lists]
+    list_counts = cleaned.select(missing).row(0, named=True) if lists else {}
+    bad_lists = [n for n in lists if list_counts[n]]
+    if bad_lists:
+        cleaned = cleaned.with_columns(pl.col(n).list.drop_nulls() for n in bad_lists)
     counts = {n: cleaned[n].null_count() - frame[n].null_count() for n in (*scalar, *dates)} | list_counts
     for name in [n for n in frame.columns if counts.get(n)]:
         key = (file, frame.columns.index(name))
@@ -151,7 +152,7 @@ def _clean(frame: pl.DataFrame, path: str | Path, file: int, report: BulkReport)
             continue
         raw = frame[name].explode() if name in lists else frame[name]
         examples = (raw.filter(~raw.is_between(*_DATE_BOUNDS[name])) if name in dates
-                    else raw.filter(~raw.is_in(list(_ENUMS[name])))).drop_nulls()
+                    else raw.filter(~raw.is_in(list(_ENUMS[name])).fill_null(False))).drop_nulls()
         report._invalid[key] = [path, name, counts[name], examples[0] if examples.len() else None]
     return cleaned
 
