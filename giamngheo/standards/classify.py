@@ -228,9 +228,10 @@ def _code_lists(codes: tuple[str, ...]) -> pl.Series:
     ).to_series()
 
 
-def _listed(codes: list[str], flags: list[pl.Expr], table: pl.Series) -> pl.Expr:
-    mask = pl.sum_horizontal([flag.fill_null(False).cast(pl.Int32) * (1 << bit) for bit, flag in enumerate(flags)])
-    return pl.lit(table).gather(mask)
+def _mask(flags: list[pl.Expr]) -> pl.Expr:
+    """Bit ``i`` set where flag ``i`` is true: one integer per household, from which both the list of codes (a
+    gather from ``_code_lists``) and their number (a bit count) are read."""
+    return pl.sum_horizontal([flag.fill_null(False).cast(pl.Int32) * (1 << bit) for bit, flag in enumerate(flags)])
 
 
 def input_columns(standard: Standard) -> tuple[frozenset[str], frozenset[str]]:
@@ -303,9 +304,13 @@ def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard
         combined.with_columns(pl.col("_n_members").fill_null(0))
         .with_columns([kind.household_flag(ind.parsed_params).alias(f"_d_{ind.code}") for ind, kind in household_rules])
         .with_columns(
-            pl.sum_horizontal([f.fill_null(False).cast(pl.Int32) for f in flags]).alias("deprivation_count"),
-            pl.sum_horizontal([f.is_null().cast(pl.Int32) for f in flags]).alias("_unknown_count"),
+            _mask(flags).alias("_deprived_mask"),
+            _mask([f.is_null() for f in flags]).alias("_unknown_mask"),
             _basis(standard).alias("basis"),
+        )
+        .with_columns(
+            pl.col("_deprived_mask").bitwise_count_ones().cast(pl.Int32).alias("deprivation_count"),
+            pl.col("_unknown_mask").bitwise_count_ones().cast(pl.Int32).alias("_unknown_count"),
         )
     )
     criterion = pl.lit(None, dtype=pl.String)
@@ -326,8 +331,8 @@ def evaluate(households: pl.LazyFrame, members: pl.LazyFrame, standard: Standard
             _line(standard, "poverty").alias("income_line"),
             near_poor_line.alias("near_poor_line"),
             pl.lit(standard.lines.period).alias("income_line_period"),
-            _listed(codes, flags, table).alias("deprivations"),
-            _listed(codes, [f.is_null() for f in flags], table).alias("unknown"),
+            pl.lit(table).gather(pl.col("_deprived_mask")).alias("deprivations"),
+            pl.lit(table).gather(pl.col("_unknown_mask")).alias("unknown"),
             # The bulk reader holds one-answer columns as Enums; results are plain text whatever the input.
             pl.col("area").cast(pl.String),
         )

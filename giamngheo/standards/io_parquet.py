@@ -158,11 +158,12 @@ def _clean(frame: pl.DataFrame, path: str | Path, file: int, report: BulkReport)
 
 
 def _run_starts(ids: pl.Series) -> pl.Series:
-    """True where a member row starts a run of one household id (the first row always does)."""
-    starts = ids.ne_missing(ids.shift(1))
-    if starts.len():
-        starts[0] = True
-    return starts
+    """True where a member row starts a run of one household id (the first row always does). Each id is compared
+    with the one before through two views of the same column (no shifted copy)."""
+    if ids.len() == 0:
+        return pl.Series(ids.name, [], dtype=pl.Boolean)
+    following = ids.slice(1).ne_missing(ids.slice(0, ids.len() - 1))
+    return pl.concat([pl.Series(ids.name, [True]), following], rechunk=True)
 
 
 def _aligned_rows(household_ids: pl.Series, member_ids: pl.Series, starts: pl.Series | None = None
