@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 import polars as pl
 
@@ -346,10 +347,10 @@ _WORKER_INPUTS = ("class", "income", "area", "reference_date")
 def _low_income_workers(standard: Standard, households: pl.DataFrame, members: pl.LazyFrame) -> pl.Series:
     """Decree 30/2025: working members of households neither poor nor near-poor with income up to the bound.
 
-    ``households`` holds ``_row`` and ``_WORKER_INPUTS``. Member ids are collected only for the households that
-    qualify (a semi-join of the working members on them), then placed beside every household by one join on the
-    key alone: collecting a list for every household, or joining the whole result frame, would dominate the cost
-    of a million-household run.
+    ``households`` holds ``_row`` and ``_WORKER_INPUTS``. Each member learns whether its household qualifies by a
+    gather on the household key, the qualifying working members are grouped into lists (a small share of all
+    members), and the lists are placed beside every household by one join on the key alone: collecting a list
+    for every household, or joining the whole result frame, would dominate the cost of a million-household run.
     """
     empty = pl.lit([], dtype=pl.List(pl.String))
     rule = standard.low_income_worker
@@ -359,9 +360,11 @@ def _low_income_workers(standard: Standard, households: pl.DataFrame, members: p
     bound = _by_area(rule.income_rural, rule.income_urban).cast(pl.Int64)
     qualifies = (pl.col("class").is_in(["average", "none"]) & (pl.col("income") <= bound)
                  & (pl.col("reference_date") >= pl.lit(rule.effective_from, dtype=pl.Date)))
-    chosen = households.lazy().filter(qualifies).select(ROW_KEY)
-    workers = (members.filter(pl.col("_lw")).select(ROW_KEY, "id")
-               .join(chosen, on=ROW_KEY, how="semi")
-               .group_by(ROW_KEY).agg(pl.col("id").alias("low_income_workers")))
-    return (households.lazy().select(ROW_KEY).join(workers, on=ROW_KEY, how="left", maintain_order="left")
-            .select(pl.col("low_income_workers").fill_null(empty)).collect().to_series())
+    keys = households[ROW_KEY]
+    nothing = cast(pl.Series, pl.zeros(int(cast(int, keys.max())) + 1, dtype=pl.Boolean, eager=True))
+    by_key = nothing.scatter(keys, households.select(qualifies.fill_null(False)).to_series())
+    working = members.select(ROW_KEY, "id", "_lw").collect()
+    chosen = working.filter(pl.col("_lw").fill_null(False) & by_key.gather(working[ROW_KEY]))
+    workers = chosen.group_by(ROW_KEY, maintain_order=True).agg(pl.col("id").alias("low_income_workers"))
+    return (households.select(ROW_KEY).join(workers, on=ROW_KEY, how="left", maintain_order="left")
+            .select(pl.col("low_income_workers").fill_null(empty)).to_series())
