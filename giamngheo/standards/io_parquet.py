@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -127,7 +127,7 @@ def _as_enum(name: str) -> pl.Expr:
         return pl.col(name).cast(pl.String).cast(_enum(name), strict=False)
     kind = _enum(name)
     column = pl.col(name).cast(pl.String)
-    chain = pl.when(column == values[0]).then(pl.lit(values[0], dtype=kind))
+    chain: Any = pl.when(column == values[0]).then(pl.lit(values[0], dtype=kind))
     for value in values[1:]:
         chain = chain.when(column == value).then(pl.lit(value, dtype=kind))
     return chain.alias(name)
