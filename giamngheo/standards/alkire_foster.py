@@ -128,12 +128,17 @@ def _check_by(by: str | None, unit: Unit) -> None:
                            + (" or, with --unit person, a member field" if unit == "household" else ""))
 
 
+def _by_member(by: str | None, unit: Unit) -> bool:
+    """Whether persons are grouped by one of their own fields (each then carries the household's profile)."""
+    return unit == "person" and by is not None and by not in set(HOUSEHOLD_SCHEMA) - {"id"}
+
+
 def _units(households: pl.DataFrame, members: pl.DataFrame, codes: Sequence[str], unit: Unit, by: str | None
            ) -> tuple[pl.DataFrame, str | None]:
     """The frame of units to measure and the column weighting each row (persons per household), if any."""
     if unit == "household":
         return households, None
-    if by is None or by in set(HOUSEHOLD_SCHEMA) - {"id"}:
+    if not _by_member(by, unit):
         return households, "_n_members"
     profile = households.select(ROW_KEY, *[f"_d_{c}" for c in codes])
     return members.select(ROW_KEY, by).join(profile, on=ROW_KEY, how="inner"), None
@@ -177,8 +182,7 @@ class MeasureSums:
     @property
     def member_columns(self) -> tuple[str, ...]:
         """Member fields the measures read (the ``by`` field when it is one)."""
-        return (self.by,) if self.unit == "person" and self.by in MEMBER_SCHEMA and self.by not in HOUSEHOLD_SCHEMA \
-            else ()
+        return (self.by,) if self.by is not None and _by_member(self.by, self.unit) else ()
 
     def add(self, households: pl.DataFrame, members: pl.DataFrame | None = None) -> None:
         codes = self.standard.indicator_codes
