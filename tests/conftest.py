@@ -42,7 +42,8 @@ from django.utils import timezone
 
 from giamngheo.core.text import fold
 
-pytest_plugins = ["tests.task_worker"]  # the ``task_worker`` fixture: a real task queue and worker thread
+# ``task_worker``: a real task queue and worker thread; ``watchdog``: a hung test ends the run, naming itself.
+pytest_plugins = ["tests.task_worker", "tests.watchdog"]
 
 _usernames = itertools.count(1)
 

@@ -20,7 +20,6 @@ Memory stays bounded for any size. Up to ``min(chunk_rows, partition_rows)`` hou
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -388,30 +387,35 @@ Progress = Callable[[int], None]
 
 
 def _sink(frames: Iterator[pl.DataFrame], out_path: Path) -> None:
-    """Result frames written to one Parquet file as they come, by Polars' own streaming writer.
+    """Result frames appended to one Parquet file as they come (pyarrow's ``ParquetWriter``), each one written in
+    a background thread while the next batch is read and classified.
 
-    The frames come from a generator that reads and classifies the next batch while the writer encodes the
-    previous one. An error raised while making them (such as the members turning out not to be grouped) stops the
-    writer; the file is then removed and the error raised here."""
-    from polars.io.plugins import register_io_source
+    Not Polars' streaming writer fed by an IO plugin (``register_io_source``): that ran the classification, itself
+    Polars queries, inside a thread of Polars' executor, and a CI run hung there; queries nested in the executor
+    can wait for the very threads they hold. pyarrow encodes on its own threads. An error raised while making the
+    frames (such as the members turning out not to be grouped) removes the partial file and is raised here."""
+    import pyarrow.parquet as pq
 
-    first = next(frames, None)
-    if first is None:
-        return
-    failure: list[BaseException] = []
-
-    def source(with_columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None,
-               batch_size: int | None) -> Iterator[pl.DataFrame]:
-        try:
-            for frame in itertools.chain([first], frames):
-                yield frame if with_columns is None else frame.select(with_columns)
-        except BaseException as exc:  # re-raised below, outside Polars' threads
-            failure.append(exc)
-
-    register_io_source(source, schema=first.schema).sink_parquet(out_path)
-    if failure:
-        out_path.unlink(missing_ok=True)
-        raise failure[0]
+    writer: pq.ParquetWriter | None = None
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="giamngheo-write") as pool:
+            written: Future[None] | None = None
+            for frame in frames:
+                table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+                if writer is None:
+                    writer = pq.ParquetWriter(out_path, table.schema, compression="zstd")
+                if written is not None:
+                    written.result()
+                written = pool.submit(writer.write_table, table)
+            if written is not None:
+                written.result()
+    except BaseException:
+        if writer is not None:
+            writer.close()
+            out_path.unlink(missing_ok=True)
+        raise
+    if writer is not None:
+        writer.close()
 
 
 def _write(frames: Iterator[pl.DataFrame], out_path: Path, method: str) -> None:
