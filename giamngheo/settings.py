@@ -101,7 +101,11 @@ INSTALLED_APPS = [
     "giamngheo.imports",
     "giamngheo.support",
     "giamngheo.stats",
+    "giamngheo.privacy",
     "giamngheo.api",
+    # Two-factor log-in (TOTP), optional per user, required where a province asks for it (docs/security.md).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "giamngheo.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

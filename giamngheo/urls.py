@@ -13,6 +13,7 @@ urlpatterns = [
     path("nhap-du-lieu/", include("giamngheo.imports.urls")),
     path("", include("giamngheo.support.urls")),
     path("thong-ke/", include("giamngheo.stats.urls")),
+    path("du-lieu-ca-nhan/", include("giamngheo.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("giamngheo.api.urls")),
 ]
