@@ -261,3 +261,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GIAMNGHEO_LOG_LEVEL", "WARNING")},
 }
+
+# --- issue 11 A: account lifecycle and two-factor log-in (docs/security.md, "Log-in") ---
+# An account nobody has signed in to for this many days is switched off (`giamngheo expire_idle_accounts`, and
+# at its next log-in even before the command runs); 0 turns this off. Bounded: under 30 days a holiday would
+# switch off a commune's staff, over ten years is the same as off.
+GIAMNGHEO_IDLE_ACCOUNT_DAYS = env_int("GIAMNGHEO_IDLE_ACCOUNT_DAYS", 90)
+if GIAMNGHEO_IDLE_ACCOUNT_DAYS != 0 and not 30 <= GIAMNGHEO_IDLE_ACCOUNT_DAYS <= 3650:
+    raise ImproperlyConfigured("GIAMNGHEO_IDLE_ACCOUNT_DAYS must be 0 (off) or between 30 and 3650")
+# The name authenticator apps show beside the account (the otpauth:// URL of the QR code).
+OTP_TOTP_ISSUER = "giamngheo"
+# After a must-change-password, must-enrol or second-step state, the pages a user may still reach.
+MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "giamngheo.accounts.gate.AccountGateMiddleware")

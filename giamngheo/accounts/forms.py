@@ -87,3 +87,33 @@ class UserCreateForm(GrantForm):
     language = forms.ChoiceField(label=_("Ngôn ngữ"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE)
 
     field_order = ["username", "full_name", "password", "language", "role", "unit"]
+
+
+class LoginCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mã xác thực"), max_length=12, strip=True,
+        help_text=_("Mã 6 chữ số đang hiện trong ứng dụng xác thực trên điện thoại của bạn."),
+        widget=forms.TextInput(attrs={
+            "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false",
+        }),
+    )
+
+
+class TwoFactorDisableForm(LoginCodeForm):
+    password = forms.CharField(
+        label=_("Mật khẩu hiện tại"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    field_order = ["password", "code"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.pop("autofocus", None)
+
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(
+        label=_("Mật khẩu tạm (để trống để hệ thống tự tạo)"), required=False, strip=False, max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

@@ -105,3 +105,34 @@ def record_failure(username: str, address: str, now: dt.datetime) -> list[Lock]:
 def record_success(username: str, address: str) -> None:
     """The right password from this address: its earlier mistakes for this username are forgiven."""
     LoginFailure.objects.filter(username=username, address=address).delete()
+
+
+def locked_until_by_username(usernames: list[str], now: dt.datetime) -> dict[str, dt.datetime]:
+    """For the users page: until when each username is locked by its own failures — from one address at
+    least (a pair lock) or from everywhere (a username lock); usernames not locked are left out. Address
+    locks belong to no user and are not shown."""
+    window = dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    folded = {name.lower(): name for name in usernames}
+    rows = (
+        LoginFailure.objects.filter(at__gt=now - window, at__lte=now, username__in=usernames)
+        .order_by("-at")
+        .values_list("username", "address", "at")
+    )
+    by_pair: dict[tuple[str, str], list[dt.datetime]] = {}
+    by_name: dict[str, list[dt.datetime]] = {}
+    for username, address, at in rows:
+        name = folded.get(username.lower(), username)
+        by_pair.setdefault((name, address), []).append(at)
+        by_name.setdefault(name, []).append(at)
+    until: dict[str, dt.datetime] = {}
+
+    def note(name: str, times: list[dt.datetime], limit: int) -> None:
+        if len(times) >= limit:
+            moment = times[limit - 1] + window
+            until[name] = max(until.get(name, moment), moment)
+
+    for (name, _address), times in by_pair.items():
+        note(name, times, settings.LOGIN_MAX_FAILURES)
+    for name, times in by_name.items():
+        note(name, times, settings.LOGIN_USERNAME_MAX_FAILURES)
+    return until

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from giamngheo.accounts.roles import Role
@@ -15,10 +16,32 @@ class User(AbstractUser):
     )
     is_demo = models.BooleanField(_("tài khoản thử nghiệm"), default=False)
     password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by an administrator's password reset: until the user chooses a password of their own, the pages
+    # lead only to the password change and the API refuses their tokens (accounts.gate, accounts.tokens).
+    must_change_password = models.BooleanField(_("phải đổi mật khẩu khi đăng nhập"), default=False)
+    # Raised to end every session of the user at once (deactivation, password reset, two-factor changes):
+    # it is part of the session hash Django checks on every request (``_get_session_auth_hash``).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # When an administrator last switched the account on: the idle clock starts again from there
+    # (accounts.lifecycle), or a reactivated idle account would be switched off at its next log-in.
+    reactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session hash (an HMAC of the password hash), with ``session_epoch`` mixed in once it is
+        raised: every session signed before the raise stops matching and is signed out on its next request.
+        At epoch 0 the hash is Django's own, so existing sessions survive the upgrade."""
+        if not self.session_epoch:
+            return str(super()._get_session_auth_hash(secret=secret))  # type: ignore[misc]
+        return salted_hmac(
+            "giamngheo.accounts.User.session_epoch",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def set_password(self, raw_password: str | None) -> None:
         """Every way of setting a password passes here — the account page, ``giamngheo changepassword``,
@@ -82,3 +105,24 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.address}"
+
+
+class TwoFactorRule(models.Model):
+    """Whether a province requires two-factor log-in (TOTP) of everyone holding a role on it or below it.
+    One row per province that ever set it; set on the province page by its system administrator
+    (``accounts.two_factor.two_factor_rule_set``)."""
+
+    unit = models.OneToOneField(
+        "geo.AdminUnit", verbose_name=_("tỉnh"), on_delete=models.PROTECT, related_name="two_factor_rule"
+    )
+    unit_path = models.CharField(max_length=255, editable=False)
+    required = models.BooleanField(_("bắt buộc đăng nhập hai bước"), default=False)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("quy định đăng nhập hai bước")
+        verbose_name_plural = _("quy định đăng nhập hai bước")
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.required}"

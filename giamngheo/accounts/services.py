@@ -11,15 +11,23 @@ from django.contrib import auth
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp import login as otp_login
 
 from giamngheo.accounts import scope
+from giamngheo.accounts.lifecycle import (
+    audit_locks,
+    check_may_administer_account,
+    end_sessions,
+    idle_message,
+    is_idle,
+    user_expire_idle,
+)
 from giamngheo.accounts.login_policy import may_sign_in
 from giamngheo.accounts.login_throttle import (
-    Lock,
     client_address,
     current_locks,
     record_failure,
@@ -29,6 +37,7 @@ from giamngheo.accounts.models import RoleGrant, User
 from giamngheo.accounts.roles import ROLE_UNIT_LEVELS, Perm, Role
 from giamngheo.accounts.selectors import roles_grantable_by
 from giamngheo.accounts.tokens import api_tokens_revoke_all
+from giamngheo.accounts.two_factor import MUST_ENROL_SESSION_KEY, two_factor_device, two_factor_must_enrol
 from giamngheo.accounts.unit_home import user_home_path
 from giamngheo.core.audit import log_action, register_action, register_value_labels
 from giamngheo.core.errors import ApplicationError, PermissionDenied, ValidationFailed
@@ -61,31 +70,19 @@ def _lock_message(locked_until: dt.datetime, now: dt.datetime) -> str:
     ) % {"minutes": minutes}
 
 
-def _audit_locks(user: User | None, username: str, address: str, locks: list[Lock]) -> None:
-    """One entry per new lock, filed under the user's unit so the commune's and the province's auditors see
-    it; a lock on a username nobody holds is filed nowhere (superusers see it)."""
-    for lock in locks:
-        log_action(
-            actor=None,
-            action="giamngheo.user.login_locked",
-            object_type="user",
-            object_id=user.pk if user is not None else username,
-            object_repr=username,
-            unit_path=user_home_path(user) if user is not None else "",
-            changes={"locked_until": [None, lock.until]},
-            data={"kind": lock.kind, "failures": lock.failures, "remote_addr": address},
-        )
-
-
-def user_authenticate(
+def user_check_credentials(
     *, request: HttpRequest, username: str, password: str, now: dt.datetime | None = None
 ) -> User:
-    """Check the credentials, sign the user in on ``request`` and return them.
+    """Check the credentials and return the user, *without* signing them in: the caller then asks for the
+    second factor (``user_verify_login_code``) or signs them in (``user_sign_in``).
 
     Refusals raise ``ApplicationError`` with a message for the log-in page. Failures are throttled by
     ``accounts.login_throttle``: per username *and* client address, per address, and — only when several
     addresses guess at once — per username. Known and unknown usernames are treated alike and the
-    messages never say which, nor which limit was reached. ``now`` is for tests.
+    messages never say which, nor which limit was reached. A right password does not yet forgive earlier
+    failures (``user_sign_in`` does), or each right password would reset the count of wrong codes. An
+    account idle for longer than ``GIAMNGHEO_IDLE_ACCOUNT_DAYS`` is switched off here, even if
+    ``giamngheo expire_idle_accounts`` has not run yet. ``now`` is for tests.
     """
     now = now or timezone.now()
     # No account name is longer than the column; a longer guess is counted under its first 150 characters.
@@ -102,7 +99,7 @@ def user_authenticate(
         with transaction.atomic():
             locks = record_failure(username, address, now)
             if locks:
-                _audit_locks(User.objects.filter(username=username).first(), username, address, locks)
+                audit_locks(User.objects.filter(username=username).first(), username, address, locks)
         if locks:
             raise LoginLocked(_lock_message(max(lock.until for lock in locks), now))
         raise ApplicationError(_("Tên đăng nhập hoặc mật khẩu không đúng."), field="password")
@@ -114,9 +111,71 @@ def user_authenticate(
                 "(tạo bằng lệnh “giamngheo demo”)."
             )
         )
-    record_success(username, address)
-    auth.login(request, user)
+    if is_idle(user, now):
+        user_expire_idle(user=user, now=now, via="login")
+        raise ApplicationError(idle_message())
     return user
+
+
+def user_sign_in(*, request: HttpRequest, user: User) -> None:
+    """Complete a log-in whose every step passed: forgive this address's failures for the username, start
+    the session (its key is rotated), and remember in it whether the user must enrol in two-factor log-in
+    before anything else (``accounts.gate``)."""
+    record_success(user.get_username(), client_address(request))
+    auth.login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    if two_factor_must_enrol(user):
+        request.session[MUST_ENROL_SESSION_KEY] = True
+
+
+def user_authenticate(
+    *, request: HttpRequest, username: str, password: str, now: dt.datetime | None = None
+) -> User:
+    """Log-in in one step, for clients that cannot take a second one (``POST /api/v1/auth/token``): checks
+    the credentials (``user_check_credentials``) and signs in only a user who needs nothing more — no
+    two-factor device, no two-factor enrolment their province requires, no password to change. The others
+    are told to use the web page, which is where those steps live."""
+    user = user_check_credentials(request=request, username=username, password=password, now=now)
+    if user.must_change_password:
+        raise ApplicationError(
+            _("Mật khẩu của bạn vừa được đặt lại: hãy đăng nhập trên trang web và đổi mật khẩu trước.")
+        )
+    if two_factor_device(user) is not None or two_factor_must_enrol(user):
+        raise ApplicationError(
+            _(
+                "Tài khoản này dùng đăng nhập hai bước: hãy đăng nhập trên trang web và tạo mã truy cập API ở "
+                "“Tài khoản của tôi”."
+            )
+        )
+    user_sign_in(request=request, user=user)
+    return user
+
+
+def user_verify_login_code(*, request: HttpRequest, user: User, code: str, now: dt.datetime | None = None) -> None:
+    """The second step of a log-in: ``code`` from the user's authenticator app. A wrong code counts as a
+    failed log-in for the username and address (``login_throttle``), so codes are no easier to guess than
+    passwords; django-otp's own throttle on the device adds a growing delay after each wrong code. A right
+    one signs the user in, with the device recorded in the session (``request.user.is_verified()``)."""
+    now = now or timezone.now()
+    username = user.get_username()
+    address = client_address(request)
+    locks = current_locks(username, address, now)
+    if locks:
+        raise LoginLocked(_lock_message(max(lock.until for lock in locks), now))
+    code = "".join(code.split())
+    with transaction.atomic():
+        device = two_factor_device(user, for_update=True)
+        verified = device is not None and code.isdigit() and len(code) == 6 and device.verify_token(code)
+        if not verified:
+            locks = record_failure(username, address, now)
+            if locks:
+                audit_locks(user, username, address, locks)
+    if not verified:
+        if locks:
+            raise LoginLocked(_lock_message(max(lock.until for lock in locks), now))
+        raise ApplicationError(_("Mã xác thực không đúng hoặc đã hết hạn."), field="code")
+    assert device is not None
+    user_sign_in(request=request, user=user)
+    otp_login(request, device)
 
 
 # ------------------------------------------------------------------------------------------------ users
@@ -219,16 +278,24 @@ def user_set_language(*, user: User, language: str) -> User:
 
 
 def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
-    """Change one's own password; the old one must be given. The audit entry records that it changed,
-    never a hash."""
+    """Change one's own password; the old one must be given, and the new one must differ from it (after a
+    reset, the temporary password must not stay). Clears ``must_change_password``. The audit entry
+    records that it changed, never a hash."""
     if not user.check_password(old_password):
         raise ApplicationError(_("Mật khẩu hiện tại không đúng."), field="old_password")
+    if new_password == old_password:
+        raise ValidationFailed(
+            _("Mật khẩu mới chưa đạt yêu cầu."),
+            errors={"new_password": [_("Mật khẩu mới phải khác mật khẩu hiện tại.")]},
+        )
     problems = _password_errors(new_password, user)
     if problems:
         raise ValidationFailed(_("Mật khẩu mới chưa đạt yêu cầu."), errors={"new_password": problems})
     with transaction.atomic():
+        was_forced = user.must_change_password
         user.set_password(new_password)
-        user.save(update_fields=["password", "password_changed_at"])
+        user.must_change_password = False
+        user.save(update_fields=["password", "password_changed_at", "must_change_password"])
         log_action(
             actor=user,
             action="giamngheo.user.password_changed",
@@ -236,6 +303,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
             object_id=user.pk,
             object_repr=user.get_username(),
             unit_path=user_home_path(user),
+            changes={"must_change_password": [True, False]} if was_forced else None,
         )
         # A password is changed because it may be known to someone else: their API tokens go with it.
         api_tokens_revoke_all(actor=user, user=user, reason="password_changed")
@@ -341,33 +409,21 @@ def role_revoke(*, actor: User, user: User, role: str, unit: AdminUnit) -> None:
 
 
 def _check_may_switch(actor: User, user: User, *, refused_action: str) -> None:
-    """Deactivating takes away every role at once, so the actor must be able to revoke each of them: the
-    user is in the actor's user-management scope (otherwise *not found*), is not the actor, and holds no
-    role the actor could not grant on its unit (a province officer does not switch off the province's
-    system admin, nor a commune officer it could not have appointed)."""
-    grants = list(user.grants.values_list("role", "unit_path"))
-    if not any(scope.allows(actor, Perm.USER_MANAGE, path) for _role, path in grants):
-        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
-    if user.pk == actor.pk:
-        log_action(actor=actor, action=refused_action, object_type="user", object_id=user.pk,
-                   object_repr=user.get_username(), unit_path=user_home_path(user), data={"reason": "self"})
-        raise PermissionDenied(_("Bạn không thể tự ngừng hoặc kích hoạt lại tài khoản của chính mình."))
-    beyond = [(role, path) for role, path in grants if role not in roles_grantable_by(actor, path)]
-    if beyond:
-        log_action(actor=actor, action=refused_action, object_type="user", object_id=user.pk,
-                   object_repr=user.get_username(), unit_path=user_home_path(user),
-                   data={"reason": "exceeds_own_rights", "roles": sorted({role for role, _path in beyond})})
-        raise PermissionDenied(
-            _(
-                "Bạn không thể ngừng hoặc kích hoạt lại tài khoản “%(username)s”: người dùng này có vai trò mà "
-                "bạn không được cấp hoặc thu hồi. Hãy nhờ quản trị hệ thống của tỉnh."
-            ) % {"username": user.get_username()}
-        )
+    """Deactivating takes away every role at once: ``check_may_administer_account``."""
+    check_may_administer_account(
+        actor, user, refused_action=refused_action,
+        self_message=_("Bạn không thể tự ngừng hoặc kích hoạt lại tài khoản của chính mình."),
+        beyond_message=_(
+            "Bạn không thể ngừng hoặc kích hoạt lại tài khoản “%(username)s”: người dùng này có vai trò mà "
+            "bạn không được cấp hoặc thu hồi. Hãy nhờ quản trị hệ thống của tỉnh."
+        ),
+    )
 
 
 def user_deactivate(*, actor: User, user: User) -> User:
-    """Switch an account off: no log-in, no session (Django refuses inactive users on every request) and
-    every API token revoked — for someone who left, or an account that may be in the wrong hands. Roles are
+    """Switch an account off: no log-in, every session ended (Django refuses inactive users on every
+    request, and the session epoch is raised so that no session comes back with a reactivation) and every
+    API token revoked — for someone who left, or an account that may be in the wrong hands. Roles are
     kept, so the account can be switched on again as it was (its tokens stay revoked)."""
     _check_may_switch(actor, user, refused_action="giamngheo.user.deactivate_refused")
     with transaction.atomic():
@@ -375,6 +431,7 @@ def user_deactivate(*, actor: User, user: User) -> User:
             return user
         user.is_active = False
         user.save(update_fields=["is_active"])
+        end_sessions(user)
         log_action(
             actor=actor,
             action="giamngheo.user.deactivated",
@@ -390,13 +447,15 @@ def user_deactivate(*, actor: User, user: User) -> User:
 
 
 def user_reactivate(*, actor: User, user: User) -> User:
-    """Switch an account on again, with the roles it had; it has to create new API tokens."""
+    """Switch an account on again, with the roles it had; it has to create new API tokens. The idle clock
+    starts again now (``lifecycle.last_activity``)."""
     _check_may_switch(actor, user, refused_action="giamngheo.user.reactivate_refused")
     with transaction.atomic():
         if not User.objects.select_for_update().filter(pk=user.pk, is_active=False).exists():
             return user
         user.is_active = True
-        user.save(update_fields=["is_active"])
+        user.reactivated_at = timezone.now()
+        user.save(update_fields=["is_active", "reactivated_at"])
         log_action(
             actor=actor,
             action="giamngheo.user.reactivated",

@@ -109,7 +109,9 @@ def api_tokens_revoke_all(*, actor: User | None, user: User, reason: str) -> int
 
 def api_token_authenticate(key: str) -> User | None:
     """The active user a presented token belongs to, or None if it is unknown, expired or revoked, or older
-    than the user's last password change (however the password was changed: ``User.set_password``).
+    than the user's last password change (however the password was changed: ``User.set_password``), or
+    its user must change a password an administrator reset. No two-factor code is asked: a token is a
+    credential of its own (docs/security.md, "API tokens").
 
     Records when the token was last used, so that a user can spot a token used by someone else.
     """
@@ -122,6 +124,10 @@ def api_token_authenticate(key: str) -> User | None:
         .first()
     )
     if token is None or not may_sign_in(token.user):
+        return None
+    if token.user.must_change_password:
+        # Reset by an administrator (and every token revoked then): none works until the user has chosen a
+        # password of their own on the web page.
         return None
     changed = token.user.password_changed_at
     if changed is not None and token.created_at < changed:

@@ -1,20 +1,31 @@
-"""Log-in, log-out and the language switcher: parse, call the service, answer."""
+"""Log-in (password, then the authenticator's code for users who have one), log-out and the language
+switcher: parse, call the service, answer."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from django.conf import settings
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from giamngheo.accounts.forms import LoginForm
+from giamngheo.accounts.forms import LoginCodeForm, LoginForm
 from giamngheo.accounts.models import User
-from giamngheo.accounts.services import user_authenticate, user_set_language
+from giamngheo.accounts.services import (
+    user_check_credentials,
+    user_set_language,
+    user_sign_in,
+    user_verify_login_code,
+)
+from giamngheo.accounts.two_factor import two_factor_device
 from giamngheo.core.errors import ApplicationError
 from giamngheo.core.form_errors import apply_error
 
@@ -37,6 +48,40 @@ def _remember_language(response: HttpResponse, language: str) -> None:
     )
 
 
+# A right password for a user with an authenticator is remembered in the (not signed-in) session for this
+# long, waiting for the code; then the log-in starts again.
+PENDING_LOGIN_KEY = "giamngheo.pending_login"
+PENDING_LOGIN_SECONDS = 5 * 60
+
+
+def _begin_second_step(request: HttpRequest, user: User) -> None:
+    request.session[PENDING_LOGIN_KEY] = {
+        "user": user.pk,
+        "at": time.time(),
+        "next": safe_next(request, settings.LOGIN_REDIRECT_URL),
+        # A password changed meanwhile (a reset) voids the first step.
+        "hash": user.get_session_auth_hash(),
+    }
+
+
+def _pending(request: HttpRequest) -> tuple[User, str] | None:
+    """The user who gave the right password in this browser less than five minutes ago, and where to go."""
+    pending: Any = request.session.get(PENDING_LOGIN_KEY)
+    if not isinstance(pending, dict) or not isinstance(pending.get("at"), float):
+        return None
+    user_id = pending.get("user")
+    if not isinstance(user_id, int):
+        return None
+    if not 0 <= time.time() - pending["at"] <= PENDING_LOGIN_SECONDS:
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.get_session_auth_hash() != pending.get("hash"):
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        return None
+    return user, str(pending.get("next") or resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -45,13 +90,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_authenticate(
+            user = user_check_credentials(
                 request=request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
             )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
-            response = HttpResponseRedirect(safe_next(request, settings.LOGIN_REDIRECT_URL))
+            if two_factor_device(user) is not None:
+                _begin_second_step(request, user)
+                response = HttpResponseRedirect(resolve_url("accounts:login_code"))
+            else:
+                user_sign_in(request=request, user=user)
+                response = HttpResponseRedirect(safe_next(request, settings.LOGIN_REDIRECT_URL))
             _remember_language(response, user.language)
             return response
     context = {
@@ -60,6 +110,30 @@ def login_view(request: HttpRequest) -> HttpResponse:
         "session_minutes": settings.SESSION_COOKIE_AGE // 60,
     }
     return render(request, "registration/login.html", context)
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_code_view(request: HttpRequest) -> HttpResponse:
+    """The second step: the code of the authenticator app. Reached only after a right password in this
+    browser; nothing is signed in before the code is right."""
+    pending = _pending(request)
+    if pending is None:
+        messages.error(request, _("Phiên đăng nhập đã hết hạn. Vui lòng nhập lại tên đăng nhập và mật khẩu."))
+        return redirect("accounts:login")
+    user, next_url = pending
+    form = LoginCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_verify_login_code(request=request, user=user, code=form.cleaned_data["code"])
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            request.session.pop(PENDING_LOGIN_KEY, None)
+            return HttpResponseRedirect(next_url)
+    return render(request, "registration/login_code.html", {"form": form})
 
 
 @require_POST
