@@ -1,0 +1,2 @@
+class BackupError(Exception):
+    """A backup, verification or restore that cannot go on; the message is for the operator (Vietnamese)."""
