@@ -155,7 +155,10 @@ def user_reset_password(*, actor: User, user: User, password: str = "") -> str:
         locked = User.objects.select_for_update().get(pk=user.pk)
         locked.set_password(password)
         locked.must_change_password = True
-        locked.save(update_fields=["password", "password_changed_at", "must_change_password"])
+        # Forgotten passwords come with long absences: the reset must not leave an idle account to be
+        # switched off at the very log-in it was made for.
+        locked.idle_reset_at = timezone.now()
+        locked.save(update_fields=["password", "password_changed_at", "must_change_password", "idle_reset_at"])
         end_sessions(locked)
         log_action(
             actor=actor,
@@ -182,8 +185,9 @@ def idle_cutoff(now: dt.datetime) -> dt.datetime | None:
 
 
 def last_activity(user: User) -> dt.datetime:
-    """The last log-in, or the creation of an account never used; a reactivation starts the clock again."""
-    moments = [user.last_login or user.date_joined, user.reactivated_at]
+    """The last log-in, or the creation of an account never used; a reactivation or a password reset by an
+    administrator starts the clock again."""
+    moments = [user.last_login or user.date_joined, user.idle_reset_at]
     return max(moment for moment in moments if moment is not None)
 
 
@@ -208,7 +212,7 @@ def idle_users(now: dt.datetime, *, superusers: bool = False) -> QuerySet[User]:
         User.objects.filter(is_active=True, is_demo=False, is_superuser=superusers)
         .annotate(last_seen=Coalesce("last_login", "date_joined"))
         .filter(last_seen__lt=cutoff)
-        .filter(Q(reactivated_at__isnull=True) | Q(reactivated_at__lt=cutoff))
+        .filter(Q(idle_reset_at__isnull=True) | Q(idle_reset_at__lt=cutoff))
         .order_by("username")
     )
 

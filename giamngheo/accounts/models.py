@@ -22,9 +22,10 @@ class User(AbstractUser):
     # Raised to end every session of the user at once (deactivation, password reset, two-factor changes):
     # it is part of the session hash Django checks on every request (``_get_session_auth_hash``).
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
-    # When an administrator last switched the account on: the idle clock starts again from there
-    # (accounts.lifecycle), or a reactivated idle account would be switched off at its next log-in.
-    reactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When an administrator last vouched for the account — reactivated it or reset its password: the idle
+    # clock starts again from there (accounts.lifecycle), or the account would be switched off as idle at
+    # its very next log-in.
+    idle_reset_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("người dùng")

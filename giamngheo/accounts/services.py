@@ -454,8 +454,8 @@ def user_reactivate(*, actor: User, user: User) -> User:
         if not User.objects.select_for_update().filter(pk=user.pk, is_active=False).exists():
             return user
         user.is_active = True
-        user.reactivated_at = timezone.now()
-        user.save(update_fields=["is_active", "reactivated_at"])
+        user.idle_reset_at = timezone.now()
+        user.save(update_fields=["is_active", "idle_reset_at"])
         log_action(
             actor=actor,
             action="giamngheo.user.reactivated",

@@ -237,6 +237,16 @@ def test_an_idle_account_is_refused_at_log_in_before_the_command_runs_and_reacti
     assert login("canbo", PASSWORD).get(reverse("accounts:me")).status_code == 200
 
 
+def test_a_password_reset_of_a_long_unused_account_lets_its_owner_back_in(officer, admin):
+    """Forgotten passwords come after long absences: the reset restarts the idle clock."""
+    _age(officer, 200)
+    temporary = user_reset_password(actor=admin, user=officer)
+    session = login("canbo", temporary)
+    assert session.get(reverse("accounts:password_change_required")).status_code == 200
+    officer.refresh_from_db()
+    assert officer.is_active
+
+
 @override_settings(GIAMNGHEO_IDLE_ACCOUNT_DAYS=0)
 def test_expiry_can_be_switched_off(officer):
     _age(officer, 5000)
