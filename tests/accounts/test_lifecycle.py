@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -260,6 +263,21 @@ def test_idle_time_is_counted_at_the_moment_given(officer):
     User.objects.filter(pk=officer.pk).update(last_login=last)
     assert users_expire_idle(now=last + dt.timedelta(days=90), dry_run=True) == []
     assert [u.username for u in users_expire_idle(now=last + dt.timedelta(days=91), dry_run=True)] == ["canbo"]
+
+
+@pytest.mark.parametrize(("days", "accepted"), [("0", True), ("90", True), ("29", False), ("3651", False),
+                                              ("-1", False), ("ba", False)])
+def test_the_idle_setting_is_bounded(days, accepted, tmp_path):
+    """Read in a clean subprocess, as tests/test_settings.py does: this process's settings were read once."""
+    env = {"PATH": "/usr/bin:/bin", "GIAMNGHEO_VAR_DIR": str(tmp_path), "GIAMNGHEO_DEBUG": "1",
+           "GIAMNGHEO_IDLE_ACCOUNT_DAYS": days}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed snippet
+        [sys.executable, "-c", "import giamngheo.settings as s; print(s.GIAMNGHEO_IDLE_ACCOUNT_DAYS)"],
+        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert (result.returncode == 0) == accepted, result.stderr
+    if not accepted:
+        assert "GIAMNGHEO_IDLE_ACCOUNT_DAYS must" in result.stderr
 
 
 class _Text:
