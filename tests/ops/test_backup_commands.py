@@ -150,3 +150,50 @@ def test_an_output_folder_that_cannot_be_written_is_reported(db: None, tmp_path:
     status, _out, err = run("backup", "--output", str(blocker / "sao-luu"))
     assert status == 1
     assert "Không tạo được thư mục sao lưu" in err
+
+
+def test_a_save_committed_while_the_backup_runs_is_in_neither_the_copy_nor_the_manifest(
+        household: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app keeps writing during a backup: the manifest must describe the copy, not the live database a moment
+    later. A save is committed between the copy's snapshot and the end of the backup — SQLite: after the backup API
+    copied the pages, before the copy is counted; PostgreSQL: after the snapshot is exported and counted, before
+    pg_dump runs (without ``--snapshot`` the dump would hold the save and verification would fail)."""
+    from django.db import connection
+
+    from giamngheo.core.backup import postgresql, sqlite
+
+    module, step = (sqlite, "_summary") if connection.vendor == "sqlite" else (postgresql, "_run")
+    real = getattr(module, step)
+    saved: list[int] = []
+
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if not saved:  # once, in the backup itself (the same step runs again in verification)
+            Household.objects.filter(code=CODE).update(head_name="Lưu trong lúc sao lưu")
+            saved.append(AuditEntry.objects.create(actor_name="x", action="giamngheo.household.updated",
+                                                   object_type="household", object_id=CODE).pk)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, step, meanwhile)
+    path = backup(tmp_path)  # verified: the scratch restore matches the manifest
+
+    manifest = json.loads(manifest_path(path).read_text())
+    assert saved and manifest["audit_last"]["id"] < saved[0]
+    assert manifest["tables"]["core_auditentry"] == AuditEntry.objects.count() - 1
+    monkeypatch.undo()
+    assert run("restore", str(path), "--yes")[0] == 0
+    assert Household.objects.get(code=CODE).head_name == "Nguyễn Văn Ánh"
+
+
+def test_a_file_that_is_no_database_fails_verification_with_a_message(household: Any, tmp_path: Path) -> None:
+    """Right SHA-256, wrong content (a manifest written for a broken file): the trial restore says why."""
+    from giamngheo.core.backup import sha256_of
+
+    path = backup(tmp_path, "--no-verify")
+    path.write_bytes(b"not a database " * 100)
+    manifest_file = manifest_path(path)
+    manifest = json.loads(manifest_file.read_text())
+    manifest["sha256"] = sha256_of(path)
+    manifest_file.write_text(json.dumps(manifest))
+    status, _out, err = run("backup", "--verify-only", str(path))
+    assert status == 1
+    assert "Lỗi cơ sở dữ liệu" in err or "pg_restore thất bại" in err

@@ -21,11 +21,16 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import psycopg
+from django.db import DatabaseError
 from django.db import connection as default_connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
@@ -72,6 +77,15 @@ def engine_of(connection: Any) -> ModuleType:
         raise BackupError(_("Không sao lưu được cơ sở dữ liệu loại %(vendor)s; chỉ hỗ trợ SQLite và PostgreSQL.")
                           % {"vendor": connection.vendor})
     return engine
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database error in the middle of a backup or restore is the operator's to read, not a traceback."""
+    try:
+        yield
+    except (sqlite3.Error, psycopg.Error, DatabaseError) as exc:
+        raise BackupError(_("Lỗi cơ sở dữ liệu: %(error)s") % {"error": str(exc).strip()}) from exc
 
 
 def sha256_of(path: Path) -> str:
@@ -126,9 +140,14 @@ def _check_file(path: Path, manifest: dict[str, Any]) -> None:
 
 def _verify_copy(path: Path, manifest: dict[str, Any], connection: Any) -> None:
     engine = ENGINES[manifest["engine"]]
-    problems = differences(manifest, engine.scratch_summary(path, connection))
+    if engine is postgresql and connection.vendor != postgresql.NAME:
+        raise BackupError(_("Cần một máy chủ PostgreSQL để khôi phục thử bản sao lưu PostgreSQL: hãy đặt "
+                            "GIAMNGHEO_DATABASE_URL trỏ tới máy chủ đó (chỉ một cơ sở dữ liệu tạm được tạo ở đó)."))
+    with _database_errors():
+        summary = engine.scratch_summary(path, connection)
+    problems = differences(manifest, summary)
     if problems:
-        raise VerificationFailed(_("Bản sao lưu %(name)s khôi phục thử không khớp bản kê:") % {"name": path.name},
+        raise VerificationFailed(_("Bản sao lưu %(name)s khôi phục thử không khớp bản kê:") % {"name": manifest["file"]},
                                  problems)
 
 
@@ -152,7 +171,8 @@ def backup_create(*, output_dir: Path, verify: bool = True, keep: int | None = N
     if final.exists():
         raise BackupError(_("Đã có bản sao lưu %(name)s.") % {"name": final.name})
     try:
-        summary: Summary = engine.dump(connection, partial)
+        with _database_errors():
+            summary: Summary = engine.dump(connection, partial)
         os.chmod(partial, 0o600)  # personal data: readable by the service account only
         _fsync(partial)
         manifest = {
@@ -240,7 +260,8 @@ def backup_restore(*, path: Path, connection: Any = None) -> RestoreResult:
     connection = connection or default_connection
     manifest = restore_check(path=path, connection=connection)
     pending = _migration_check(manifest)
-    summary = engine_of(connection).restore(connection, path)
+    with _database_errors():
+        summary = engine_of(connection).restore(connection, path)
     problems = differences(manifest, summary)
     if problems:
         raise VerificationFailed(_("Đã khôi phục %(name)s nhưng cơ sở dữ liệu không khớp bản kê:") % {"name": path.name},
