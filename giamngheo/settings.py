@@ -273,3 +273,15 @@ if GIAMNGHEO_IDLE_ACCOUNT_DAYS != 0 and not 30 <= GIAMNGHEO_IDLE_ACCOUNT_DAYS <=
 OTP_TOTP_ISSUER = "giamngheo"
 # After a must-change-password, must-enrol or second-step state, the pages a user may still reach.
 MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "giamngheo.accounts.gate.AccountGateMiddleware")
+
+# --- issue 11 P: read audit and personal-data requests (docs/privacy.md) ---
+# Reads of households (page, certificate, export, API) are kept this many days, then `giamngheo purge_reads`
+# deletes them. Bounded: under 90 days a complaint about last season could not be traced; over ten years is
+# keeping personal data about officers' work longer than any purpose needs.
+GIAMNGHEO_READ_AUDIT_DAYS = env_int("GIAMNGHEO_READ_AUDIT_DAYS", 730)
+if not 90 <= GIAMNGHEO_READ_AUDIT_DAYS <= 3650:
+    raise ImproperlyConfigured("GIAMNGHEO_READ_AUDIT_DAYS must be between 90 and 3650")
+# Answer periods of data-subject requests, hours by kind, e.g. "access=72,correction=72" (privacy/deadlines.py).
+GIAMNGHEO_DATA_REQUEST_HOURS = os.environ.get("GIAMNGHEO_DATA_REQUEST_HOURS", "")
+# Reads noted by views are written in one insert after the answer (privacy/reads.py).
+MIDDLEWARE.append("giamngheo.privacy.reads.ReadAuditMiddleware")

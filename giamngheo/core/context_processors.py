@@ -22,6 +22,8 @@ _NAV_ITEMS: list[tuple[str | tuple[str, ...], Any, str, str]] = [
     (Perm.AUDIT_VIEW, _("Nhật ký"), "core:audit_list", "/nhat-ky/"),
     # Imports are listed to who may import and to auditors (they see the imports of their units).
     ((Perm.DATA_IMPORT, Perm.AUDIT_VIEW), _("Nhập dữ liệu"), "imports:list", "/nhap-du-lieu/"),
+    # Data-subject requests also need citizen_id.view (privacy/selectors.py): navigation() checks it.
+    (Perm.AUDIT_VIEW, _("Dữ liệu cá nhân"), "privacy:list", "/du-lieu-ca-nhan/"),
     (Perm.USER_MANAGE, _("Người dùng"), "accounts:users", "/tai-khoan/nguoi-dung/"),
 ]
 
@@ -44,6 +46,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     for perms, label, name, fallback in _NAV_ITEMS:
         if allowed.intersection((perms,) if isinstance(perms, str) else perms):
+            if name == "privacy:list" and not scope.paths_for(user, Perm.CITIZEN_ID_VIEW):
+                continue
             url = _url(name, fallback)
             items.append({"label": label, "url": url, "current": request.path.startswith(url)})
     return {

@@ -69,3 +69,17 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."))
         return data
+
+
+class ReadFilterForm(AuditFilterForm):
+    """The audit page's "Lượt xem" tab: the same dates, then household code, reader and channel."""
+
+    household = forms.CharField(label=_("Mã hộ"), required=False, max_length=64)
+    reader = forms.CharField(label=_("Người xem"), required=False, max_length=150)
+    channel = forms.ChoiceField(label=_("Cách xem"), required=False)
+
+    def __init__(self, *args: Any, channels: Iterable[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("actor", "action", "object_type", "object_id", "unit"):
+            del self.fields[name]
+        self.fields["channel"].choices = [("", _("Tất cả"))] + list(channels)  # type: ignore[attr-defined]

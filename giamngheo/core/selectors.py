@@ -82,3 +82,32 @@ def unit_names_for(user: Any, paths: set[str]) -> dict[str, str]:
         return {}
     units = scope.scope_queryset(AdminUnit.objects.filter(path__in=paths), user, Perm.AUDIT_VIEW, field="path")
     return dict(units.values_list("path", "name"))
+
+
+@dataclass(frozen=True)
+class ReadFilter:
+    """The "Lượt xem" tab's filters; empty fields do not filter."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    household: str = ""
+    reader: str = ""
+    channel: str = ""
+
+
+def reads_for(user: Any, filters: ReadFilter) -> QuerySet[Any]:
+    """Recorded reads ``user`` may see (``audit.view`` scope, exactly like the trail), newest first."""
+    from giamngheo.privacy.models import ReadRecord
+
+    reads = scope.scope_queryset(ReadRecord.objects.all(), user, Perm.AUDIT_VIEW)
+    if filters.date_from:
+        reads = reads.filter(at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        reads = reads.filter(at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    if filters.household.strip():
+        reads = reads.filter(object_type="household", object_id=filters.household.strip())
+    if filters.reader.strip():
+        reads = reads.filter(reader_name__icontains=filters.reader.strip())
+    if filters.channel:
+        reads = reads.filter(channel=filters.channel)
+    return reads.order_by("-at", "-id")

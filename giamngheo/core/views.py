@@ -23,14 +23,16 @@ from giamngheo.accounts.selectors import units_for_picker
 from giamngheo.core.audit_display import EntryView, entry_view
 from giamngheo.core.exports import FORMATS, MAX_EXPORT_ROWS, audit_export
 from giamngheo.core.formatting import format_number
-from giamngheo.core.forms import AuditFilterForm
+from giamngheo.core.forms import AuditFilterForm, ReadFilterForm
 from giamngheo.core.models import AuditEntry
 from giamngheo.core.selectors import (
     AuditFilter,
+    ReadFilter,
     action_choices,
     audit_entries_for,
     object_history_for,
     object_type_choices,
+    reads_for,
     unit_names_for,
 )
 from giamngheo.geo.models import AdminUnit
@@ -158,3 +160,25 @@ def object_history_context(user: Any, object_type: str, object_id: str) -> dict[
 def object_history_view(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
     user = _reader(request)
     return render(request, "core/_object_history.html", object_history_context(user, object_type, object_id))
+
+
+@login_required
+@require_GET
+def audit_reads_view(request: HttpRequest) -> HttpResponse:
+    """The "Lượt xem" tab: who read which household, when and how; filtered by household and by user."""
+    from giamngheo.privacy.models import ReadChannel
+
+    user = _reader(request)
+    form = ReadFilterForm(request.GET, channels=[(value, str(label)) for value, label in ReadChannel.choices])
+    page = None
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = ReadFilter(date_from=data["date_from"], date_to=data["date_to"], household=data["household"],
+                             reader=data["reader"], channel=data["channel"])
+        page = Paginator(reads_for(user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    reads = list(page.object_list) if page else []
+    names = unit_names_for(user, {r.unit_path for r in reads})
+    return render(request, "core/audit_reads.html", {
+        "form": form, "page": page, "rows": [{"read": r, "unit": names.get(r.unit_path, "")} for r in reads],
+        "total": format_number(page.paginator.count) if page else "0",
+    })

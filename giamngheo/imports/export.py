@@ -44,6 +44,7 @@ from giamngheo.households.models import Household, Member
 from giamngheo.households.records import DWELLING_FACTS, HOUSEHOLD_FACTS, MEMBER_FACTS
 from giamngheo.households.selectors import household_list
 from giamngheo.imports import columns as cols
+from giamngheo.privacy.reads import record_household_reads
 
 EXPORTED = "giamngheo.household.exported"
 OBJECT_TYPE = "household_list"
@@ -99,7 +100,7 @@ def export_households(*, actor: Any, filters: HouseholdListFilter, file_format: 
     and record the export in the audit trail. Raises ``ValueError`` for another format."""
     if file_format not in FORMATS:
         raise ValueError(file_format)
-    households = _households(actor, filters)
+    households = record_household_reads(actor, _households(actor, filters))  # read audit (issue 11)
     visible = _citizen_id_visibility(actor)
     if file_format == "xlsx":
         counts = _write_xlsx(households, visible, out)

@@ -12,6 +12,7 @@ from giamngheo.accounts import scope
 from giamngheo.accounts.roles import Perm
 from giamngheo.households import selectors
 from giamngheo.households.views.present import household_fact_groups, member_facts
+from giamngheo.privacy.reads import record_household_read
 from giamngheo.support.views.records_panel import household_support_panel
 
 
@@ -24,6 +25,7 @@ def _lang() -> str:
 def household_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     household = selectors.household_get(user=user, code=code)
+    record_household_read(request, household)
     show_ids = scope.can_see_citizen_id(user, household.unit_path)
     members = [
         {"member": member, "facts": member_facts(member, show_citizen_id=show_ids)}

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from giamngheo.privacy.reads import record_household_read
 from giamngheo.reviews import pdf, selectors
 from giamngheo.reviews.models import LedgerClass
 
@@ -55,6 +56,7 @@ def decision_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = selectors.certificate_get(user=request.user, pk=pk)
+    record_household_read(request, certificate.household, channel="certificate")
     decision = certificate.ledger_entry.decision
     body = pdf.certificate_pdf(certificate=certificate, commune=certificate.commune, decision=decision)
     return _pdf(body, f"giay-chung-nhan-{certificate.pk}.pdf")
