@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from giamngheo.accounts import scope
 from giamngheo.accounts.roles import Perm
-from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
+from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed, database_busy
 from giamngheo.households import selectors, services
 from giamngheo.households.forms import (
     BaseMemberFormSet,
@@ -158,6 +159,16 @@ def household_edit(request: HttpRequest, code: str) -> HttpResponse:
             except ConcurrentEditError as exc:
                 return _conflict_response(request, exc, household=household, state=state, form=form,
                                           members=members, show_ids=show_ids, units=units)
+            except OperationalError as exc:
+                if not database_busy(exc):
+                    raise
+                # SQLite's busy timeout ran out (issue 11): nothing was saved; the form comes back as typed.
+                return render(request, "households/form.html", {
+                    "form": form, "members": members, "errors": [_(
+                        "Hệ thống đang bận ghi dữ liệu khác nên chưa lưu được. Những gì bạn đã nhập vẫn còn trên "
+                        "trang; hãy bấm lưu lại sau ít giây.")],
+                    "household": household, "state": state, "conflict": None, "show_ids": show_ids,
+                }, status=503)
             if saved is not None:
                 messages.success(request, _("Đã lưu thay đổi của hộ %(code)s.") % {"code": saved.code})
                 return redirect("households:detail", code=saved.code)
