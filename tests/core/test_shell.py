@@ -28,7 +28,7 @@ SUPPORT = ["Hỗ trợ", "Nguồn lực", "Chỉ tiêu", "Thống kê"]  # every
         (Role.PROVINCE_VIEWER, "province", ["Hộ gia đình", "Rà soát", *SUPPORT]),
         (Role.HAMLET_SURVEYOR, "hamlet", ["Hộ gia đình", "Rà soát", *SUPPORT]),
         (Role.COMMUNE_OFFICER, "commune", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", *SUPPORT, "Nhật ký",
-                                           "Nhập dữ liệu"]),
+                                           "Nhập dữ liệu", "Dữ liệu cá nhân"]),
         (Role.PROVINCE_OFFICER, "province", ["Hộ gia đình", "Đơn vị hành chính", "Rà soát", *SUPPORT, "Nhật ký",
                                              "Nhập dữ liệu", "Người dùng"]),
     ],
