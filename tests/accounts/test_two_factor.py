@@ -103,6 +103,8 @@ def test_the_code_step_cannot_be_skipped(officer):
     response = client.post(CODE, {"code": code_for(officer)})
     assert response.status_code == 302 and response["Location"] == "/ho/"
     assert client.get(ME).status_code == 200
+    # The session records the device that verified it (request.user.is_verified()), and the step is over.
+    assert client.session.get("otp_device_id") and PENDING_LOGIN_KEY not in client.session
 
 
 def test_the_code_step_expires_and_needs_a_password_step_first(officer):
