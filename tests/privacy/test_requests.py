@@ -173,3 +173,26 @@ def test_deadline_periods_are_configurable_and_bounded() -> None:
     for bad in ("access=5", "write=72", "access=abc"):
         with pytest.raises(ImproperlyConfigured):
             parse_hours(bad)
+
+
+def test_list_pages_cost_the_same_whatever_the_rows(unit_tree: Any, officer: Any, client_for: Any,
+                                                     household: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(officer)
+
+    def cost() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as requests_page:
+            assert client.get(reverse("privacy:list")).status_code == 200
+        with CaptureQueriesContext(connection) as reads_page:
+            assert client.get(reverse("core:audit_reads")).status_code == 200
+        return len(requests_page), len(reads_page)
+
+    _register(officer, unit_tree.commune)
+    client.get(f"/ho/{household.code}/")
+    few = cost()
+    for _ in range(4):
+        _register(officer, unit_tree.commune, household_code=household.code)
+        client.get(f"/ho/{household.code}/")
+    assert cost() == few
