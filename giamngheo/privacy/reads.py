@@ -121,12 +121,20 @@ def retention_days() -> int:
 
 
 def reads_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete reads older than the retention period; returns how many. Deletes in chunks so a first purge of
-    years of reads does not hold one long lock."""
+    """Delete reads older than the retention period and return how many; one audit entry when any went.
+    Deletes in chunks so a first purge of years of reads does not hold one long lock."""
+    from giamngheo.core.audit import log_action
+    from giamngheo.privacy import audit_codes
+
     cutoff = (now or timezone.now()) - dt.timedelta(days=retention_days())
     deleted = 0
     while True:
         ids = list(ReadRecord.objects.filter(at__lt=cutoff).order_by("id").values_list("id", flat=True)[:5000])
         if not ids:
-            return deleted
+            break
         deleted += ReadRecord.objects.filter(id__in=ids).delete()[0]
+    if deleted:
+        with transaction.atomic():
+            log_action(actor=None, action=audit_codes.READS_PURGED, object_type="read_audit", object_id="-",
+                       data={"deleted": deleted, "days": retention_days(), "before": cutoff})
+    return deleted

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from giamngheo.accounts.roles import Role
+from giamngheo.core.models import AuditEntry
 from giamngheo.privacy.models import ReadRecord
 from giamngheo.privacy.reads import reads_purge
 from tests.privacy.conftest import record
@@ -121,3 +122,4 @@ def test_purge_deletes_only_reads_past_retention(officer: Any, household: Any, s
     assert "1 read(s) older than 90 days deleted" in capsys.readouterr().out
     assert list(ReadRecord.objects.values_list("at", flat=True)) == [now - dt.timedelta(days=89)]
     assert reads_purge(now=now) == 0
+    assert AuditEntry.objects.get(action="giamngheo.privacy.reads_purged").data["deleted"] == 1
