@@ -14,7 +14,7 @@ from ninja.security import HttpBearer
 
 from giamngheo.accounts.services import user_authenticate
 from giamngheo.accounts.tokens import api_token_authenticate, api_token_create
-from giamngheo.api.schemas import Detail
+from giamngheo.api.schemas import Detail, Unprocessable
 from giamngheo.core.errors import ApplicationError
 
 TOKEN_DAYS = 90
@@ -42,7 +42,8 @@ class TokenOut(Schema):
 router = Router(tags=["auth"])
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: Detail}, summary="Lấy mã truy cập (token)")
+@router.post("/token", auth=None, response={200: TokenOut, 400: Detail, 401: Detail, 422: Unprocessable},
+             summary="Lấy mã truy cập (token)")
 def token_create(request: HttpRequest, credentials: Credentials) -> Status[dict[str, Any]]:
     """Đổi tên đăng nhập và mật khẩu lấy một mã truy cập dùng được 90 ngày
     (gửi kèm mỗi yêu cầu: ``Authorization: Bearer <mã>``). Sai nhiều lần liên tiếp sẽ bị tạm khoá như trang

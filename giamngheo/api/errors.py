@@ -132,6 +132,9 @@ def _json_path(loc: Iterable[str | int]) -> list[str | int]:
     items = list(loc)
     if len(items) >= 2 and items[0] == "body":
         return ["body", *items[2:]]
+    if items and items[0] in ("form", "file"):
+        # The fields of a multipart upload are its body (docs/api.md: ``loc`` starts with body or query).
+        return ["body", *items[1:]]
     return items
 
 

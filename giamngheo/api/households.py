@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import can_see_citizen_id
 from giamngheo.api.errors import parse_json
-from giamngheo.api.paging import PageParams, page_body, page_of
+from giamngheo.api.paging import CursorParams, PageParams, cursor_after, keyset_page, page_body, page_of
 from giamngheo.api.record_schema import READ_ONLY_KEYS, json_body, record_schema
 from giamngheo.api.schemas import ERRORS
 from giamngheo.core.errors import ApplicationError, ValidationFailed
@@ -31,6 +31,7 @@ from giamngheo.households.selectors import (
     household_list_count,
 )
 from giamngheo.households.services import household_create, household_delete, household_update
+from giamngheo.privacy.reads import record_household_read
 
 router = Router(tags=["households"])
 
@@ -55,10 +56,11 @@ class HouseholdSummary(Schema):
 
 class HouseholdPage(Schema):
     items: list[HouseholdSummary]
-    count: int
+    count: int | None = Field(description="Tổng số hộ; null trên trang đọc bằng cursor (không đếm lại).")
     count_exact: bool
-    page: int
+    page: int | None = Field(description="Số trang; null trên trang đọc bằng cursor.")
     page_size: int
+    next_cursor: str | None = Field(description="Con trỏ của trang sau (gửi lại qua ?cursor=); null ở trang cuối.")
 
 
 def summary(household: Household) -> dict[str, Any]:
@@ -107,6 +109,7 @@ def _lang() -> str:
 
 _ERRORS: dict[int, Any] = dict(ERRORS)
 _RECORD_IN = record_schema(with_server_fields=False)
+_RECORD_PUT = record_schema(with_server_fields=False, masked_ids=True)  # a GET's masked IDs may come back
 _RECORD_OUT = {"application/json": {"schema": record_schema(with_server_fields=True)}}
 
 
@@ -132,21 +135,37 @@ class ClassificationParams(Schema):
     )
 
 
+CURSOR_SALT = "giamngheo.api.households.cursor"
+CURSOR_KEY = ("unit_path", "id")  # household_list's order; the primary key last makes it total
+
+
 @router.get("", response={200: HouseholdPage, **_ERRORS}, summary="Danh sách hộ", by_alias=True)
-def household_index(request: HttpRequest, paging: Query[PageParams], filters: Query[HouseholdFilters]) -> dict[str, Any]:
-    """Hộ gia đình trong địa bàn bạn được giao, sắp theo đơn vị rồi theo thứ tự nhập."""
+def household_index(
+    request: HttpRequest, paging: Query[PageParams], filters: Query[HouseholdFilters], after: Query[CursorParams]
+) -> dict[str, Any]:
+    """Hộ gia đình trong địa bàn bạn được giao, sắp theo đơn vị rồi theo thứ tự nhập. Trang sâu: dùng
+    ``cursor`` (giá trị ``next_cursor`` của trang trước) thay cho ``page``."""
     hamlet_id: int | None = None
     if filters.hamlet:
         hamlet_id = (
             AdminUnit.objects.filter(level=UnitLevel.HAMLET, code=filters.hamlet).values_list("pk", flat=True).first()
         )
         if hamlet_id is None:
-            return page_body([], 0, True, paging)
+            return {**page_body([], 0, True, paging), "next_cursor": None}
     households = household_list(
         user=request.user, commune_code=filters.commune, hamlet_id=hamlet_id, q=filters.q, klass=filters.klass
     )
+    if after.cursor is not None:
+        # A deep page: no OFFSET and no count, so it costs what the first page costs (docs/api.md, "Paging").
+        rows, next_cursor = keyset_page(
+            households, key=CURSOR_KEY, cursor=after.cursor, page_size=paging.page_size, salt=CURSOR_SALT
+        )
+        return {"items": [summary(h) for h in rows], "count": None, "count_exact": False, "page": None,
+                "page_size": paging.page_size, "next_cursor": next_cursor}
     items, count, exact = page_of(households, paging, count=household_list_count)
-    return page_body([summary(h) for h in items], count, exact, paging)
+    # A full page may be followed by another: its cursor lets a client go on without OFFSET from here.
+    next_cursor = cursor_after(items[-1], key=CURSOR_KEY, salt=CURSOR_SALT) if len(items) == paging.page_size else None
+    return {**page_body([summary(h) for h in items], count, exact, paging), "next_cursor": next_cursor}
 
 
 @router.post(
@@ -165,14 +184,16 @@ def household_store(request: HttpRequest) -> Status[dict[str, Any]]:
     openapi_extra={"responses": {200: {"content": _RECORD_OUT}}},
 )
 def household_show(request: HttpRequest, id: str) -> dict[str, Any]:
-    return household_body(household_get(user=request.user, code=id), request.user)
+    household = household_get(user=request.user, code=id)
+    record_household_read(request, household, channel="api")
+    return household_body(household, request.user)
 
 
 @router.put(
     "/{id}", response={200: dict[str, Any], 409: dict[str, Any], **_ERRORS}, summary="Sửa một hộ",
     openapi_extra={**json_body(
-        {**_RECORD_IN, "properties": {**_RECORD_IN["properties"], "version": {"type": "integer"}},
-         "required": [*_RECORD_IN["required"], "version"]},
+        {**_RECORD_PUT, "properties": {**_RECORD_PUT["properties"], "version": {"type": "integer"}},
+         "required": [*_RECORD_PUT["required"], "version"]},
         "Toàn bộ hồ sơ hộ v1 kèm version đã đọc. Nếu người khác đã lưu sau đó: 409 kèm bản hiện tại.",
     ), "responses": {200: {"content": _RECORD_OUT}}},
 )
@@ -205,6 +226,7 @@ def household_classification(
 ) -> list[dict[str, Any]]:
     """Phân loại của hộ theo từng chuẩn đang áp dụng (quốc gia, rồi địa phương), kèm giải thích."""
     household = household_get(user=request.user, code=id)
+    record_household_read(request, household, channel="api")
     try:
         return household_classification_view(
             household=household, user=request.user, lang=_lang(), standard=params.standard

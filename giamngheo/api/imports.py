@@ -259,7 +259,7 @@ def _error_item(error: dict[str, Any]) -> dict[str, Any]:
             "message": str(error.get("message") or "")}
 
 
-@router.get("/template.xlsx", response={401: Detail}, summary="Tải mẫu tệp nhập hộ",
+@router.get("/template.xlsx", response={**ERRORS}, summary="Tải mẫu tệp nhập hộ",
             openapi_extra={"responses": {200: _XLSX_RESPONSE}})
 def import_template(request: HttpRequest, kind: Literal["households", "support"] = "households") -> HttpResponse:
     """Mẫu Excel để nhập hộ và thành viên: tiêu đề cột tiếng Việt, danh sách chọn cho từng câu trả lời, trang
@@ -274,7 +274,7 @@ def import_template(request: HttpRequest, kind: Literal["households", "support"]
 
 
 @router.post(
-    "", response={202: JobOut, 400: UploadRefused, 403: Detail, 413: UploadRefused, **_ERRORS},
+    "", response={**_ERRORS, 202: JobOut, 400: UploadRefused, 403: Detail, 413: UploadRefused},
     summary="Tải tệp lên để nhập",
 )
 def import_store(

@@ -4,11 +4,19 @@ no list could reach is a 422 on ``page`` (an unbounded one overflowed the databa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.core import signing
+from django.db.models import F, Model, QuerySet
+
+# Django's row-value comparison ((a, b) > (x, y)), written natively on PostgreSQL and SQLite; internal to Django
+# 5.2 (composite primary keys), so tests/api/test_api_cursor.py asserts the SQL it produces.
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+
+from giamngheo.core.errors import ApplicationError
 
 M = TypeVar("M", bound=Model)
 MAX_PAGE_SIZE = 200
@@ -45,3 +53,67 @@ def page_of(
 
 def page_body(items: list[Any], count: int, exact: bool, params: PageParams) -> dict[str, Any]:
     return {"items": items, "count": count, "count_exact": exact, "page": params.page, "page_size": params.page_size}
+
+
+# --- keyset cursor (issue 11) ---------------------------------------------------------------------------------
+# ``?page=`` costs what OFFSET costs: the database reads and drops every row before the page, so page 10,000 of a
+# province's registry reads half a million rows. A cursor names the last row of the page before by its sort key
+# instead, and the next page starts there through the same index (``WHERE (unit_path, id) > (…, …)``): every page
+# costs what the first one does. The cursor is the sort key signed with the site's secret (``django.core.signing``),
+# so it is opaque and a client cannot forge a position; anything else answers 422 on ``cursor``.
+
+CURSOR_MAX_LENGTH = 512
+
+
+class CursorParams(Schema):
+    cursor: str | None = Field(
+        None, max_length=CURSOR_MAX_LENGTH,
+        description="Con trỏ trang: next_cursor của trang trước. Dùng cho trang sâu thay cho page (chi phí không đổi).",
+    )
+
+
+def cursor_encode(values: Sequence[str | int], *, salt: str) -> str:
+    return signing.dumps(list(values), salt=salt, compress=False)
+
+
+def cursor_decode(cursor: str, *, salt: str, types: Sequence[type]) -> list[Any]:
+    """The sort key a cursor holds, or ``ApplicationError`` (422 on ``["query", "cursor"]``) for anything that is
+    not a cursor this list gave out: tampered, truncated, garbage, or another list's."""
+    try:
+        values = signing.loads(cursor, salt=salt)
+    except (signing.BadSignature, ValueError, UnicodeDecodeError):
+        values = None
+    if not (isinstance(values, list) and len(values) == len(types)
+            and all(type(v) is t for v, t in zip(values, types, strict=True))):
+        raise ApplicationError(
+            _("Con trỏ trang (cursor) không hợp lệ: hãy dùng đúng giá trị next_cursor của trang trước."),
+            field="cursor", extra={"where": "query"},
+        )
+    return values
+
+
+def keyset_page(
+    queryset: QuerySet[M], *, key: Sequence[str], cursor: str | None, page_size: int, salt: str,
+) -> tuple[list[M], str | None]:
+    """One page of ``queryset`` ordered by ``key`` (which must end with the primary key, so the order is total:
+    no row is skipped or repeated between pages, whatever is inserted meanwhile), starting after ``cursor``;
+    and the cursor of the next page (``None`` on the last page). One query, no OFFSET."""
+    ordered = queryset.order_by(*key)
+    if cursor:
+        fields = [queryset.model._meta.get_field(name) for name in key]
+        after = cursor_decode(cursor, salt=salt, types=[int if getattr(f, "primary_key", False) else str for f in fields])
+        # ``key[0] >= …`` is implied by the row comparison; said outright, it lets a planner that writes the row
+        # comparison out as ORs (SQLite) still start the index scan at the cursor.
+        ordered = ordered.filter(
+            TupleGreaterThan(Tuple(*(F(name) for name in key)), tuple(after)), **{f"{key[0]}__gte": after[0]}
+        )
+    rows = list(ordered[: page_size + 1])
+    if len(rows) <= page_size:
+        return rows, None
+    rows = rows[:page_size]
+    return rows, cursor_after(rows[-1], key=key, salt=salt)
+
+
+def cursor_after(row: Model, *, key: Sequence[str], salt: str) -> str:
+    """The cursor of the page that starts after ``row``."""
+    return cursor_encode([getattr(row, name) for name in key], salt=salt)

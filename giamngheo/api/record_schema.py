@@ -64,8 +64,14 @@ def _object(fields: tuple[FieldSpec, ...], **extra: dict[str, Any]) -> dict[str,
     return schema
 
 
-def record_schema(*, with_server_fields: bool) -> dict[str, Any]:
+def record_schema(*, with_server_fields: bool, masked_ids: bool | None = None) -> dict[str, Any]:
+    """The record v1 as JSON Schema. ``masked_ids`` (default: with the server fields, i.e. what a GET answers, and
+    so what a PUT may send back) lets a citizen ID be its masked form (``*********789``), as roles without
+    ``citizen_id.view`` read it."""
     member = _object(MEMBER_FIELDS)
+    citizen_id = member["properties"].get("citizen_id")
+    if (with_server_fields if masked_ids is None else masked_ids) and citizen_id and "pattern" in citizen_id:
+        citizen_id["pattern"] = f"^(?:{citizen_id['pattern'][1:-1]}|\\*+[0-9]{{3}})$"
     member["description"] = "Thành viên hộ; phải có birth_date hoặc age (không cả hai)."
     schema = _object(
         HOUSEHOLD_FIELDS,

@@ -21,4 +21,5 @@ class Unprocessable(Schema):
     detail: list[ErrorItem]
 
 
-ERRORS = {401: Detail, 404: Detail, 422: Unprocessable}
+# 400: a request no endpoint can read (a NUL character in the address or query, a body that is not JSON).
+ERRORS = {400: Detail, 401: Detail, 404: Detail, 422: Unprocessable}

@@ -19,6 +19,7 @@ from ninja.responses import Status
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import can_see_citizen_id, require, scope_queryset
+from giamngheo.api.schemas import ERRORS
 from giamngheo.core.audit_display import masked_by_key
 from giamngheo.geo.models import AdminUnit
 from giamngheo.households.models import Household
@@ -31,6 +32,9 @@ from giamngheo.reviews.models import (
 )
 
 router = Router(tags=["review"])
+# Refusals as every other endpoint answers them (api.errors): a stale version or a step out of turn is a 409.
+_READ: dict[int, Any] = dict(ERRORS)
+_WRITE: dict[int, Any] = {**ERRORS, 409: dict[str, Any]}
 
 # Every number a client sends is bounded before it reaches a query: SQLite and PostgreSQL store 64-bit
 # integers, and 10**23 in a filter or a list of ids would otherwise answer 500. Dates are bounded by the
@@ -308,13 +312,13 @@ def _request_out(request: RegularRequest, today: dt.date) -> dict[str, Any]:
     }
 
 
-@router.get("/review/cycles", response=list[CycleOut], summary="Các đợt rà soát")
+@router.get("/review/cycles", response={200: list[CycleOut], **_READ}, summary="Các đợt rà soát")
 def cycles_list(request: HttpRequest, year: Annotated[int, Field(ge=2016, le=2100)] | None = None,
                 kind: str | None = None) -> list[dict[str, Any]]:
     return [_cycle_out(request.user, c) for c in selectors.cycle_list(user=request.user, year=year, kind=kind)[:500]]
 
 
-@router.post("/review/cycles", response={201: CycleOut}, summary="Mở đợt rà soát (lập danh sách tự động)")
+@router.post("/review/cycles", response={201: CycleOut, **_WRITE}, summary="Mở đợt rà soát (lập danh sách tự động)")
 def cycle_open(request: HttpRequest, body: CycleIn) -> Status[dict[str, Any]]:
     commune = AdminUnit.objects.filter(code=body.commune, level="commune").first()
     if commune is None:
@@ -325,23 +329,23 @@ def cycle_open(request: HttpRequest, body: CycleIn) -> Status[dict[str, Any]]:
     return Status(201, _cycle_out(request.user, cycle))
 
 
-@router.get("/review/cycles/{cycle_id}", response=CycleOut, summary="Một đợt rà soát")
+@router.get("/review/cycles/{cycle_id}", response={200: CycleOut, **_READ}, summary="Một đợt rà soát")
 def cycle_detail(request: HttpRequest, cycle_id: Id) -> dict[str, Any]:
     return _cycle_out(request.user, selectors.cycle_get(user=request.user, pk=cycle_id))
 
 
-@router.get("/review/cycles/{cycle_id}/cases", response=list[CaseOut], summary="Hồ sơ hộ của đợt")
+@router.get("/review/cycles/{cycle_id}/cases", response={200: list[CaseOut], **_READ}, summary="Hồ sơ hộ của đợt")
 def cycle_cases(request: HttpRequest, cycle_id: Id, state: str | None = None) -> list[dict[str, Any]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
     return [_case_out(c) for c in selectors.case_list(user=request.user, cycle=cycle, state=state)]
 
 
-@router.get("/review/cases/{case_id}", response=CaseDetailOut, summary="Một hồ sơ rà soát hộ")
+@router.get("/review/cases/{case_id}", response={200: CaseDetailOut, **_READ}, summary="Một hồ sơ rà soát hộ")
 def case_detail(request: HttpRequest, case_id: Id) -> dict[str, Any]:
     return _case_detail(request.user, selectors.case_get(user=request.user, pk=case_id))
 
 
-@router.post("/review/cases/{case_id}/survey", response=CaseDetailOut, summary="Lưu phiếu khảo sát (Phiếu B)")
+@router.post("/review/cases/{case_id}/survey", response={200: CaseDetailOut, **_WRITE}, summary="Lưu phiếu khảo sát (Phiếu B)")
 def case_survey(request: HttpRequest, case_id: Id, body: SurveyIn) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=case_id)
     services.review_case_survey(actor=request.user, case=case, record=body.record, expected_version=body.expected_version,
@@ -350,13 +354,13 @@ def case_survey(request: HttpRequest, case_id: Id, body: SurveyIn) -> dict[str, 
     return _case_detail(request.user, selectors.case_get(user=request.user, pk=case_id))
 
 
-@router.post("/review/cases/{case_id}/classify", response=CaseDetailOut, summary="Phân loại hộ")
+@router.post("/review/cases/{case_id}/classify", response={200: CaseDetailOut, **_WRITE}, summary="Phân loại hộ")
 def case_classify(request: HttpRequest, case_id: Id) -> dict[str, Any]:
     services.review_case_classify(actor=request.user, case=selectors.case_get(user=request.user, pk=case_id))
     return _case_detail(request.user, selectors.case_get(user=request.user, pk=case_id))
 
 
-@router.post("/review/cycles/{cycle_id}/meetings", response={201: MeetingOut}, summary="Ghi biên bản họp dân")
+@router.post("/review/cycles/{cycle_id}/meetings", response={201: MeetingOut, **_WRITE}, summary="Ghi biên bản họp dân")
 def meeting_record(request: HttpRequest, cycle_id: Id, body: MeetingIn) -> Status[dict[str, Any]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
     meeting = services.review_meeting_record(
@@ -368,7 +372,7 @@ def meeting_record(request: HttpRequest, cycle_id: Id, body: MeetingIn) -> Statu
                         "agreeing": meeting.agreeing, "cases": list(meeting.cases.values_list("pk", flat=True))})
 
 
-@router.post("/review/cycles/{cycle_id}/postings", response={201: PostingOut}, summary="Niêm yết công khai")
+@router.post("/review/cycles/{cycle_id}/postings", response={201: PostingOut, **_WRITE}, summary="Niêm yết công khai")
 def posting_open(request: HttpRequest, cycle_id: Id, body: PostingIn) -> Status[dict[str, Any]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
     posting = services.review_case_post(
@@ -379,7 +383,7 @@ def posting_open(request: HttpRequest, cycle_id: Id, body: PostingIn) -> Status[
                         "cases": list(posting.cases.values_list("pk", flat=True))})
 
 
-@router.post("/review/cases/{case_id}/complaints", response={201: ComplaintOut}, summary="Tiếp nhận khiếu nại")
+@router.post("/review/cases/{case_id}/complaints", response={201: ComplaintOut, **_WRITE}, summary="Tiếp nhận khiếu nại")
 def complaint_file(request: HttpRequest, case_id: Id, body: ComplaintIn) -> Status[dict[str, Any]]:
     case = selectors.case_get(user=request.user, pk=case_id)
     complaint = services.review_complaint_file(actor=request.user, case=case, received_on=body.received_on,
@@ -387,7 +391,7 @@ def complaint_file(request: HttpRequest, case_id: Id, body: ComplaintIn) -> Stat
     return Status(201, {"id": complaint.pk, "case": case.pk, "status": complaint.status, "outcome": complaint.outcome})
 
 
-@router.post("/review/complaints/{complaint_id}/resolve", response=ComplaintOut, summary="Giải quyết khiếu nại")
+@router.post("/review/complaints/{complaint_id}/resolve", response={200: ComplaintOut, **_WRITE}, summary="Giải quyết khiếu nại")
 def complaint_resolve(request: HttpRequest, complaint_id: Id, body: ComplaintResolveIn) -> dict[str, Any]:
     complaint = selectors.complaint_get(user=request.user, pk=complaint_id)
     complaint = services.review_complaint_resolve(actor=request.user, complaint=complaint, outcome=body.outcome,
@@ -395,7 +399,7 @@ def complaint_resolve(request: HttpRequest, complaint_id: Id, body: ComplaintRes
     return {"id": complaint.pk, "case": complaint.case_id, "status": complaint.status, "outcome": complaint.outcome}
 
 
-@router.post("/review/cycles/{cycle_id}/recognise", response={201: DecisionOut},
+@router.post("/review/cycles/{cycle_id}/recognise", response={201: DecisionOut, **_WRITE},
              summary="Công nhận danh sách (Quyết định Mẫu 02) và khoá đợt")
 def cycle_recognise(request: HttpRequest, cycle_id: Id, body: DecisionIn) -> Status[dict[str, Any]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
@@ -406,7 +410,7 @@ def cycle_recognise(request: HttpRequest, cycle_id: Id, body: DecisionIn) -> Sta
                         "year": decision.year})
 
 
-@router.post("/review/cycles/{cycle_id}/certificates", response={201: list[CertificateOut]},
+@router.post("/review/cycles/{cycle_id}/certificates", response={201: list[CertificateOut], **_WRITE},
              summary="Cấp giấy chứng nhận (Mẫu 03)")
 def certificates_issue(request: HttpRequest, cycle_id: Id, body: CertificatesIn) -> Status[list[dict[str, Any]]]:
     cycle = selectors.cycle_get(user=request.user, pk=cycle_id)
@@ -415,13 +419,13 @@ def certificates_issue(request: HttpRequest, cycle_id: Id, body: CertificatesIn)
                          "issued_on": c.issued_on} for c in issued])
 
 
-@router.get("/review/requests", response=list[RequestOut], summary="Đơn đề nghị (Mẫu 01, Mẫu 04)")
+@router.get("/review/requests", response={200: list[RequestOut], **_READ}, summary="Đơn đề nghị (Mẫu 01, Mẫu 04)")
 def requests_list(request: HttpRequest, status: str | None = None) -> list[dict[str, Any]]:
     today = timezone.localdate()
     return [_request_out(r, today) for r in selectors.request_list(user=request.user, status=status)[:500]]
 
 
-@router.post("/review/requests", response={201: RequestOut}, summary="Tiếp nhận đơn đề nghị")
+@router.post("/review/requests", response={201: RequestOut, **_WRITE}, summary="Tiếp nhận đơn đề nghị")
 def request_file(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]]:
     household = get_object_or_404(
         scope_queryset(Household.objects.filter(deleted_at__isnull=True), request.user, Perm.REVIEW_VIEW),
@@ -433,7 +437,7 @@ def request_file(request: HttpRequest, body: RequestIn) -> Status[dict[str, Any]
     return Status(201, _request_out(filed, body.received_on))
 
 
-@router.post("/review/requests/{request_id}/decide", response=RequestOut, summary="Quyết định đơn đề nghị")
+@router.post("/review/requests/{request_id}/decide", response={200: RequestOut, **_WRITE}, summary="Quyết định đơn đề nghị")
 def request_decide(request: HttpRequest, request_id: Id, body: RequestDecideIn) -> dict[str, Any]:
     regular = selectors.request_get(user=request.user, pk=request_id)
     decided = services.review_request_decide(
@@ -444,7 +448,7 @@ def request_decide(request: HttpRequest, request_id: Id, body: RequestDecideIn) 
     return _request_out(decided, body.decided_on)
 
 
-@router.get("/movements", response=MovementsOut, summary="Biến động hộ nghèo, cận nghèo trong năm")
+@router.get("/movements", response={200: MovementsOut, **_READ}, summary="Biến động hộ nghèo, cận nghèo trong năm")
 def movements(request: HttpRequest, filters: Query[MovementFilter]) -> dict[str, Any]:
     """Một dòng cho mỗi đơn vị trực thuộc và một dòng tổng: đầu năm, thoát nghèo, từ cận nghèo rơi xuống,
     tái nghèo, phát sinh mới, cuối năm (trong đó hộ dân tộc thiểu số), tách thành thị/nông thôn; tương tự cho hộ
@@ -472,7 +476,7 @@ def _entry_out(entry: Any, household_code: str, corrected_by: int | None = None)
     }
 
 
-@router.get("/review/ledger", response=list[LedgerEntryOut], summary="Sổ theo dõi hằng năm của một hộ")
+@router.get("/review/ledger", response={200: list[LedgerEntryOut], **_READ}, summary="Sổ theo dõi hằng năm của một hộ")
 def ledger_history(request: HttpRequest, household: str) -> list[dict[str, Any]]:
     """Mọi mục của hộ qua các năm, kể cả mục đã được đính chính (``corrected_by`` khác rỗng: không còn
     được tính)."""
@@ -481,7 +485,7 @@ def ledger_history(request: HttpRequest, household: str) -> list[dict[str, Any]]
     return [_entry_out(r.entry, found.code, r.corrected_by.pk if r.corrected_by else None) for r in rows]
 
 
-@router.post("/review/ledger/{entry_id}/corrections", response={201: LedgerEntryOut},
+@router.post("/review/ledger/{entry_id}/corrections", response={201: LedgerEntryOut, **_WRITE},
              summary="Đính chính một mục của sổ theo dõi (lãnh đạo xã)")
 def ledger_correct(request: HttpRequest, entry_id: Id, body: CorrectionIn) -> Status[dict[str, Any]]:
     entry = selectors.ledger_entry_get(user=request.user, pk=entry_id)
@@ -490,7 +494,7 @@ def ledger_correct(request: HttpRequest, entry_id: Id, body: CorrectionIn) -> St
     return Status(201, _entry_out(correction, entry.household.code))
 
 
-@router.post("/review/ledger/removals/{household}", response={201: list[LedgerEntryOut]},
+@router.post("/review/ledger/removals/{household}", response={201: list[LedgerEntryOut], **_WRITE},
              summary="Đưa hộ ra khỏi danh sách (chuyển đi, giải thể, chết) — lãnh đạo xã")
 def household_remove(request: HttpRequest, household: str, body: RemovalIn) -> Status[list[dict[str, Any]]]:
     found = selectors.household_for_ledger(user=request.user, code=household)

@@ -32,7 +32,7 @@ def test_owner_lists_own_households(api_client_for, owner, household):
 
 def test_outsider_lists_nothing(api_client_for, outsider, household):
     assert api_client_for(outsider).get(LIST).json() == {
-        "items": [], "count": 0, "count_exact": True, "page": 1, "page_size": 50,
+        "items": [], "count": 0, "count_exact": True, "page": 1, "page_size": 50, "next_cursor": None,
     }
 
 

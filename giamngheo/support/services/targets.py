@@ -267,10 +267,12 @@ def target_update(*, actor: Any, target: Target, expected_version: int, **change
                             current_indicator=current.indicator)
         for field in EDITABLE:
             setattr(current, field, cleaned[field])
-        current.version += 1
-        current.save()
         changed = diff(before, _snapshot(current))
+        # Nothing changed, nothing written: a new version would only make others' open forms stale (and a write
+        # with no audit entry).
         if changed:
+            current.version += 1
+            current.save()
             log_action(actor=actor, action="giamngheo.support.target_updated", object_type="target",
                        object_id=current.pk, object_repr=target_repr(current), unit_path=current.unit_path,
                        changes=changed)
