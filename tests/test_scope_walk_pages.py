@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from giamngheo.accounts.models import ApiToken, RoleGrant
 from giamngheo.accounts.roles import Role
@@ -22,6 +23,7 @@ from giamngheo.accounts.tokens import api_token_create
 from giamngheo.core.models import AuditEntry
 from giamngheo.geo.models import AdminUnit
 from giamngheo.imports.models import ImportJob, ImportKind
+from giamngheo.privacy.services import data_request_answer, data_request_register
 from giamngheo.support.models.exports import ExportJob, ExportKind, ExportStatus
 from tests.reviews.conftest import cast, make_household, reviewed  # noqa: F401  (fixtures)
 from tests.support.walk_world import (
@@ -99,6 +101,14 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
                                           parameters={"slug": "chua-ho-tro", "year": 2026},
                                           unit_path=unit_tree.commune.path, status=ExportStatus.DONE,
                                           file_name=f"{SECRET_HEAD}.xlsx")
+    # A personal-data request about the secret household, answered (its export holds the household): its pages,
+    # its JSON export and its printed reply are commune A's (issue 11).
+    data_request = data_request_register(
+        actor=cast.officer, unit=unit_tree.commune, kind="access", citizen_id=SECRET_CITIZEN_ID,
+        household_code=SECRET_CODE, subject_name=SECRET_HEAD, requester_name=SECRET_HEAD, channel="in_person",
+        received_at=timezone.now())
+    data_request_answer(actor=cast.officer, request=data_request, answer_text=f"Trả lời cho {SECRET_HEAD}")
+    ids.append(str(data_request.pk))
     # Statistics of every unit (issue 9): the numbers of the province and of commune A must not reach commune B.
     stats = stats_objects(province=unit_tree.province)
     stats_hidden = [text for code, number in stats.items() if not code.startswith(unit_tree.other_commune.code)
@@ -131,7 +141,8 @@ def assert_nothing_leaks(method: str, path: str, response: Any, more: tuple[str,
 
 def test_the_walk_reaches_the_pages_of_every_app() -> None:
     patterns = page_patterns()
-    for prefix in ("tai-khoan/", "don-vi/", "ho/", "nhat-ky/", "ra-soat/", "nhap-du-lieu/", "thong-ke/"):
+    for prefix in ("tai-khoan/", "don-vi/", "ho/", "nhat-ky/", "ra-soat/", "nhap-du-lieu/", "thong-ke/",
+                   "du-lieu-ca-nhan/"):
         assert any(p.startswith(prefix) for p in patterns), prefix
 
 
