@@ -176,7 +176,7 @@ class TouchedPage(Schema):
 
 class UploadRefused(Schema):
     detail: str
-    field: str = Field(description="Trường của biểu mẫu bị từ chối")
+    field: str | None = Field(None, description="Trường của biểu mẫu bị từ chối (không có khi cả yêu cầu hỏng)")
 
 
 class CommitIn(Schema):

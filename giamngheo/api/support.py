@@ -315,11 +315,12 @@ def _registration_body(r: EscapeRegistration, outcome: help_selectors.Outcome | 
 
 
 def _unit_path(code: str | None) -> str | None:
-    """The path of a current unit by code; a code of no unit gives a path that matches nothing."""
+    """The path of a current unit by code; a code of no unit gives a path that matches nothing (every stored path
+    starts with ``/``; not a NUL, which PostgreSQL refuses in a query: a 500 the API fuzzing found)."""
     if not code:
         return None
     path = AdminUnit.objects.filter(code=code, valid_to__isnull=True).values_list("path", flat=True).first()
-    return path or "\x00none"
+    return path or "!none"
 
 
 def _household_in_scope(user: Any, code: str | None) -> Household | None:

@@ -79,3 +79,31 @@ def test_a_patch_that_changes_nothing_writes_nothing(
     changed = client.patch(f"/api/v1/targets/{created['id']}", {"version": created["version"], "value": "9"},
                            content_type="application/json")
     assert changed.json()["version"] == created["version"] + 1 and AuditEntry.objects.count() == audit + 1
+
+
+@pytest.mark.parametrize(("url", "query"), [
+    ("/api/v1/support", {}), ("/api/v1/assignments", {}), ("/api/v1/escape-registrations", {}),
+    ("/api/v1/support/outputs", {"year": 2026}),
+])
+def test_a_unit_code_of_no_unit_lists_nothing(
+    api_client_for: Any, owner: Any, household: Any, url: str, query: dict[str, Any]
+) -> None:
+    # The "matches nothing" path held a NUL character, which PostgreSQL refuses in a query: a 500 there.
+    response = api_client_for(owner).get(url, {"unit": "99999", **query})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body.get("items", []) == [] and body.get("totals", {}).get("records", 0) == 0
+
+
+def test_an_unreadable_upload_is_a_documented_400(api_client_for: Any, owner: Any) -> None:
+    # A NUL in a multipart field name is refused before the endpoint (core.input_guard) with no "field": the
+    # documented 400 of the upload says "field" may be absent.
+    response = api_client_for(owner).generic(
+        "POST", "/api/v1/imports",
+        b'--b\r\nContent-Disposition: form-data; name="k\x00"\r\n\r\nx\r\n--b--\r\n',
+        content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 400 and response.json()["detail"]
+    responses = SCHEMA["paths"]["/api/v1/imports"]["post"]["responses"]
+    documented = (responses.get(400) or responses["400"])["content"]["application/json"]["schema"]
+    refused = SCHEMA["components"]["schemas"][documented["$ref"].rsplit("/", 1)[-1]]
+    assert refused.get("required") == ["detail"]
