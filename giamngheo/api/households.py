@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import can_see_citizen_id
 from giamngheo.api.errors import parse_json
-from giamngheo.api.paging import CursorParams, PageParams, cursor_after, keyset_page, page_body, page_of
+from giamngheo.api.paging import CursorParams, PageParams, page_body, paged
 from giamngheo.api.record_schema import READ_ONLY_KEYS, json_body, record_schema
 from giamngheo.api.schemas import ERRORS
 from giamngheo.core.errors import ApplicationError, ValidationFailed
@@ -155,17 +155,10 @@ def household_index(
     households = household_list(
         user=request.user, commune_code=filters.commune, hamlet_id=hamlet_id, q=filters.q, klass=filters.klass
     )
-    if after.cursor is not None:
-        # A deep page: no OFFSET and no count, so it costs what the first page costs (docs/api.md, "Paging").
-        rows, next_cursor = keyset_page(
-            households, key=CURSOR_KEY, cursor=after.cursor, page_size=paging.page_size, salt=CURSOR_SALT
-        )
-        return {"items": [summary(h) for h in rows], "count": None, "count_exact": False, "page": None,
-                "page_size": paging.page_size, "next_cursor": next_cursor}
-    items, count, exact = page_of(households, paging, count=household_list_count)
-    # A full page may be followed by another: its cursor lets a client go on without OFFSET from here.
-    next_cursor = cursor_after(items[-1], key=CURSOR_KEY, salt=CURSOR_SALT) if len(items) == paging.page_size else None
-    return {**page_body([summary(h) for h in items], count, exact, paging), "next_cursor": next_cursor}
+    # A deep page by cursor costs what the first page costs (docs/api.md, "Paging").
+    rows, page = paged(households, paging=paging, cursor=after.cursor, key=CURSOR_KEY, salt=CURSOR_SALT,
+                       count=household_list_count)
+    return {"items": [summary(h) for h in rows], **page}
 
 
 @router.post(

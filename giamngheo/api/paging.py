@@ -117,3 +117,20 @@ def keyset_page(
 def cursor_after(row: Model, *, key: Sequence[str], salt: str) -> str:
     """The cursor of the page that starts after ``row``."""
     return cursor_encode([getattr(row, name) for name in key], salt=salt)
+
+
+def paged(
+    queryset: QuerySet[M], *, paging: PageParams, cursor: str | None, key: Sequence[str], salt: str,
+    count: Callable[[QuerySet[M]], tuple[int, bool]] = exact_count,
+) -> tuple[list[M], dict[str, Any]]:
+    """A list endpoint's page: by ``cursor`` when one is given (no OFFSET, no count: ``count`` and ``page`` are
+    ``None``), else by page number; with ``next_cursor`` either way (a full page by number may be followed by
+    another). Returns the rows and the page body's other fields."""
+    if cursor is not None:
+        rows, next_cursor = keyset_page(queryset, key=key, cursor=cursor, page_size=paging.page_size, salt=salt)
+        return rows, {"count": None, "count_exact": False, "page": None, "page_size": paging.page_size,
+                      "next_cursor": next_cursor}
+    items, total, exact = page_of(queryset.order_by(*key), paging, count=count)
+    next_cursor = cursor_after(items[-1], key=key, salt=salt) if len(items) == paging.page_size else None
+    return items, {"count": total, "count_exact": exact, "page": paging.page, "page_size": paging.page_size,
+                   "next_cursor": next_cursor}

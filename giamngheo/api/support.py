@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from giamngheo.accounts.roles import Perm
 from giamngheo.accounts.scope import scope_queryset
-from giamngheo.api.paging import PageParams, page_body, page_of
+from giamngheo.api.paging import CursorParams, PageParams, page_body, page_of, paged
 from giamngheo.api.schemas import ERRORS
 from giamngheo.core.errors import ValidationFailed
 from giamngheo.geo.models import AdminUnit, UnitLevel
@@ -76,10 +76,11 @@ class RecordOut(Schema):
 
 class RecordPage(Schema):
     items: list[RecordOut]
-    count: int
+    count: int | None = Field(description="Tổng số lượt; null trên trang đọc bằng cursor (không đếm lại).")
     count_exact: bool
-    page: int
+    page: int | None = Field(description="Số trang; null trên trang đọc bằng cursor.")
     page_size: int
+    next_cursor: str | None = Field(None, description="Con trỏ của trang sau (gửi lại qua ?cursor=); null ở trang cuối.")
 
 
 class RecordFacts(Schema):
@@ -436,9 +437,16 @@ def support_outputs_view(request: HttpRequest, params: Query[OutputsParams]) -> 
     }
 
 
+RECORD_CURSOR_SALT = "giamngheo.api.support.cursor"
+RECORD_CURSOR_KEY = ("unit_path", "id")  # support_record_list's order; the primary key last makes it total
+
+
 @router.get("/support", response={200: RecordPage, **_ERRORS}, summary="Danh sách hỗ trợ cho hộ")
-def support_index(request: HttpRequest, paging: Query[PageParams], filters: Query[RecordFilters]) -> dict[str, Any]:
-    """Các lượt hỗ trợ trong địa bàn bạn được giao, sắp theo đơn vị rồi theo thứ tự ghi."""
+def support_index(
+    request: HttpRequest, paging: Query[PageParams], filters: Query[RecordFilters], after: Query[CursorParams]
+) -> dict[str, Any]:
+    """Các lượt hỗ trợ trong địa bàn bạn được giao, sắp theo đơn vị rồi theo thứ tự ghi. Trang sâu: dùng
+    ``cursor`` (giá trị ``next_cursor`` của trang trước) thay cho ``page``."""
     household = _household_in_scope(request.user, filters.household)
     if filters.household and household is None:
         return page_body([], 0, True, paging)
@@ -449,8 +457,8 @@ def support_index(request: HttpRequest, paging: Query[PageParams], filters: Quer
     records = support_record_list(user=request.user, year=filters.year, kind=kind, programme=programme,
                                   unit_path=_unit_path(filters.unit), provider_type=filters.provider_type,
                                   household=household)
-    items, count, exact = page_of(records, paging)
-    return page_body([_record_body(r) for r in items], count, exact, paging)
+    rows, page = paged(records, paging=paging, cursor=after.cursor, key=RECORD_CURSOR_KEY, salt=RECORD_CURSOR_SALT)
+    return {"items": [_record_body(r) for r in rows], **page}
 
 
 @router.post("/support", response={201: RecordOut, **_ERRORS}, summary="Ghi hỗ trợ cho hộ")

@@ -120,3 +120,29 @@ def test_a_cursor_never_reaches_outside_the_scope(
     cursor = api_client_for(owner).get(URL, {"page_size": 3}).json()["next_cursor"]
     body = api_client_for(outsider).get(URL, {"cursor": cursor}).json()
     assert body["items"] == [] and body["next_cursor"] is None
+
+
+def test_support_records_page_by_cursor_too(
+    api_client_for: Any, province: Any, unit_tree: Any, make_household: Any, problems: Any,  # noqa: F811
+) -> None:
+    import datetime as dt
+
+    from giamngheo.support.models import SupportKind, SupportRecord
+
+    kind = SupportKind.objects.get(code="loan")
+    made = []
+    for hamlet in (unit_tree.hamlet2, unit_tree.hamlet):  # made out of the list's order
+        household = make_household(hamlet, code=f"S-{hamlet.code}")
+        made += [SupportRecord.objects.create(
+            household=household, unit_path=household.unit_path, kind=kind, given_on=dt.date(2026, 3, i + 1),
+            year=2026, provider_type="social_policy_bank", amount=1_000_000 * (i + 1), loan_term_months=12).pk
+            for i in range(4)]
+    client = api_client_for(province)
+    body = client.get("/api/v1/support", {"page_size": 3}).json()
+    seen = [item["id"] for item in body["items"]]
+    while body["next_cursor"]:
+        body = client.get("/api/v1/support", {"page_size": 3, "cursor": body["next_cursor"]}).json()
+        seen += [item["id"] for item in body["items"]]
+    assert seen == made[4:] + made[:4]  # hamlet 1's records first, each hamlet's in the order recorded
+    households_cursor = client.get(URL, {"page_size": 1}).json()["next_cursor"]
+    assert list(problems(client.get("/api/v1/support", {"cursor": households_cursor}))) == [("query", "cursor")]
