@@ -38,7 +38,7 @@ from typing import Any
 from locust import HttpUser, between, task
 
 PLAN: dict[str, Any] = json.loads(open(os.environ["GIAMNGHEO_LOAD_PLAN"], encoding="utf-8").read())  # noqa: SIM115
-_low, _high = (float(x) for x in os.environ.get("GIAMNGHEO_LOAD_THINK", "3,9").split(","))
+_low, _high = (float(x) for x in os.environ.get("GIAMNGHEO_LOAD_THINK", "5,15").split(","))
 _accounts = itertools.cycle(PLAN["officers"])
 _accounts_lock = threading.Lock()
 
