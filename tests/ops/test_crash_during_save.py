@@ -12,6 +12,7 @@ the household page and accept the same save.
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -90,9 +91,11 @@ def server(url: str, tmp_path: Path, *, arm: Path | None = None) -> Iterator[tup
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(base + "/tai-khoan/dang-nhap/", timeout=5):  # noqa: S310 — loopback
+                with urllib.request.urlopen(base + "/tai-khoan/dang-nhap/", timeout=30):  # noqa: S310 — loopback
                     break
-            except (urllib.error.URLError, ConnectionError):
+            # Refused before gunicorn listens; a timeout or a dropped connection while its worker boots Django
+            # on a busy machine.
+            except (OSError, http.client.HTTPException):
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"gunicorn did not start: {(tmp_path / f'gunicorn-{port}.log').read_text()[-3000:]}")
                 time.sleep(0.1)
