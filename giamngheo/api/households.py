@@ -35,6 +35,7 @@ from giamngheo.privacy.reads import record_household_read
 
 router = Router(tags=["households"])
 
+MAX_VERSION = 2**31  # the versions of support records, as bounded (api.support.Version)
 ClassCode = Literal["poor", "near_poor", "average", "none", "undetermined"]
 
 
@@ -126,7 +127,9 @@ class HouseholdFilters(Schema):
 
 
 class DeleteParams(Schema):
-    version: int | None = Field(None, ge=1, description="Nếu có: chỉ xoá khi hộ vẫn ở phiên bản này.")
+    version: int | None = Field(
+        None, ge=1, le=MAX_VERSION, description="Nếu có: chỉ xoá khi hộ vẫn ở phiên bản này."
+    )
 
 
 class ClassificationParams(Schema):
@@ -185,7 +188,8 @@ def household_show(request: HttpRequest, id: str) -> dict[str, Any]:
 @router.put(
     "/{id}", response={200: dict[str, Any], 409: dict[str, Any], **_ERRORS}, summary="Sửa một hộ",
     openapi_extra={**json_body(
-        {**_RECORD_PUT, "properties": {**_RECORD_PUT["properties"], "version": {"type": "integer"}},
+        {**_RECORD_PUT, "properties": {**_RECORD_PUT["properties"],
+                                       "version": {"type": "integer", "minimum": 1, "maximum": MAX_VERSION}},
          "required": [*_RECORD_PUT["required"], "version"]},
         "Toàn bộ hồ sơ hộ v1 kèm version đã đọc. Nếu người khác đã lưu sau đó: 409 kèm bản hiện tại.",
     ), "responses": {200: {"content": _RECORD_OUT}}},
@@ -200,6 +204,10 @@ def household_replace(request: HttpRequest, id: str) -> dict[str, Any]:
             _("Thiếu version: gửi kèm số phiên bản của hồ sơ bạn đã đọc (GET /households/{id}).")
             if version is None else _("Phải là số nguyên.")
         )
+        raise ValidationFailed(message, errors={"version": [message]})
+    if isinstance(version, int) and not 1 <= version <= MAX_VERSION:
+        # A version no household can have is a bad request (422), not a conflict with someone's save (409).
+        message = _("Phải từ 1 đến %(max)s.") % {"max": MAX_VERSION}
         raise ValidationFailed(message, errors={"version": [message]})
     updated = household_update(actor=request.user, household=household, record=data, expected_version=version or 0)
     return household_body(updated, request.user)

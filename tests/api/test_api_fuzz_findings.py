@@ -107,3 +107,15 @@ def test_an_unreadable_upload_is_a_documented_400(api_client_for: Any, owner: An
     documented = (responses.get(400) or responses["400"])["content"]["application/json"]["schema"]
     refused = SCHEMA["components"]["schemas"][documented["$ref"].rsplit("/", 1)[-1]]
     assert refused.get("required") == ["detail"]
+
+
+@pytest.mark.parametrize("version", [0, -3, 2**33])
+def test_a_version_no_household_can_have_is_a_422_not_a_conflict(
+    api_client_for: Any, owner: Any, household: Any, new_record: Any, problems: Any, version: int
+) -> None:
+    # The fuzzer sent versions 0, negative and huge: they answered 409 (someone else saved), which misleads.
+    response = api_client_for(owner).put(f"/api/v1/households/{household.code}", {**new_record(), "version": version},
+                                         content_type="application/json")
+    assert list(problems(response)) == [("body", "version")]
+    assert list(problems(api_client_for(owner).delete(f"/api/v1/households/{household.code}?version={2**33}"))) == [
+        ("query", "version")]
