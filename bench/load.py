@@ -365,8 +365,8 @@ def main() -> int:
                         help="officers signing in per second (default 2: 100 officers in 50 s)")
     parser.add_argument("--seed-size", type=int, default=40_000, help="households of the demo province")
     parser.add_argument("--think", default="5,15", help="think time between requests, min,max seconds (default 5,15)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes (default 6)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster and the run directory")
     parser.add_argument("--nice", type=int, default=0,
                         help="run PostgreSQL, gunicorn and locust at this niceness (e.g. -10, as root) so that other "
