@@ -66,7 +66,7 @@ def data_request_register(
         if household is None or not may_handle_at(actor, household.unit_path):
             errors["household_code"] = [_("Không tìm thấy hộ có mã này trong đơn vị xử lý.")]
     if not citizen_id and not household_code:
-        errors["citizen_id"] = [_("Hãy nhập số định danh cá nhân của người yêu cầu, hoặc mã hộ.")]
+        errors["citizen_id"] = [_("Hãy nhập số định danh cá nhân của chủ thể dữ liệu, hoặc mã hộ.")]
     if not subject_name.strip():
         errors["subject_name"] = [_("Hãy nhập họ tên chủ thể dữ liệu.")]
     if not requester_name.strip():
