@@ -124,6 +124,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# Form widgets are drawn by Jinja2 from Django's own Jinja2 copies of its widget templates: the same HTML (checked
+# page by page when this was switched: only blank lines differ), in half the time. The survey and household forms
+# draw 400-700 widgets, and under 100 officers these pages were the slowest (docs/performance.md, "Load").
+FORM_RENDERER = "django.forms.renderers.Jinja2"
+
 ROOT_URLCONF = "giamngheo.urls"
 WSGI_APPLICATION = "giamngheo.wsgi.application"
 
