@@ -171,13 +171,22 @@ def labelled_moves(grouped: pl.DataFrame, klass: str) -> pl.DataFrame:
     return pl.concat([exits, entries, starts, ends, ends_em])
 
 
-def _counts(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool) -> dict[str, dict[str, int]]:
-    """Per row key (child path, or the unit path): the movement counts of class ``klass``."""
-    tally = _labelled(moves, klass, unit_path, per_child).group_by("row", "move").len()
+def _counts(moves: pl.DataFrame, klass: str, unit_path: str, per_child: bool
+            ) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, dict[str, int]]]]:
+    """Per row key (child path, or the unit path): the movement counts of class ``klass``, over all households
+    and per area (``rural``, ``urban``). One labelling for all three: each household's area (``transitions``) is
+    joined to its moves, so a household without an area counts in the whole table only, as before."""
+    areas = moves.select("household_id", "area")
+    tally = (_labelled(moves, klass, unit_path, per_child).join(areas, on="household_id", how="left")
+             .group_by("row", "move", "area").len())
     out: dict[str, dict[str, int]] = {}
-    for row, move, count in tally.iter_rows():
-        out.setdefault(row, {})[move] = int(count)
-    return out
+    by_area: dict[str, dict[str, dict[str, int]]] = {"rural": {}, "urban": {}}
+    for row, move, area, count in tally.iter_rows():
+        totals = out.setdefault(row, {})
+        totals[move] = totals.get(move, 0) + int(count)
+        if area in by_area:
+            by_area[area].setdefault(row, {})[move] = int(count)
+    return out, by_area
 
 
 @dataclass(frozen=True)
@@ -203,16 +212,12 @@ def movement_rows(*, unit_path: str, children: list[tuple[str, str, str]], unit_
     """
     frame = entries_frame(series=series, max_year=year, unit_paths=[unit_path])
     moves = transitions(frame, year)
-    per_area = {area: moves.filter(pl.col("area") == area) for area in ("rural", "urban")}
     tables: dict[str, dict[str, Any]] = {}
     for klass, columns in (("poor", POOR_COLUMNS), ("near_poor", NEAR_POOR_COLUMNS)):
-        tables[klass] = {
-            "child": _counts(moves, klass, unit_path, True),
-            "total": _counts(moves, klass, unit_path, False),
-            "area_child": {a: _counts(f, klass, unit_path, True) for a, f in per_area.items()},
-            "area_total": {a: _counts(f, klass, unit_path, False) for a, f in per_area.items()},
-            "columns": columns,
-        }
+        child, area_child = _counts(moves, klass, unit_path, True)
+        total, area_total = _counts(moves, klass, unit_path, False)
+        tables[klass] = {"child": child, "total": total, "area_child": area_child, "area_total": area_total,
+                         "columns": columns}
 
     def row_for(key: str, code: str, name: str, path: str, total: bool) -> MovementRow:
         blocks: dict[str, dict[str, Any]] = {}
