@@ -144,6 +144,7 @@ GPL3_COMPATIBLE_SPDX = {
     "0BSD", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "CC0-1.0", "GPL-2.0-or-later", "GPL-3.0-only",
     "GPL-3.0-or-later", "HPND", "ISC", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "MIT",
     "MIT-0", "MIT-CMU", "MPL-2.0", "PSF-2.0", "Zlib",
+    "Unlicense",  # public domain dedication; the FSF lists it as GPL-compatible (django-otp)
 }
 GPL3_COMPATIBLE_CLASSIFIERS = {
     "Apache Software License", "BSD License", "GNU General Public License v2 or later (GPLv2+)",
