@@ -1,16 +1,18 @@
 """Two-factor log-in in Chromium (issue 11): an officer enrols on "Tài khoản của tôi" (the QR code is an inline
 SVG image that the Content-Security-Policy lets through), signs out, and signs in again with the password and
-then the code of the authenticator app — computed here with django-otp's own TOTP."""
+then the code of the authenticator app — computed here, like the app does, from the secret the page shows,
+with django-otp's own TOTP. The test thread never touches the database while the server runs: on SQLite the
+live server shares the test's one connection, and a query from here in the middle of a request breaks both."""
 
 from __future__ import annotations
 
 import re
 import time
+from base64 import b32decode
 from typing import Any
 
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from giamngheo.accounts.roles import Role
@@ -18,13 +20,20 @@ from giamngheo.accounts.roles import Role
 PASSWORD = "mat-khau-rat-dai-2025"  # noqa: S105 - a test account's password
 
 
-def _code(user: Any) -> str:
-    """What the app shows now; the device forgets the time step already used (django-otp refuses a replay)."""
-    device = TOTPDevice.objects.filter(user=user).latest("pk")
-    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():06d}"
+class _AuthenticatorApp:
+    """The officer's phone: knows the secret, shows the code of the current 30-second step. django-otp refuses a
+    step already used (replay) and accepts one step ahead, so a second code inside the same step is the next one."""
+
+    def __init__(self, secret: str) -> None:
+        self.totp = TOTP(b32decode(secret.replace(" ", "")), step=30, t0=0, digits=6, drift=0)
+        self.last_step = -1
+
+    def code(self) -> str:
+        self.totp.time = time.time()
+        step = max(self.totp.t(), self.last_step + 1)
+        self.last_step = step
+        self.totp.time = step * 30 + 1
+        return f"{self.totp.token():06d}"
 
 
 def _sign_in_with_password(page: Any) -> None:
@@ -36,7 +45,7 @@ def _sign_in_with_password(page: Any) -> None:
 
 def test_enrol_then_sign_in_with_password_and_code(page, unit_tree, make_user, screenshot, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # argon2 is not under test
-    officer = make_user(role=Role.COMMUNE_OFFICER, unit=unit_tree.commune, username="hai.buoc", password=PASSWORD)
+    make_user(role=Role.COMMUNE_OFFICER, unit=unit_tree.commune, username="hai.buoc", password=PASSWORD)
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
 
@@ -49,7 +58,8 @@ def test_enrol_then_sign_in_with_password_and_code(page, unit_tree, make_user, s
     expect(qr).to_be_visible()
     assert page.evaluate("document.getElementById('two-factor-qr').naturalWidth") > 100  # the image rendered
     screenshot("two-factor-enrol")
-    page.fill("#id_confirm_code", _code(officer))
+    phone = _AuthenticatorApp(page.locator("#two-factor-secret").inner_text())
+    page.fill("#id_confirm_code", phone.code())
     page.get_by_role("button", name="Xác nhận").click()
     expect(page.locator(".messages")).to_contain_text("Đã bật đăng nhập hai bước")
 
@@ -57,7 +67,7 @@ def test_enrol_then_sign_in_with_password_and_code(page, unit_tree, make_user, s
     _sign_in_with_password(page)
     page.wait_for_url(re.compile(reverse("accounts:login_code") + "$"))
     screenshot("two-factor-code")
-    page.fill("input[name=code]", _code(officer))
+    page.fill("input[name=code]", phone.code())
     page.get_by_role("button", name="Xác nhận").click()
     page.wait_for_url(re.compile(r"/$"))
     page.goto(reverse("accounts:me"))
