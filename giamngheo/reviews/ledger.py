@@ -22,11 +22,13 @@ Everything is set-based: one query loads the entries, Polars groups them; no loo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from django.core.cache import cache
 from django.db.models import Q
 
 from giamngheo.reviews.models import LedgerEntry
@@ -203,13 +205,43 @@ def _block(counts: dict[str, int], columns: tuple[str, ...]) -> dict[str, int]:
     return {c: counts.get(c, 0) for c in columns}
 
 
+def ledger_version() -> str:
+    """Changes whenever the ledger does. Entries are only ever added (never updated; a correction is a new
+    entry), so the newest entry identifies the ledger's content. Its time is part of the version because
+    SQLite hands a rolled-back id out again (tests roll back; so does a failed recognition)."""
+    last = LedgerEntry.objects.order_by("-id").values_list("id", "recognised_at").first()
+    return "empty" if last is None else f"{last[0]}@{last[1].isoformat()}"
+
+
+# The table changes only when a recognition or a correction adds entries (a few times a year per commune),
+# while province users open it all day; an hour bounds what an entry added outside the ORM (a restore, a
+# hand-made SQL fix) could leave stale.
+MOVEMENTS_CACHE_SECONDS = 3600
+
+
 def movement_rows(*, unit_path: str, children: list[tuple[str, str, str]], unit_code: str, unit_name: str,
                   series: str, year: int) -> list[MovementRow]:
     """The movements table of ``year``: one row per child (code, name, path) and the total row last.
 
     Rows for households sitting directly on the unit (no child) appear as a row with an empty code only
     when there are some, so the children always add up to the total's start and end.
+
+    Kept in Django's cache under the ledger's version (``ledger_version``), so a province page computes its
+    hundred communes once per change of the ledger, not once per request; the rows hold counts only, no
+    personal data, and scope is checked by the caller before it asks.
     """
+    parts = repr((unit_path, children, unit_code, unit_name, series, year, ledger_version()))
+    key = "movements:" + hashlib.sha256(parts.encode()).hexdigest()
+    rows: list[MovementRow] | None = cache.get(key)
+    if rows is None:
+        rows = _movement_rows(unit_path=unit_path, children=children, unit_code=unit_code, unit_name=unit_name,
+                              series=series, year=year)
+        cache.set(key, rows, MOVEMENTS_CACHE_SECONDS)
+    return rows
+
+
+def _movement_rows(*, unit_path: str, children: list[tuple[str, str, str]], unit_code: str, unit_name: str,
+                   series: str, year: int) -> list[MovementRow]:
     frame = entries_frame(series=series, max_year=year, unit_paths=[unit_path])
     moves = transitions(frame, year)
     tables: dict[str, dict[str, Any]] = {}

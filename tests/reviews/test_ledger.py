@@ -145,3 +145,34 @@ def test_every_random_ledger_reconciles(unit_tree, make_household, histories):
     province_rows = table(unit_tree, 2025, unit_tree.province)
     commune_row = next(r for r in province_rows if r.unit_code == unit_tree.commune.code)
     assert commune_row.poor["start"] == total.poor["start"] and commune_row.poor["end"] == total.poor["end"]
+
+
+def test_movements_are_cached_until_the_ledger_changes(unit_tree, make_household, monkeypatch):
+    """A province page must not recompute a hundred communes per request, and must never show a stale table:
+    the cache key carries the ledger's newest entry."""
+    hh = make_household(unit_tree.hamlet, code="A")
+    put(hh, 2024, "poor")
+    computed = []
+    real = ledger._movement_rows
+    monkeypatch.setattr(ledger, "_movement_rows", lambda **kw: computed.append(kw) or real(**kw))
+
+    first = table(unit_tree, 2025)
+    again = table(unit_tree, 2025)
+    assert len(computed) == 1 and again == first
+    assert table(unit_tree, 2024) and len(computed) == 2  # another year is another table
+
+    put(hh, 2025, "near_poor")  # a recognition adds an entry: the next request sees it
+    after = table(unit_tree, 2025)
+    assert len(computed) == 3
+    assert (after[-1].poor["escaped"], first[-1].poor["escaped"]) == (1, 0)
+
+
+def test_ledger_version_differs_for_a_reused_id(unit_tree, make_household):
+    """SQLite hands out a rolled-back id again; the version must still change."""
+    hh = make_household(unit_tree.hamlet, code="A")
+    entry = put(hh, 2024, "poor")
+    before = ledger.ledger_version()
+    LedgerEntry.objects.filter(pk=entry.pk).delete()
+    again = put(hh, 2024, "poor")
+    LedgerEntry.objects.filter(pk=again.pk).update(id=entry.pk)
+    assert ledger.ledger_version() != before
