@@ -181,7 +181,7 @@ LOGIN_REDIRECT_URL = "home"  # reviews.views.dashboard.landing: the start page o
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "giamngheo.accounts.hashers.OwaspArgon2PasswordHasher",  # argon2id; why these parameters: the module
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
