@@ -73,6 +73,8 @@ LATEST_DATE = dt.date(2100, 12, 31)
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
 MAX_CODE_LENGTH = 64  # household and member ids: the columns' width
 MAX_NAME_LENGTH = 200
+ECHO_LIMIT = 40  # characters of a wrong value a message repeats back
+INCOME_BASES = ("income", "score_a")  # what income_basis may name: the two fields themselves
 
 HOUSEHOLD_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("id", "string", required=True, non_empty=True, max_length=MAX_CODE_LENGTH),
@@ -86,7 +88,7 @@ HOUSEHOLD_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("hamlet", "string", max_length=MAX_NAME_LENGTH),
     FieldSpec("income", "integer", minimum=0, maximum=MAX_INCOME),
     FieldSpec("score_a", "number", minimum=0, maximum=MAX_SCORE_A),
-    FieldSpec("income_basis", "enum", values=("income", "score_a")),
+    FieldSpec("income_basis", "enum", values=INCOME_BASES),
 )
 DWELLING_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("floor_area_m2", "number", minimum=0, maximum=MAX_FLOOR_AREA_M2),
@@ -230,7 +232,7 @@ def vi_date(day: dt.date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
-def _clip(value: str, limit: int = 40) -> str:
+def _clip(value: str, limit: int = ECHO_LIMIT) -> str:
     """An echoed value cut short: a message must not carry back a megabyte someone sent."""
     return value if len(value) <= limit else value[:limit] + "…"
 
@@ -343,7 +345,7 @@ def validate_record(data: Any) -> list[RecordError]:
     if "income" in data and "score_a" in data and "income_basis" not in data:
         errors.append(_error("income_basis", "income_basis_required"))
     basis = data.get("income_basis")
-    if basis in ("income", "score_a") and basis not in data:
+    if basis in INCOME_BASES and basis not in data:
         errors.append(_error("income_basis", "income_basis_absent", shown=_show(basis), basis=basis))
     reference = parse_date(data["reference_date"]) if isinstance(data.get("reference_date"), str) else None
     if reference is not None and not EARLIEST_REFERENCE <= reference <= LATEST_DATE:
