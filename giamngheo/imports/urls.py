@@ -7,6 +7,7 @@ urlpatterns = [
     path("", jobs.job_list, name="list"),
     path("tai-len/", jobs.job_upload, name="upload"),
     path("mau-excel/", jobs.template_download, name="template"),
+    path("phieu-b-xlsform/", jobs.xlsform_download, name="xlsform"),
     path("xuat-ho-tro/", support.support_export, name="support_export"),
     path("<uuid:public_id>/", job.job_detail, name="job"),
     path("<uuid:public_id>/tien-do/", job.job_progress, name="progress"),

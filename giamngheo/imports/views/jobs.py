@@ -14,6 +14,7 @@ from giamngheo.core.errors import ApplicationError
 from giamngheo.imports import selectors, services
 from giamngheo.imports.models import ImportKind, OnChange
 from giamngheo.imports.template import kind_template
+from giamngheo.imports.xlsform import FILE_NAME, xlsform_workbook
 from giamngheo.reviews.views.once import once
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,13 +24,14 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Loại dữ liệu"), choices=ImportKind.choices,
                              initial=ImportKind.HOUSEHOLDS, widget=forms.RadioSelect)
     file = forms.FileField(label=gettext_lazy("Tệp Excel hoặc CSV"),
-                           help_text=gettext_lazy("Tệp .xlsx, .xls, .ods hoặc .csv; tối đa 200 MB."))
+                           help_text=gettext_lazy("Tệp .xlsx, .xls, .ods hoặc .csv (phiếu từ ODK Central: tệp .zip); "
+                                                  "tối đa 200 MB."))
     on_change = forms.ChoiceField(label=gettext_lazy("Khi một hộ đã có trong hệ thống và tệp ghi khác đi"),
                                   choices=OnChange.choices, initial=OnChange.UPDATE, widget=forms.RadioSelect)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["file"].widget.attrs["accept"] = ".xlsx,.xls,.ods,.csv"
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,.xls,.ods,.csv,.zip"
         self.fields["file"].error_messages["required"] = _("Hãy chọn tệp cần nhập.")
 
 
@@ -82,4 +84,16 @@ def template_download(request: HttpRequest) -> HttpResponse:
     content, name = kind_template(request.GET.get("kind", ""))
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def xlsform_download(request: HttpRequest) -> HttpResponse:
+    """Phiếu B as an XLSForm for ODK Collect / KoboToolbox (``imports.xlsform``), for those who may import its
+    submissions. It holds the form only, no household."""
+    if not services.may_import(request.user):
+        raise Http404(_("Không tìm thấy hoặc bạn không có quyền truy cập."))
+    response = HttpResponse(xlsform_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{FILE_NAME}"'
     return response
