@@ -96,6 +96,10 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
     import_job = ImportJob.objects.create(kind=ImportKind.HOUSEHOLDS, file_name=f"{SECRET_HEAD}.xlsx",
                                           file_sha256="0" * 64, unit_path=unit_tree.commune.path,
                                           created_by=cast.officer, summary={"households": {"new": 1}})
+    # And one of Phiếu B submissions from ODK/KoboToolbox (issue 12): the same pages, the same reach.
+    odk_job = ImportJob.objects.create(kind=ImportKind.ODK, file_name=f"{SECRET_HEAD}.zip", file_sha256="0" * 64,
+                                       unit_path=unit_tree.commune.path, created_by=cast.officer,
+                                       summary={"households": {"new": 1}, "odk": {"submissions": 1}})
     # A finished export of commune A's officer, named after a secret: its progress page and file are the officer's.
     export_job = ExportJob.objects.create(kind=ExportKind.SUPPORT_LIST, created_by=cast.officer,
                                           parameters={"slug": "chua-ho-tro", "year": 2026},
@@ -122,7 +126,7 @@ def world(unit_tree: Any, cast: Any, reviewed: Any, make_household: Any, make_us
         "token_id": token_ids,
         "object_type": ["household", "households.household", "review_case", "reviews.reviewcase"],
         "object_id": [SECRET_CODE, str(reviewed.case.pk), str(secret.pk)],
-        "public_id": [str(import_job.public_id), str(export_job.public_id)],
+        "public_id": [str(import_job.public_id), str(odk_job.public_id), str(export_job.public_id)],
         "chart": ["xu-huong", "ban-do"],  # the scope check comes before the chart's name
     }
     return {"values": values, "outsider": cast.outsider, "commune_path": unit_tree.commune.path,
@@ -142,7 +146,7 @@ def assert_nothing_leaks(method: str, path: str, response: Any, more: tuple[str,
 def test_the_walk_reaches_the_pages_of_every_app() -> None:
     patterns = page_patterns()
     for prefix in ("tai-khoan/", "don-vi/", "ho/", "nhat-ky/", "ra-soat/", "nhap-du-lieu/", "thong-ke/",
-                   "du-lieu-ca-nhan/"):
+                   "du-lieu-ca-nhan/", "khao-sat-ngoai-tuyen/"):
         assert any(p.startswith(prefix) for p in patterns), prefix
 
 

@@ -7,7 +7,8 @@ What the officer gets back:
   the copy is a plain .xlsx);
 * .xls / .ods / .csv — openpyxl cannot open these, so a plain .xlsx is rebuilt from the cells (read with
   python-calamine, or ``read.decode_csv`` and the separator the importer uses), each cell at the same row and
-  column as in the upload, so the row numbers of the errors still point at the right cells.
+  column as in the upload, so the row numbers of the errors still point at the right cells;
+* .zip (an ODK Central export, ``imports.odk``) — rebuilt the same way, one sheet per CSV, titled by its name.
 
 Each bad cell is filled and gets one comment holding every error on that cell (``error_sentence`` of each). An error
 on a missing column (``column_index`` None) goes on the first cell of the row it names (the header row) when that
@@ -107,9 +108,17 @@ def _csv_rows(upload: Path) -> tuple[str, list[list[str]]]:
     return upload.stem, list(reader)
 
 
+def _zip_tables(upload: Path) -> list[tuple[str, list[list[str]]]]:
+    from giamngheo.imports.odk import zip_tables
+
+    return zip_tables(upload)
+
+
 def _count_rows(upload: Path) -> int:
     """Rows in the upload, cheaply (the sheets' recorded dimensions; lines of a CSV), to choose the large-file path."""
     suffix = upload.suffix.lower()
+    if suffix == ".zip":  # an ODK Central export: its CSVs (``imports.odk``)
+        return sum(len(rows) for _name, rows in _zip_tables(upload))
     if suffix in (".csv", ".txt"):
         with upload.open("rb") as handle:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
@@ -148,11 +157,11 @@ def _rebuilt(upload: Path) -> tuple[Workbook, dict[str, str]]:
     workbook = Workbook()
     default = workbook.active
     titles: dict[str, str] = {}
-    if upload.suffix.lower() in (".csv", ".txt"):
-        name, rows = _csv_rows(upload)
-        sheet = workbook.create_sheet(_excel_title(name))
-        titles[name] = sheet.title
-        _write_rows(sheet, iter(rows))
+    if upload.suffix.lower() in (".csv", ".txt", ".zip"):
+        for name, rows in _zip_tables(upload) if upload.suffix.lower() == ".zip" else [_csv_rows(upload)]:
+            sheet = workbook.create_sheet(_excel_title(name))
+            titles[name] = sheet.title
+            _write_rows(sheet, iter(rows))
     else:
         from python_calamine import CalamineWorkbook
 

@@ -19,6 +19,7 @@ class ImportKind(models.TextChoices):
     HOUSEHOLDS = "households", _("Hộ gia đình và thành viên")
     LEDGER = "ledger", _("Danh sách hộ nghèo, cận nghèo đã công nhận")
     SUPPORT = "support", _("Hỗ trợ đã nhận của hộ")
+    ODK = "odk", _("Phiếu B thu bằng ODK Collect hoặc KoboToolbox")
 
 
 class ImportStatus(models.TextChoices):
@@ -91,3 +92,19 @@ class ImportedHousehold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}: {self.household_id} ({self.action})"
+
+
+class OdkSubmission(models.Model):
+    """A submission of Phiếu B from ODK Collect or KoboToolbox (its instanceID) whose answers a committed import put
+    in the registry: the same submission in a later export is skipped, never applied twice (``imports.odk``)."""
+
+    instance_id = models.CharField(_("mã phiếu (instanceID)"), max_length=255, unique=True)
+    job = models.ForeignKey(ImportJob, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.instance_id

@@ -63,7 +63,10 @@ def import_upload(*, actor: Any, kind: str, file_name: str, content: IO[bytes],
         raise ApplicationError(_("Lựa chọn “khi hộ đã có thay đổi” không hợp lệ."))
     name = Path(file_name or "").name[:200] or "tep-nhap"
     suffix = Path(name).suffix.lower()
-    if suffix not in (*EXCEL_SUFFIXES, *CSV_SUFFIXES):
+    if kind == ImportKind.ODK and suffix not in (".zip", *EXCEL_SUFFIXES, *CSV_SUFFIXES):
+        raise ApplicationError(_("Phiếu từ ODK Central là tệp .zip (CSV có nhóm lặp); từ KoboToolbox là tệp Excel "
+                                 "(.xlsx)."))
+    if kind != ImportKind.ODK and suffix not in (*EXCEL_SUFFIXES, *CSV_SUFFIXES):
         raise ApplicationError(_("Chỉ nhận tệp Excel (.xlsx, .xls, .ods) hoặc CSV (.csv)."))
     job = ImportJob(kind=kind, file_name=name, on_change=on_change, unit_path=user_home_path(actor),
                     created_by=actor, file_sha256="")
@@ -123,6 +126,11 @@ def run_validation(job: ImportJob) -> ImportJob:
 
             result = support.validate_support_file(storage.upload_path(job.public_id), actor=job.created_by,
                                                    on_progress=progress.set)
+        elif job.kind == ImportKind.ODK:
+            from giamngheo.imports import odk
+
+            result = odk.validate_submissions(storage.upload_path(job.public_id), actor=job.created_by,
+                                              on_progress=progress.set)
         else:
             result = validate_file(storage.upload_path(job.public_id), actor=job.created_by, on_progress=progress.set)
     except (ReadError, ValueError) as exc:
@@ -145,7 +153,7 @@ def run_validation(job: ImportJob) -> ImportJob:
         progress.stage("annotating")
         error_workbook(job)
     job.summary = {**result.counts, "errors": errors.height, "layout": result.layout,
-                   "ignored_columns": result.ignored_columns}
+                   "ignored_columns": result.ignored_columns, **getattr(result, "summary_extra", {})}
     job.status = ImportStatus.INVALID if errors.height else ImportStatus.READY
     job.validated_at = timezone.now()
     # Only if nobody cancelled the job meanwhile (a cancel removes the files; they must not come back).
@@ -319,10 +327,18 @@ def run_commit(job: ImportJob) -> ImportJob:
             _check_unchanged_since_preview(households)
             diffs = storage.read_json(folder / storage.DIFFS_JSON, {}) or {}
             progress.stage("writing", total=households.height + members.height)
+            update_changed = job.on_change == OnChange.UPDATE
+
+            def audit(counts: dict[str, int]) -> None:
+                _audit_commit(job, actor, counts, diffs, households)
+                if job.kind == ImportKind.ODK:  # in the same transaction as the rows
+                    from giamngheo.imports.odk import record_submissions
+
+                    record_submissions(job_id=job.pk, households=households, update_changed=update_changed)
+
             counts = commit_frames(
                 households=households, members=members, actor=actor, job_id=job.pk,
-                update_changed=job.on_change == OnChange.UPDATE, progress=progress.set,
-                audit=lambda c: _audit_commit(job, actor, c, diffs, households))
+                update_changed=update_changed, progress=progress.set, audit=audit)
     except (ApplicationError, IntegrityError) as exc:
         message = str(exc) if isinstance(exc, ApplicationError) else _(
             "Một mã hộ trong tệp vừa được người khác dùng trong lúc kiểm tra; chưa ghi gì. Hãy tải tệp lên lại.")

@@ -23,7 +23,7 @@ from giamngheo.imports import layout as lay
 from giamngheo.imports.convert import ERROR_SCHEMA, MASKED, convert
 from giamngheo.imports.layout import SHEET
 from giamngheo.imports.match import match_registry
-from giamngheo.imports.read import ROW, read_file
+from giamngheo.imports.read import ROW, RawSheet, read_file
 from giamngheo.imports.units import resolve
 from giamngheo.standards import RecordError
 from giamngheo.standards import record as rec
@@ -48,6 +48,7 @@ class Validation:
     ignored_columns: list[str] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     diffs: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    summary_extra: dict[str, Any] = field(default_factory=dict)  # kept in the job's summary (``imports.odk``)
 
 
 
@@ -211,11 +212,13 @@ def _citizen_ids_in_file(members: pl.DataFrame) -> pl.DataFrame:
         pl.col("first")))
 
 
-def validate_file(path: Path, *, actor: Any, on_progress: Callable[..., None] | None = None) -> Validation:
-    """Everything wrong with the file, and, where nothing is, what a commit would write."""
+def validate_file(path: Path, *, actor: Any, on_progress: Callable[..., None] | None = None,
+                  sheets: list[RawSheet] | None = None) -> Validation:
+    """Everything wrong with the file, and, where nothing is, what a commit would write. ``sheets``: the file
+    already read (``imports.odk`` reads a submissions export into the two sheets)."""
     progress = on_progress or (lambda **_kw: None)
     result = Validation()
-    sheets = read_file(path)
+    sheets = read_file(path) if sheets is None else sheets
     layout = lay.detect(sheets)
     result.layout = layout.kind
     result.ignored_columns = layout.households.ignored + (layout.members.ignored if layout.kind == "two_sheets"

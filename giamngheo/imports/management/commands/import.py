@@ -33,7 +33,7 @@ class Command(BaseCommand):
             "Excel/CSV.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["households", "ledger", "support"])
+        parser.add_argument("what", choices=["households", "ledger", "support", "odk"])
         parser.add_argument("file")
         parser.add_argument("--user", required=True)
         parser.add_argument("--commit", action="store_true")
@@ -94,8 +94,8 @@ class Command(BaseCommand):
 
         summary = job.summary
         if as_json:
-            out = {key: summary.get(key, {}) for key in ("households", "members")} if job.kind == "households" else {
-                "entries": summary.get("entries", {})}
+            out = {key: summary.get(key, {}) for key in ("households", "members", "odk") if key in summary
+                   } if job.kind in ("households", "odk") else {"entries": summary.get("entries", {})}
             # "message" is the whole sentence an officer reads: "Dòng 17, cột Ngày sinh: '31/02/1990' không …"
             out["errors"] = [{**{key: e[key] for key in ("sheet", "row", "column", "field", "value")},
                               "message": error_sentence(e)} for e in errors]
