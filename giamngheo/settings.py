@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "giamngheo.stats",
     "giamngheo.privacy",
     "giamngheo.api",
+    "giamngheo.offline",
     # Two-factor log-in (TOTP), optional per user, required where a province asks for it (docs/security.md).
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -290,3 +291,18 @@ if not 90 <= GIAMNGHEO_READ_AUDIT_DAYS <= 3650:
 GIAMNGHEO_DATA_REQUEST_HOURS = os.environ.get("GIAMNGHEO_DATA_REQUEST_HOURS", "")
 # Reads noted by views are written in one insert after the answer (privacy/reads.py).
 MIDDLEWARE.append("giamngheo.privacy.reads.ReadAuditMiddleware")
+
+# --- issue 12: the offline survey app (docs/offline.md, docs/security.md "Offline survey app") ---
+# Days the cases downloaded to a phone are kept there before the app deletes them (unsent drafts too). Bounded:
+# a survey round lasts days, not months; a lost phone must not carry a hamlet's households for long.
+GIAMNGHEO_OFFLINE_KEEP_DAYS = env_int("GIAMNGHEO_OFFLINE_KEEP_DAYS", 7)
+if not 1 <= GIAMNGHEO_OFFLINE_KEEP_DAYS <= 30:
+    raise ImproperlyConfigured("GIAMNGHEO_OFFLINE_KEEP_DAYS must be between 1 and 30")
+# Minutes without a touch after which the app locks and asks for the PIN again.
+GIAMNGHEO_OFFLINE_LOCK_MINUTES = env_int("GIAMNGHEO_OFFLINE_LOCK_MINUTES", 5)
+if not 1 <= GIAMNGHEO_OFFLINE_LOCK_MINUTES <= 60:
+    raise ImproperlyConfigured("GIAMNGHEO_OFFLINE_LOCK_MINUTES must be between 1 and 60")
+# At most this many cases go to one phone in one download (a commune officer's whole commune would not fit).
+GIAMNGHEO_OFFLINE_MAX_CASES = env_int("GIAMNGHEO_OFFLINE_MAX_CASES", 300)
+if not 1 <= GIAMNGHEO_OFFLINE_MAX_CASES <= 2000:
+    raise ImproperlyConfigured("GIAMNGHEO_OFFLINE_MAX_CASES must be between 1 and 2000")

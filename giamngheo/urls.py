@@ -16,4 +16,5 @@ urlpatterns = [
     path("du-lieu-ca-nhan/", include("giamngheo.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("giamngheo.api.urls")),
+    path("khao-sat-ngoai-tuyen/", include("giamngheo.offline.urls")),
 ]

@@ -139,7 +139,11 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     auth.logout(request)
-    return HttpResponseRedirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
+    response = HttpResponseRedirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
+    # The browser forgets what this site kept on the device: the offline survey app's cases and drafts, its
+    # service worker and cached shell (docs/security.md, "Offline survey app").
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @require_POST
