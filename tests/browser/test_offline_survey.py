@@ -188,3 +188,81 @@ def test_surveyor_surveys_offline_and_syncs_safely(unit_tree: Any, make_user: An
     h3.refresh_from_db()
     assert h3.state == CaseState.CLASSIFIED and h3.proposed_class == "poor"
     assert h3.survey_record["income"] == 1_100_000
+
+
+# IndexedDB as the app leaves it (store.js): "meta" in clear, "bundle" and "drafts" sealed.
+_IDB = """async ([key, change]) => {
+  const db = await new Promise((ok, fail) => { const r = indexedDB.open("giamngheo-offline", 1);
+    r.onupgradeneeded = () => r.result.createObjectStore("kv"); r.onsuccess = () => ok(r.result); r.onerror = fail; });
+  const store = (mode) => db.transaction("kv", mode).objectStore("kv");
+  const value = await new Promise((ok) => { const r = store("readonly").get(key); r.onsuccess = () => ok(r.result); });
+  if (change && value) {
+    Object.assign(value, change);
+    await new Promise((ok) => { const r = store("readwrite").put(value, key); r.onsuccess = ok; });
+  }
+  db.close();
+  if (value === undefined) return null;
+  if (value.data instanceof Uint8Array) return {sealed: Array.from(value.data)};
+  return {expires_at: value.expires_at, attempts: value.attempts, lock_minutes: value.lock_minutes};
+}"""
+
+
+def _download(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/khao-sat-ngoai-tuyen/")
+    page.locator("[data-action=download]").click()
+    page.fill("#pin", PIN)
+    page.fill("#pin2", PIN)
+    page.locator("form.pin-form button[type=submit]").click()
+    expect(page.locator("li[data-case]")).to_have_count(3)
+
+
+def test_the_data_on_the_phone_is_sealed_locked_and_cleared(unit_tree: Any, make_user: Any, page_as: Any,
+                                                            page: Any, live_server: Any) -> None:
+    from playwright.sync_api import expect
+
+    surveyor, _officer, _cases = _world(unit_tree, make_user)
+    page.set_viewport_size({"width": 375, "height": 812})
+    page_as(surveyor)
+    _download(page)
+
+    # Sealed: the households are not readable in the browser's storage.
+    sealed = bytes(page.evaluate(_IDB, ["bundle", None])["sealed"])
+    assert len(sealed) > 1000
+    for text in ("Lò Văn Páo", "Quàng Thị Xuân", '"household"', '"members"'):
+        assert text.encode() not in sealed
+
+    # A wrong PIN counts down; the right one opens.
+    page.reload()
+    page.fill("#pin", "000000")
+    page.locator("form.pin-form button[type=submit]").click()
+    expect(page.locator(".pin-form .errorlist")).to_contain_text("Còn 9 lần thử")
+    page.fill("#pin", PIN)
+    page.locator("form.pin-form button[type=submit]").click()
+    expect(page.locator("li[data-case]")).to_have_count(3)
+
+    # Locks after the configured inactivity (here shortened to a second and a half).
+    page.evaluate(_IDB, ["meta", {"lock_minutes": 0.025}])
+    page.reload()
+    page.fill("#pin", PIN)
+    page.locator("form.pin-form button[type=submit]").click()
+    expect(page.locator("li[data-case]")).to_have_count(3)
+    expect(page.locator("#pin")).to_be_visible(timeout=10_000)
+    expect(page.locator("li[data-case]")).to_have_count(0)
+
+    # Past its keeping time, everything on the phone goes when the app opens.
+    page.evaluate(_IDB, ["meta", {"expires_at": "2000-01-01T00:00:00+00:00"}])
+    page.reload()
+    expect(page.locator(".offline-flash")).to_contain_text("đã bị xoá khỏi máy")
+    assert page.evaluate(_IDB, ["meta", None]) is None and page.evaluate(_IDB, ["bundle", None]) is None
+
+    # "Đăng xuất" clears the phone and ends the session.
+    _download(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("[data-action=logout]").click()
+    expect(page).to_have_url(re.compile("dang-nhap"))
+    assert page.evaluate(_IDB, ["meta", None]) is None and page.evaluate(_IDB, ["bundle", None]) is None
+    page.goto("/khao-sat-ngoai-tuyen/")
+    page.locator("[data-action=download]").click()
+    expect(page.locator(".offline-flash")).to_contain_text("Phiên đăng nhập đã hết")

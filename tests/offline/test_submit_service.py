@@ -173,3 +173,19 @@ def test_a_case_past_the_survey_is_refused(listed: Any, cast: Any, make_draft: A
     assert answer.status == REFUSED
     listed.refresh_from_db()
     assert listed.state == CaseState.MEETING
+
+
+def test_a_key_still_being_written_is_answered_pending_and_writes_nothing(
+        listed: Any, cast: Any, make_draft: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second request with the key of a first one still at work (its row claimed, no answer yet) waits,
+    then says so; it never writes the draft a second time."""
+    from giamngheo.offline import services
+
+    monkeypatch.setattr(services, "_WAIT_SECONDS", 0.3)
+    draft = make_draft(listed)
+    OfflineSubmission.objects.create(user=cast.surveyor, key=draft.key, case=listed)
+    answer = offline_draft_submit(actor=cast.surveyor, case=listed, draft=draft)
+    assert answer.status == services.PENDING
+    listed.refresh_from_db()
+    assert listed.state == CaseState.LISTED and not listed.survey_record
+    assert _audit(audit_codes.RECEIVED, listed) == 0
