@@ -21,6 +21,8 @@ from giamngheo.reviews.models import LedgerClass, ReviewCase, ReviewCycle
 from giamngheo.reviews.states import CaseState
 from giamngheo.reviews.views.case import _not_asked
 from giamngheo.standards.definition import get_standard
+from giamngheo.standards.portable import portable_standard
+from giamngheo.standards.portable_record import portable_record_rules
 
 SURVEYABLE = (CaseState.LISTED, CaseState.SURVEYED, CaseState.CLASSIFIED)
 # Record keys the phone never edits: the household's code and place, and the review year, are the server's.
@@ -77,9 +79,6 @@ def offline_bundle(*, user: Any, hamlet_id: int | None = None,
                    now: dt.datetime | None = None) -> tuple[dict[str, Any], list[Household]]:
     """Everything the phone needs to survey with no connection, and nothing more; and the households it
     carries (the caller notes them as read)."""
-    from giamngheo.standards.portable import portable_standard
-    from giamngheo.standards.portable_record import portable_record_rules
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     limit = settings.GIAMNGHEO_OFFLINE_MAX_CASES
