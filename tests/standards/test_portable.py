@@ -137,10 +137,9 @@ def test_decision_templates_give_explains_own_sentence(standard_id: str, record:
     band, income, score = decision["band"], record.get("income"), record.get("score_a")
     key = ("missing|income" if band == "missing" else
            f"{band}|{record['area']}|{result['class']}|{int(bool(result['unknown']))}")
-    number = format_number
-    values = {"income": number(income, lang) if income is not None else None,
-              "income_year": number(income * 12, lang) if income is not None else None,
-              "score": number(score, lang) if score is not None else None,
+    values = {"income": format_number(income, lang) if income is not None else None,
+              "income_year": format_number(income * 12, lang) if income is not None else None,
+              "score": format_number(score, lang) if score is not None else None,
               "known": result["deprivation_count"], "unknown": len(result["unknown"]),
               "score_b": result["deprivation_count"] * 10, "class_label": words["classes"][result["class"]]}
     assert _fill(words["decision"]["templates"][words["decision"]["keys"][key]], values) == decision["text"]
