@@ -76,6 +76,9 @@ def test_surveyor_surveys_offline_and_syncs_safely(unit_tree: Any, make_user: An
     page.set_viewport_size({"width": 375, "height": 812})
     page_as(surveyor)
     context = page.context
+    # The app runs under the site's Content-Security-Policy: nothing inline, nothing evaluated.
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
 
     # Online: download the cases and protect them with a PIN.
     page.goto("/khao-sat-ngoai-tuyen/")
@@ -188,6 +191,7 @@ def test_surveyor_surveys_offline_and_syncs_safely(unit_tree: Any, make_user: An
     h3.refresh_from_db()
     assert h3.state == CaseState.CLASSIFIED and h3.proposed_class == "poor"
     assert h3.survey_record["income"] == 1_100_000
+    assert refused == []
 
 
 # IndexedDB as the app leaves it (store.js): "meta" in clear, "bundle" and "drafts" sealed.

@@ -146,3 +146,9 @@ def test_unknown_case_ids_are_404(cast: Any, listed: Any, client_for: Any) -> No
         response = client.post(f"/khao-sat-ngoai-tuyen/ho-so/{pk}/gui/", json.dumps({"key": str(uuid.uuid4())}),
                                content_type="application/json")
         assert response.status_code == 404
+
+
+def test_the_surveyors_home_page_links_to_the_app(cast: Any, listed: Any, client_for: Any) -> None:
+    page = client_for(cast.surveyor).get(reverse("reviews:my_cases"))
+    assert page.status_code == 200
+    assert f'href="{reverse("offline:app")}"' in page.content.decode()
