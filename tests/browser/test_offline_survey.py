@@ -226,7 +226,7 @@ def test_the_data_on_the_phone_is_sealed_locked_and_cleared(unit_tree: Any, make
                                                             page: Any, live_server: Any) -> None:
     from playwright.sync_api import expect
 
-    surveyor, _officer, _cases = _world(unit_tree, make_user)
+    surveyor, officer, cases = _world(unit_tree, make_user)
     page.set_viewport_size({"width": 375, "height": 812})
     page_as(surveyor)
     _download(page)
@@ -261,8 +261,31 @@ def test_the_data_on_the_phone_is_sealed_locked_and_cleared(unit_tree: Any, make
     expect(page.locator(".offline-flash")).to_contain_text("đã bị xoá khỏi máy")
     assert page.evaluate(_IDB, ["meta", None]) is None and page.evaluate(_IDB, ["bundle", None]) is None
 
-    # "Đăng xuất" clears the phone and ends the session.
+    # A conflict the surveyor settles by dropping theirs: the phone then holds the server's answers.
     _download(page)
+    page.wait_for_load_state("networkidle")
+    from giamngheo.reviews import services
+
+    h1 = cases["H1"]
+    h1.refresh_from_db()
+    services.review_case_survey(actor=officer, case=h1, expected_version=h1.version, record={
+        "reference_date": "2025-10-01", "area": "rural", "income": 2_222_000,
+        "members": [{"id": "1", "relation": "head", "sex": "male", "age": 45}]})
+    _open_case(page, "H1")
+    _fill(page, "reference_date", "01/10/2025")
+    _fill(page, "income", "1.200.000")
+    page.locator("[data-action=finish]").click()
+    expect(_status(page, "H1")).to_have_text("xung đột", timeout=45_000)
+    _open_case(page, "H1")
+    page.locator("[data-action=drop-mine]").click()
+    expect(page.locator("[data-part=household] .field[data-path=income] input")).to_have_value("2.222.000")
+    expect(page.locator("p.offline-note .badge")).to_have_text("chưa khảo sát")
+    page.wait_for_load_state("networkidle")
+    h1.refresh_from_db()
+    assert h1.survey_record["income"] == 2_222_000 and not h1.survey_complete
+
+    # "Đăng xuất" clears the phone and ends the session.
+    page.locator("[data-action=back]").click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("[data-action=logout]").click()
     expect(page).to_have_url(re.compile("dang-nhap"))
