@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,6 +69,10 @@ def offline_draft_submit(*, actor: Any, case: ReviewCase, draft: OfflineDraft,
         return seen
     try:
         with transaction.atomic():
+            # A phone keeps its drafts at most GIAMNGHEO_OFFLINE_KEEP_DAYS: no retry can come later than that.
+            OfflineSubmission.objects.filter(
+                user=actor, created_at__lt=timezone.now() - dt.timedelta(days=settings.GIAMNGHEO_OFFLINE_KEEP_DAYS + 1),
+            ).delete()
             claim = OfflineSubmission.objects.create(user=actor, key=draft.key, case=case)
     except IntegrityError:
         # Another request with this key got there first (a double send): answer as it did.

@@ -189,3 +189,17 @@ def test_a_key_still_being_written_is_answered_pending_and_writes_nothing(
     listed.refresh_from_db()
     assert listed.state == CaseState.LISTED and not listed.survey_record
     assert _audit(audit_codes.RECEIVED, listed) == 0
+
+
+def test_keys_older_than_any_phone_keeps_its_drafts_are_forgotten(listed: Any, cast: Any, make_draft: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = OfflineSubmission.objects.create(user=cast.surveyor, key=uuid.uuid4(), case=listed, answer={"status": "x"})
+    recent = OfflineSubmission.objects.create(user=cast.surveyor, key=uuid.uuid4(), case=listed, answer={"status": "y"})
+    OfflineSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=9))
+    OfflineSubmission.objects.filter(pk=recent.pk).update(created_at=timezone.now() - dt.timedelta(days=7))
+    offline_draft_submit(actor=cast.surveyor, case=listed, draft=make_draft(listed))
+    assert not OfflineSubmission.objects.filter(pk=old.pk).exists()
+    assert OfflineSubmission.objects.filter(pk=recent.pk).exists()

@@ -15,6 +15,8 @@
   const actions = document.getElementById("offline-actions");
   const connection = document.getElementById("offline-connection");
   const PIN_PATTERN = /^\d{6,}$/;
+  // Record errors and the engine's explanation in the page's language (the catalogue's, vi or en).
+  const LANG = document.documentElement.lang === "en" ? "en" : "vi";
 
   const state = { vault: new Vault(), bundle: null, drafts: {}, pendingBundle: null, lockTimer: null, syncing: false, view: null,
     explanationOpen: {} };
@@ -303,8 +305,8 @@
     const record = { ...draft.record, id: item.household.code, year: cycle.year };
     let errors = [];
     if (R && typeof R.validate === "function") {
-      errors = R.validate(state.bundle.record_rules, record, { today: localToday(), lang: "vi" })
-        .map((e) => ({ path: e.path, message: e.message_vi || e.message || String(e.key || "") }));
+      errors = R.validate(state.bundle.record_rules, record, { today: localToday(), lang: LANG })
+        .map((e) => ({ path: e.path, message: e.message }));
     }
     const results = [];
     if (!errors.length) {
@@ -314,7 +316,7 @@
           results.push({ sid, unavailable: true });
           continue;
         }
-        results.push({ sid, result: E.classify(portable, record, { lang: "vi" }) });
+        results.push({ sid, result: E.classify(portable, record, { lang: LANG }) });
       }
     }
     return { errors, results };
