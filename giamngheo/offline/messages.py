@@ -23,6 +23,7 @@ MESSAGES: dict[str, Any] = {
                    "lại hồ sơ và các phiếu chưa gửi sẽ mất."),
     "pin_label": _("Mã PIN (ít nhất 6 chữ số)"),
     "pin_repeat": _("Nhập lại mã PIN"),
+    "pin_save": _("Lưu mã PIN và mở danh sách hộ"),
     "pin_short": _("Mã PIN phải có ít nhất 6 chữ số."),
     "pin_mismatch": _("Hai lần nhập mã PIN không giống nhau."),
     "unlock_intro": _("Ứng dụng đã khoá. Nhập mã PIN để mở."),

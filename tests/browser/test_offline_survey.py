@@ -223,13 +223,22 @@ def _download(page: Any) -> None:
 
 
 def test_the_data_on_the_phone_is_sealed_locked_and_cleared(unit_tree: Any, make_user: Any, page_as: Any,
-                                                            page: Any, live_server: Any) -> None:
+                                                            page: Any, screenshot: Any) -> None:
     from playwright.sync_api import expect
 
     surveyor, officer, cases = _world(unit_tree, make_user)
     page.set_viewport_size({"width": 375, "height": 812})
     page_as(surveyor)
-    _download(page)
+    page.goto("/khao-sat-ngoai-tuyen/")
+    expect(page.locator("[data-action=download]")).to_be_visible()
+    screenshot("offline-0-empty")
+    page.locator("[data-action=download]").click()
+    expect(page.locator("#pin2")).to_be_visible()
+    screenshot("offline-0-pin")
+    page.fill("#pin", PIN)
+    page.fill("#pin2", PIN)
+    page.locator("form.pin-form button[type=submit]").click()
+    expect(page.locator("li[data-case]")).to_have_count(3)
 
     # Sealed: the households are not readable in the browser's storage.
     sealed = bytes(page.evaluate(_IDB, ["bundle", None])["sealed"])
@@ -242,6 +251,7 @@ def test_the_data_on_the_phone_is_sealed_locked_and_cleared(unit_tree: Any, make
     page.fill("#pin", "000000")
     page.locator("form.pin-form button[type=submit]").click()
     expect(page.locator(".pin-form .errorlist")).to_contain_text("Còn 9 lần thử")
+    screenshot("offline-0-locked-wrong-pin")
     page.fill("#pin", PIN)
     page.locator("form.pin-form button[type=submit]").click()
     expect(page.locator("li[data-case]")).to_have_count(3)

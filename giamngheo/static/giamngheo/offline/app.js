@@ -188,7 +188,7 @@
   }
 
   function renderPinSetup() {
-    show([pinForm(M.pin_intro, M.download, true, async (pin, again) => {
+    show([pinForm(M.pin_intro, M.pin_save, true, async (pin, again) => {
       if (!PIN_PATTERN.test(pin)) return M.pin_short;
       if (pin !== again) return M.pin_mismatch;
       await state.vault.create(pin, state.pendingBundle);
