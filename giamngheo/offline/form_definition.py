@@ -85,8 +85,8 @@ def _groups(form_class: type[forms.Form], skip: frozenset[str], path_of: Any,
 
 
 def survey_form_definition(*, hidden: Iterable[str] = (), show_citizen_id: bool = True) -> dict[str, Any]:
-    """The survey form of a case whose cycle does not ask the answers in ``hidden`` (``_not_asked`` of the
-    server's survey page); without ``show_citizen_id`` the citizen ID is neither shown nor sent."""
+    """The survey form of a case whose cycle does not ask the answers in ``hidden``
+    (``reviews.engine.survey_not_asked``, as on the server's survey page); without ``show_citizen_id`` the citizen ID is neither shown nor sent."""
     member_skip = MEMBER_NOT_ON_PHONE if show_citizen_id else MEMBER_NOT_ON_PHONE | {"citizen_id"}
     household = _groups(HouseholdForm, HOUSEHOLD_NOT_ON_PHONE,
                         lambda name: f"dwelling.{name}" if name in DWELLING_FACTS else name, hidden)

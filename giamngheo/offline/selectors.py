@@ -19,7 +19,6 @@ from giamngheo.offline.form_definition import survey_form_definition
 from giamngheo.reviews import engine, selectors
 from giamngheo.reviews.models import LedgerClass, ReviewCase, ReviewCycle
 from giamngheo.reviews.states import CaseState
-from giamngheo.reviews.views.case import _not_asked
 from giamngheo.standards.definition import get_standard
 from giamngheo.standards.portable import portable_standard
 from giamngheo.standards.portable_record import portable_record_rules
@@ -89,7 +88,7 @@ def offline_bundle(*, user: Any, hamlet_id: int | None = None,
     standard_ids: set[str] = set()
     for case in rows[:limit]:
         show_ids = can_see_citizen_id(user, case.unit_path)
-        hidden = _not_asked(case)
+        hidden = engine.survey_not_asked([ref["id"] for ref in case.cycle.standards])
         key = case.cycle_id if show_ids else -case.cycle_id
         if key not in cycles:
             cycles[key] = _cycle_entry(case.cycle, hidden, show_ids)

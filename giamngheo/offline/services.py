@@ -34,7 +34,6 @@ from giamngheo.offline.models import OfflineSubmission
 from giamngheo.offline.selectors import NOT_DOWNLOADED, case_record, record_for_phone
 from giamngheo.reviews import engine, services
 from giamngheo.reviews.models import LedgerClass, ReviewCase
-from giamngheo.reviews.views.case import _not_asked
 
 ACCEPTED, CONFLICT, REFUSED, PENDING = "accepted", "conflict", "refused", "pending"
 # How long a retry waits for the first request with the same key to finish before saying "still working".
@@ -157,7 +156,7 @@ def _merged_record(*, actor: Any, case: ReviewCase, record: Mapping[str, Any],
     """The phone's answers, with what the phone never carried taken from the server (as the server's survey
     page does): answers the cycle does not ask, and citizen IDs for a role that may not read them."""
     show_ids = can_see_citizen_id(actor, case.unit_path)
-    hidden = _not_asked(case)
+    hidden = engine.survey_not_asked([ref["id"] for ref in case.cycle.standards])
     data = {k: v for k, v in record.items() if k not in NOT_DOWNLOADED}
     if not hidden and show_ids:
         return data
@@ -209,7 +208,7 @@ def _refused(*, actor: Any, case: ReviewCase, draft: OfflineDraft, message: str,
 def _conflict(*, actor: Any, case: ReviewCase, draft: OfflineDraft, household_version: int,
               today: dt.date | None) -> DraftAnswer:
     show_ids = can_see_citizen_id(actor, case.unit_path)
-    hidden = _not_asked(case)
+    hidden = engine.survey_not_asked([ref["id"] for ref in case.cycle.standards])
     server = record_for_phone(case_record(case, show_citizen_ids=show_ids, today=today or timezone.localdate()),
                               hidden, show_citizen_ids=show_ids)
     labels = choice_labels(survey_form_definition(hidden=hidden, show_citizen_id=show_ids))

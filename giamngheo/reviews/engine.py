@@ -108,6 +108,18 @@ def answers_not_needed(standard_ids: list[str]) -> frozenset[str]:
     return frozenset(every - needed)
 
 
+# Asked on every survey whatever the standards read: who the members are, and the facts the statistical
+# categories, the certificate and the ledger use.
+ALWAYS_ASKED = frozenset({"relation", "name", "citizen_id", "sex", "birth_date", "age", "ethnicity", "disability",
+                          "monthly_social_allowance", "meritorious", "reference_date", "area", "income"})
+
+
+def survey_not_asked(standard_ids: list[str]) -> frozenset[str]:
+    """Answers the survey of a cycle using ``standard_ids`` does not show (item 9): the server's survey page
+    and the offline app hide the same ones."""
+    return answers_not_needed(standard_ids) - ALWAYS_ASKED
+
+
 def standard_title(standard_id: str) -> str:
     try:
         return get_standard(standard_id).title_vi

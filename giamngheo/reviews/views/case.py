@@ -50,17 +50,12 @@ from giamngheo.reviews.views.once import once
 MEMBERS_PREFIX = "members"
 # The survey does not move the household: code, commune and hamlet stay as the registry has them.
 _FIXED = ("code", "commune", "hamlet", "year")
-# Asked on every survey whatever the standards read: who the members are, and the facts the statistical
-# categories, the certificate and the ledger use.
-_ALWAYS_ASKED = frozenset({"relation", "name", "citizen_id", "sex", "birth_date", "age", "ethnicity", "disability",
-                           "monthly_social_allowance", "meritorious", "reference_date", "area", "income"})
 _DATE_FIELDS = ("reference_date",)
 _MEMBER_DATE_FIELDS = ("birth_date",)
 
 
 def _not_asked(case: ReviewCase) -> frozenset[str]:
-    """Answers no standard of the cycle reads (item 9): the survey does not show them."""
-    return engine.answers_not_needed([ref["id"] for ref in case.cycle.standards]) - _ALWAYS_ASKED
+    return engine.survey_not_asked([ref["id"] for ref in case.cycle.standards])
 
 
 def _flexible_dates(form: Any, names: tuple[str, ...]) -> None:
