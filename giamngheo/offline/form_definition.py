@@ -59,6 +59,9 @@ def _field(name: str, field: forms.Field, *, path: str, rare: bool) -> dict[str,
     choices = getattr(field, "choices", None)
     if kind in ("tri", "choice", "multi") and choices is not None:
         spec["choices"] = [[str(value), str(label)] for value, label in choices]
+    if kind in ("money", "number", "date", "integer") and field.error_messages.get("invalid"):
+        # What the server form says of a value it cannot read, for the phone to say the same.
+        spec["invalid"] = str(field.error_messages["invalid"])
     max_length = getattr(field, "max_length", None)
     if max_length:
         spec["max_length"] = max_length

@@ -87,6 +87,11 @@ def test_the_phone_form_is_the_server_survey_form(listed: Any, cast: Any) -> Non
     latrine = next(spec for group in form["household"] for spec in group["fields"] if spec["name"] == "latrine")
     assert latrine["path"] == "dwelling.latrine" and latrine["kind"] == "choice"
     assert ["none", "Không có"] in latrine["choices"]
+    # A value the server form cannot read gets the server form's own message on the phone too.
+    fields = {spec["name"]: spec for group in form["household"] for spec in group["fields"]}
+    assert fields["income"]["invalid"] == str(server_household.fields["income"].error_messages["invalid"])
+    assert fields["income"]["invalid"] == "Hãy nhập một số nguyên, ví dụ 1.500.000."
+    assert fields["reference_date"]["invalid"].startswith("Ngày không hợp lệ")
 
 
 def test_citizen_ids_go_only_to_a_role_that_may_read_them() -> None:

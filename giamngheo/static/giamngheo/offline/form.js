@@ -65,6 +65,7 @@
     serial += 1;
     const id = `f${serial}`;
     const wrap = el("div", { className: "field", "data-path": spec.path, "data-name": spec.name, "data-kind": spec.kind });
+    if (spec.invalid) wrap.dataset.invalid = spec.invalid;
     const errors = el("ul", { className: "errorlist", "data-errors": spec.name });
     if (spec.kind === "tri" || spec.kind === "multi") {
       const fieldset = el("fieldset", { className: "field" }, [el("legend", { text: spec.label })]);
@@ -255,20 +256,26 @@
       for (const error of errors) {
         const path = String(error.path || "$");
         let list = null;
+        let wrap = null;
         const member = /^members\[(\d+)\](?:\.([a-z_]+))?/.exec(path);
         if (member) {
           const card = cards[Number(member[1])];
           if (card) {
-            const wrap = member[2] ? card.querySelector(`.field[data-name="${member[2]}"]`) : null;
+            wrap = member[2] ? card.querySelector(`.field[data-name="${member[2]}"]`) : null;
             list = wrap ? wrap.querySelector("[data-errors]") : card.querySelector("[data-errors='$member']");
           }
         } else {
           const name = path.replace(/\[\d+\]$/, "");
-          const wrap = this.root.querySelector(`[data-part=household] .field[data-path="${name}"], [data-part=extra] .field[data-path="${name}"]`);
+          wrap = this.root.querySelector(`[data-part=household] .field[data-path="${name}"], [data-part=extra] .field[data-path="${name}"]`);
           list = wrap ? wrap.querySelector("[data-errors]") : null;
         }
         if (!list) list = this.top;
-        list.append(el("li", { text: error.message }));
+        // A number or date that did not parse is kept as typed, so the record rules flag it; the surveyor reads
+        // the server form's own message for that field ("Hãy nhập một số nguyên, ví dụ 1.500.000."), once.
+        const unparsed = wrap && wrap.dataset.invalid && typeof readField(wrap) === "string"
+          && (wrap.dataset.kind in NUMBER_KINDS || wrap.dataset.kind === "date");
+        if (unparsed && list.childElementCount) continue;
+        list.append(el("li", { text: unparsed ? wrap.dataset.invalid : error.message }));
         const input = list.parentElement && list.parentElement.querySelector("input, select, textarea");
         if (input && list !== this.top && list.dataset.errors !== "$member") input.setAttribute("aria-invalid", "true");
       }
