@@ -152,3 +152,9 @@ def test_the_surveyors_home_page_links_to_the_app(cast: Any, listed: Any, client
     page = client_for(cast.surveyor).get(reverse("reviews:my_cases"))
     assert page.status_code == 200
     assert f'href="{reverse("offline:app")}"' in page.content.decode()
+
+
+def test_the_cycle_page_links_to_the_app_for_those_who_survey(cast: Any, listed: Any, client_for: Any) -> None:
+    page = client_for(cast.officer).get(reverse("reviews:cycle", args=[listed.cycle_id]))
+    assert page.status_code == 200
+    assert f'href="{reverse("offline:app")}"' in page.content.decode()
