@@ -19,6 +19,7 @@ We never download a browser: Playwright's own ``playwright install`` is not used
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -82,10 +83,29 @@ def _chromium_profile(tmp_path: Path) -> Path:
     return profile
 
 
+# The live server answers each request in its own thread, and on SQLite every one of those threads uses the
+# test's one connection. Two requests at once (a page's fetch beside its service worker's, an HTMX fragment
+# beside a form post) interleave their transactions on that connection: "database table is locked", or a
+# connection left in manual-transaction mode that fails every later transactional test of the run. So the
+# server here answers one request at a time (the test's own ORM calls must still wait for the page to settle).
+_ONE_REQUEST = threading.Lock()
+
+
+def _serialised(handler: Callable[..., Any]) -> Callable[..., Any]:
+    def call(self: Any, environ: Any, start_response: Any) -> Any:
+        with _ONE_REQUEST:
+            return handler(self, environ, start_response)
+
+    return call
+
+
 @pytest.fixture
 def _browser_context(
     live_server: Any, _chromium_profile: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
+    from django.core.handlers.wsgi import WSGIHandler
+
+    monkeypatch.setattr(WSGIHandler, "__call__", _serialised(WSGIHandler.__call__))
     if not _available():
         pytest.fail(MISSING.replace("SKIPPED", "REQUIRED") + " — GIAMNGHEO_REQUIRE_BROWSER=1", pytrace=False)
     from django.db import connections
