@@ -277,3 +277,24 @@ def flatten_record(record: Mapping[str, Any]) -> dict[str, Any]:
         else:
             flat[key] = value
     return flat
+
+
+def flat_facts(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The household's answers of a record by path (``income``, ``dwelling.latrine``), members left out: what a
+    side-by-side comparison of two versions of a household lists row by row."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "members":
+            continue
+        if key == "dwelling" and isinstance(value, Mapping):
+            flat.update({f"dwelling.{name}": inner for name, inner in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def members_by_id(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The record's members by their ``id`` (a malformed member list reads as none)."""
+    members = record.get("members")
+    return {str(m.get("id")): dict(m) for m in (members if isinstance(members, list) else [])
+            if isinstance(m, Mapping)}

@@ -27,7 +27,7 @@ from giamngheo.core.audit import log_action
 from giamngheo.core.errors import ApplicationError, ConcurrentEditError, ValidationFailed
 from giamngheo.core.formatting import format_date, format_number
 from giamngheo.households.models import Household
-from giamngheo.households.records import answer_label
+from giamngheo.households.records import answer_label, flat_facts, members_by_id
 from giamngheo.offline import audit_codes
 from giamngheo.offline.form_definition import choice_labels, survey_form_definition
 from giamngheo.offline.models import OfflineSubmission
@@ -230,21 +230,6 @@ def _conflict(*, actor: Any, case: ReviewCase, draft: OfflineDraft, household_ve
     })
 
 
-def _flat(record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    facts: dict[str, Any] = {}
-    for key, value in record.items():
-        if key == "members":
-            continue
-        if key == "dwelling" and isinstance(value, Mapping):
-            facts.update({f"dwelling.{k}": v for k, v in value.items()})
-        else:
-            facts[key] = value
-    members = record.get("members")
-    by_id = {str(m.get("id")): dict(m) for m in (members if isinstance(members, list) else [])
-             if isinstance(m, Mapping)}
-    return facts, by_id
-
-
 def display_value(path: str, value: Any, labels: Mapping[str, Mapping[str, str]]) -> str:
     """An answer as the surveyor wrote it: a choice's label, Có/Không, 1.200.000, 15/04/2024."""
     if value is None or value == "":
@@ -268,8 +253,8 @@ def display_value(path: str, value: Any, labels: Mapping[str, Mapping[str, str]]
 
 def _differences(mine: Mapping[str, Any], server: Mapping[str, Any],
                  labels: Mapping[str, Mapping[str, str]]) -> list[dict[str, str]]:
-    mine_facts, mine_members = _flat(mine)
-    server_facts, server_members = _flat(server)
+    mine_facts, mine_members = flat_facts(mine), members_by_id(mine)
+    server_facts, server_members = flat_facts(server), members_by_id(server)
     rows = []
     for path in dict.fromkeys([*server_facts, *mine_facts]):
         if mine_facts.get(path) != server_facts.get(path):

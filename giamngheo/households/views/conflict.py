@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from giamngheo.households.records import flat_facts, members_by_id
 from giamngheo.households.views.present import record_answer, record_label
 
 _MISSING = object()
@@ -27,22 +28,6 @@ class ConflictRow:
     mine: str
     changed_by_them: bool
     changed_by_me: bool
-
-
-def _flat(record: Mapping[str, Any]) -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in record.items():
-        if key == "members":
-            continue
-        if key == "dwelling" and isinstance(value, Mapping):
-            flat.update({f"dwelling.{name}": inner for name, inner in value.items()})
-        else:
-            flat[key] = value
-    return flat
-
-
-def _members(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {str(m.get("id")): dict(m) for m in record.get("members") or [] if isinstance(m, Mapping)}
 
 
 def _merge_values(original: Mapping[str, Any] | None, mine: Mapping[str, Any], theirs: Mapping[str, Any],
@@ -76,7 +61,7 @@ def merge_after_conflict(original: Mapping[str, Any] | None, mine: Mapping[str, 
     officer's answers are kept.
     """
     rows: list[ConflictRow] = []
-    flat = _merge_values(_flat(original) if original is not None else None, _flat(mine), _flat(theirs),
+    flat = _merge_values(flat_facts(original) if original is not None else None, flat_facts(mine), flat_facts(theirs),
                          record_label, rows)
     merged: dict[str, Any] = {}
     for key, value in flat.items():
@@ -85,8 +70,8 @@ def merge_after_conflict(original: Mapping[str, Any] | None, mine: Mapping[str, 
         else:
             merged[key] = value
 
-    o_members = _members(original) if original is not None else None
-    m_members, t_members = _members(mine), _members(theirs)
+    o_members = members_by_id(original) if original is not None else None
+    m_members, t_members = members_by_id(mine), members_by_id(theirs)
     member_rows: list[ConflictRow] = []
     out: list[dict[str, Any]] = []
     for member_id, m in m_members.items():
