@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,21 @@ def screenshot(page: Any, tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return take
+
+
+@contextmanager
+def blank_page_with(script: Path, *, timeout_ms: int = TIMEOUT_MS) -> Iterator[Any]:
+    """A blank page in headless Chromium with one of our scripts loaded, no server: for tests that run the
+    phone's scripts (``offline/engine.js``, ``offline/record.js``) against the Python they must agree with."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(timeout_ms)
+            page.set_content("<html><body></body></html>")
+            page.add_script_tag(path=str(script))
+            yield page
+        finally:
+            browser.close()

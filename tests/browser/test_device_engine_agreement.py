@@ -27,7 +27,7 @@ from giamngheo.standards import classify_records, list_standards, validate_recor
 from giamngheo.standards import record as rec
 from giamngheo.standards.definition import Standard, get_standard
 from giamngheo.standards.portable import portable_standard
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import TIMEOUT_MS, blank_page_with
 from tests.standards.strategies import household_records
 
 ENGINE = Path(giamngheo.__file__).parent / "static" / "giamngheo" / "offline" / "engine.js"
@@ -39,17 +39,8 @@ BATCH = 500  # records per page.evaluate: a handful of calls per standard
 @pytest.fixture(scope="module")
 def engine() -> Iterator[Any]:
     """A blank Chromium page with engine.js loaded."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_content("<html><body></body></html>")
-            page.add_script_tag(path=str(ENGINE))
-            yield page
-        finally:
-            browser.close()
+    with blank_page_with(ENGINE, timeout_ms=TIMEOUT_MS * 4) as page:
+        yield page
 
 
 # To and from the page as ASCII JSON text: Playwright passes large structured or non-ASCII values many times

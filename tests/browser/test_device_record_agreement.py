@@ -29,7 +29,7 @@ import giamngheo
 from giamngheo.standards import record as record_v1
 from giamngheo.standards.portable_record import portable_record_rules
 from giamngheo.standards.record import validate_record
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, blank_page_with
 from tests.standards.builders import ADULT, BASE, CHILD
 
 RECORD_JS = Path(giamngheo.__file__).parent / "static" / "giamngheo" / "offline" / "record.js"
@@ -50,18 +50,8 @@ VALIDATE_BATCH = """([rulesText, batchText, lang]) => {
 @pytest.fixture(scope="module")
 def device() -> Iterator[Any]:
     """A blank page in headless Chromium with record.js loaded."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS * 4)
-            page.set_content("<html><body></body></html>")
-            page.add_script_tag(path=str(RECORD_JS))
-            yield page
-        finally:
-            browser.close()
+    with blank_page_with(RECORD_JS, timeout_ms=TIMEOUT_MS * 4) as page:
+        yield page
 
 
 # ---- Records ------------------------------------------------------------------------------------------------
