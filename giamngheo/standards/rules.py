@@ -8,14 +8,15 @@ the outcome is missing). Polars' ``&``, ``|``, ``~`` and ``any/all(ignore_nulls=
 unknown only survives where it could matter: ``False & null`` is ``False``, ``True | null`` is ``True``.
 
 Member-level kinds produce a member flag column ``_m_<code>`` (True: this member makes the household deprived or
-counts towards it; null: unknown) and an aggregation that turns the flags into the household flag ``_d_<code>``.
+counts towards it; null: unknown) and an aggregation that turns the household's counts of those flags (``Counts``:
+members for whom it is true, members for whom it is unknown, all members) into the household flag ``_d_<code>``.
 Household-level kinds produce ``_d_<code>`` directly from the household's answers. Explanations read these very
 columns, so a reason shown to a village meeting is the rule's own output.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -25,6 +26,16 @@ from giamngheo.standards import record as rec
 MEMBER_ENUMS = {f.name: f.values for f in rec.MEMBER_FIELDS if f.kind == "enum"}
 DWELLING_ENUMS = {f.name: f.values for f in rec.DWELLING_FIELDS if f.kind == "enum"}
 MEMBER_BOOLEANS = tuple(f.name for f in rec.MEMBER_FIELDS if f.kind == "boolean")
+
+
+class Counts(NamedTuple):
+    """Of one member flag, per household: members for whom it is true, members for whom it is unknown (null), and
+    all members. Counts, not a grouped expression, so that the executor may count however is fastest (a running
+    sum over members grouped by household, or a group-by) and every rule still reads the same three numbers."""
+
+    true: pl.Expr
+    unknown: pl.Expr
+    members: pl.Expr
 
 
 class _Params(BaseModel):
@@ -55,9 +66,12 @@ class RuleKind:
     def member_flag(self, params: Any) -> pl.Expr:
         raise TypeError(f"rule kind {self.name} has no member flag")
 
-    def aggregate(self, params: Any, flag: str) -> pl.Expr:
-        """Household flag from member flags, inside ``group_by(household).agg``. Default: any member (Kleene)."""
-        return pl.col(flag).any(ignore_nulls=False)
+    def aggregate(self, params: Any, counts: Counts) -> pl.Expr:
+        """Household flag from the counts of its member flags. Default: any member (Kleene): true when one member's
+        flag is true, else unknown when one is unknown, else false."""
+        return (pl.when(counts.true > 0).then(pl.lit(True))
+                .when(counts.unknown > 0).then(pl.lit(None, dtype=pl.Boolean))
+                .otherwise(pl.lit(False)))
 
     def household_flag(self, params: Any) -> pl.Expr:
         raise TypeError(f"rule kind {self.name} has no household flag")
@@ -201,8 +215,11 @@ class NoMemberUses(RuleKind):
             uses = uses | pl.col(field)
         return ~uses
 
-    def aggregate(self, params: NoMemberUsesParams, flag: str) -> pl.Expr:
-        return pl.col(flag).all(ignore_nulls=False)
+    def aggregate(self, params: NoMemberUsesParams, counts: Counts) -> pl.Expr:
+        # Every member (Kleene): false when one member's flag is false, else unknown when one is unknown.
+        return (pl.when(counts.true + counts.unknown < counts.members).then(pl.lit(False))
+                .when(counts.unknown > 0).then(pl.lit(None, dtype=pl.Boolean))
+                .otherwise(pl.lit(True)))
 
     def member_fields(self, params: NoMemberUsesParams) -> list[str]:
         return list(params.fields)
@@ -230,12 +247,11 @@ class DependentsRatio(RuleKind):
                 | (allowance_group & pl.col("monthly_social_allowance"))
                 | _in_set("disability", list(params.always_disability_levels)))
 
-    def aggregate(self, params: DependentsRatioParams, flag: str) -> pl.Expr:
+    def aggregate(self, params: DependentsRatioParams, counts: Counts) -> pl.Expr:
         # Unknown members could go either way: deprived only if the known dependents already exceed the share,
         # not deprived only if even all unknowns being dependents would not.
-        known = pl.col(flag).sum()
-        unknown = pl.col(flag).null_count()
-        limit = params.ratio_above * pl.len()
+        known, unknown = counts.true, counts.unknown
+        limit = params.ratio_above * counts.members
         return (pl.when(known > limit).then(pl.lit(True))
                 .when(known + unknown <= limit).then(pl.lit(False))
                 .otherwise(pl.lit(None, dtype=pl.Boolean)))

@@ -118,14 +118,16 @@ def records() -> list[dict[str, Any]]:
     return population()
 
 
+@pytest.mark.parametrize("buffer_rows", [1_000, 5], ids=["written-at-the-end", "appended"])
 @pytest.mark.parametrize(("standard", "chunk_rows"), [("2022-2025", 2), ("2026", 3), ("79-2025", 7),
                                                      ("2016-2020", 16), ("2027-2030", 40)])
 def test_grouped_members_stream_in_chunks_with_the_one_batch_results(
-        tmp_path: Path, records: list[dict[str, Any]], standard: str, chunk_rows: int) -> None:
+        tmp_path: Path, records: list[dict[str, Any]], standard: str, chunk_rows: int, buffer_rows: int) -> None:
     households, members = write(records, tmp_path)
     single, expected = run(households, members, standard, tmp_path / "one.parquet")
     assert (single.method, single.batches) == ("one batch", 1)
-    report, chunked = run(households, members, standard, tmp_path / "chunks.parquet", chunk_rows=chunk_rows)
+    report, chunked = run(households, members, standard, tmp_path / "chunks.parquet", chunk_rows=chunk_rows,
+                          buffer_rows=buffer_rows)
     assert report.method == "grouped chunks"
     assert report.batches >= -(-HOUSEHOLDS // chunk_rows) > 1
     assert report.households == single.households == HOUSEHOLDS
@@ -133,6 +135,7 @@ def test_grouped_members_stream_in_chunks_with_the_one_batch_results(
     assert [row["id"] for row in chunked] == [r["id"] for r in records]
 
 
+@pytest.mark.parametrize("buffer_rows", [1_000, 5], ids=["written-at-the-end", "appended"])
 @pytest.mark.parametrize("standard", ["2026"])
 @pytest.mark.parametrize("layout", ["shuffled", "grouped_but_last", "unknown_household_at_end",
                                     "unknown_household_inside", "household_without_members"])
@@ -140,7 +143,7 @@ def test_grouped_members_stream_in_chunks_with_the_one_batch_results(
                                                 ({"chunk_rows": 4, "partition_rows": 9}, "hash partitions")])
 def test_other_layouts_fall_back_with_the_one_batch_results(
         tmp_path: Path, records: list[dict[str, Any]], standard: str, layout: str, limits: dict[str, int],
-        method: str) -> None:
+        method: str, buffer_rows: int) -> None:
     stranger = {"household_id": "NOT-A-HOUSEHOLD", "id": "X1", "relation": "head", "sex": "male", "age": 40,
                 "employment": "unemployed"}
     batch = records
@@ -157,7 +160,9 @@ def test_other_layouts_fall_back_with_the_one_batch_results(
         pq.write_table(pa.Table.from_pylist([row for row in kept if row["id"] != "NOT-A-HOUSEHOLD"],
                                             schema=pq.read_schema(households)), households, row_group_size=5)
     single, expected = run(households, members, standard, tmp_path / "one.parquet")
-    report, chunked = run(households, members, standard, tmp_path / "chunks.parquet", **limits)
+    # Appended: "grouped_but_last" is found out after results were appended; the partial file gives way.
+    report, chunked = run(households, members, standard, tmp_path / "chunks.parquet", **limits,
+                          buffer_rows=buffer_rows)
     assert report.method == method
     assert report.households == single.households
     assert chunked == expected
