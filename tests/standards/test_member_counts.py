@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from giamngheo.standards.classify import ALIGNED_MAX_MEMBERS, _counts_of_runs
+from giamngheo.standards.classify import ALIGNED_MAX_MEMBERS, _counts_of_runs, count_layout
 from giamngheo.standards.frames import ROW_KEY
 from tests.standards.test_bulk_chunks import population, run, write
 
@@ -43,7 +43,7 @@ def _by_group_by(members: pl.DataFrame) -> pl.DataFrame:
 def test_running_sums_count_like_a_group_by_up_to_the_largest_aligned_household(pattern: str) -> None:
     sizes = [1, ALIGNED_MAX_MEMBERS, 3, ALIGNED_MAX_MEMBERS, 2, 17]
     members = _members(sizes, pattern)
-    counted = _counts_of_runs(members.lazy(), FLAGS).collect()
+    counted = _counts_of_runs(members.lazy(), count_layout(FLAGS)).collect()
     assert counted.to_dicts() == _by_group_by(members).select(counted.columns).to_dicts()
     assert counted["_n_members"].to_list() == sizes
 
