@@ -150,10 +150,25 @@ def _working_age(standard: Standard) -> pl.Expr:
     return pl.coalesce(pl.col("working_age"), computed).alias("_working_age")
 
 
+# Bands and classes are Enums inside the plan (each comparison and choice is then one of small integers, not of
+# text); ``class`` is cast to text for the results, ``_band`` reads as text wherever a row is taken out.
+_BANDS = pl.Enum(["missing", "poverty", "near_poverty", "average", "above",
+                  "score_missing", "score_within", "score_above"])
+_CLASSES = pl.Enum(["poor", "near_poor", "average", "none", "undetermined"])
+
+
+def _band_value(name: str) -> pl.Expr:
+    return pl.lit(name, dtype=_BANDS)
+
+
+def _class_value(name: str) -> pl.Expr:
+    return pl.lit(name, dtype=_CLASSES)
+
+
 def _by_deprivations(cut_known: pl.Expr, cut_possible: pl.Expr) -> pl.Expr:
-    return (pl.when(cut_known).then(pl.lit("poor"))
-            .when(~cut_possible).then(pl.lit("near_poor"))
-            .otherwise(pl.lit("undetermined")))
+    return (pl.when(cut_known).then(_class_value("poor"))
+            .when(~cut_possible).then(_class_value("near_poor"))
+            .otherwise(_class_value("undetermined")))
 
 
 def _band(standard: Standard) -> pl.Expr:
@@ -166,19 +181,19 @@ def _band(standard: Standard) -> pl.Expr:
     income = pl.col("income") * standard.lines.months
     near_poverty = (_line(standard, "near_poverty") if standard.class_rule.kind != "one_line_and"
                     else pl.lit(None, dtype=pl.Int64))
-    band = (pl.when(income.is_null() | pl.col("area").is_null()).then(pl.lit("missing"))
-            .when(income <= _line(standard, "poverty")).then(pl.lit("poverty"))
-            .when(income <= near_poverty).then(pl.lit("near_poverty"))
-            .when(income <= _line(standard, "average_upper")).then(pl.lit("average"))
-            .otherwise(pl.lit("above")))
+    band = (pl.when(income.is_null() | pl.col("area").is_null()).then(_band_value("missing"))
+            .when(income <= _line(standard, "poverty")).then(_band_value("poverty"))
+            .when(income <= near_poverty).then(_band_value("near_poverty"))
+            .when(income <= _line(standard, "average_upper")).then(_band_value("average"))
+            .otherwise(_band_value("above")))
     form = standard.score_form
     if form is None:
         return band
     score = pl.col("score_a")
     cut = _by_area(form.cut_rural, form.cut_urban).cast(pl.Float64)
-    score_band = (pl.when(score.is_null() | cut.is_null()).then(pl.lit("score_missing"))
-                  .when(score <= cut).then(pl.lit("score_within"))
-                  .otherwise(pl.lit("score_above")))
+    score_band = (pl.when(score.is_null() | cut.is_null()).then(_band_value("score_missing"))
+                  .when(score <= cut).then(_band_value("score_within"))
+                  .otherwise(_band_value("score_above")))
     return pl.when(pl.col("basis") == "score_a").then(score_band).otherwise(band)
 
 
@@ -189,19 +204,19 @@ def _class(standard: Standard) -> pl.Expr:
     by_deprivation = _by_deprivations(known >= cut, known + unknown >= cut)
     band = pl.col("_band")
     kind = standard.class_rule.kind
-    poverty_band = pl.lit("poor") if kind == "two_lines_or" else by_deprivation
-    near_band = by_deprivation if kind == "two_lines_or" else pl.lit("near_poor")
-    expr = (pl.when(band.is_in(["missing", "score_missing"])).then(pl.lit("undetermined"))
+    poverty_band = _class_value("poor") if kind == "two_lines_or" else by_deprivation
+    near_band = by_deprivation if kind == "two_lines_or" else _class_value("near_poor")
+    expr = (pl.when(band.is_in(["missing", "score_missing"])).then(_class_value("undetermined"))
             .when(band == "poverty").then(poverty_band)
             .when(band == "near_poverty").then(near_band)
-            .when(band == "average").then(pl.lit("average")))
+            .when(band == "average").then(_class_value("average")))
     form = standard.score_form
     if form is not None:
         points = form.points_per_deprivation
         by_score_b = _by_deprivations(known * points >= form.score_b_cut,
                                       (known + unknown) * points >= form.score_b_cut)
         expr = expr.when(band == "score_within").then(by_score_b)
-    return expr.otherwise(pl.lit("none"))
+    return expr.otherwise(_class_value("none"))
 
 
 def _basis(standard: Standard) -> pl.Expr:
@@ -346,7 +361,7 @@ def _build_steps(standard: Standard) -> _Steps:
     flags = [pl.col(f"_d_{code}") for code in codes]
     criterion = pl.lit(None, dtype=pl.String)
     if standard.class_rule.kind == "two_lines_or":
-        criterion = (pl.when(pl.col("class") != "poor").then(criterion)
+        criterion = (pl.when(pl.col("_class") != "poor").then(criterion)
                      .when(pl.col("_band") == "poverty").then(pl.lit("income"))
                      .otherwise(pl.lit("deprivation")))
     near_poor_line = (_line(standard, "near_poverty") if standard.class_rule.kind != "one_line_and"
@@ -361,8 +376,9 @@ def _build_steps(standard: Standard) -> _Steps:
         (pl.col("_deprived_mask").bitwise_count_ones().cast(pl.Int32).alias("deprivation_count"),
          pl.col("_unknown_mask").bitwise_count_ones().cast(pl.Int32).alias("_unknown_count")),
         (_band(standard).alias("_band"),),
-        (_class(standard).alias("class"),),
-        (criterion.alias("criterion"),
+        (_class(standard).alias("_class"),),
+        (pl.col("_class").cast(pl.String).alias("class"),
+         criterion.alias("criterion"),
          pl.lit(standard.id).alias("standard"),
          pl.lit(standard.hash).alias("standard_hash"),
          _line(standard, "poverty").alias("income_line"),

@@ -183,41 +183,31 @@ def _run_starts(ids: pl.Series) -> pl.Series:
     return pl.concat([pl.Series(ids.name, [True]), following], rechunk=True)
 
 
-def _aligned_rows(household_ids: pl.Series, member_ids: pl.Series, starts: pl.Series) -> pl.Series | None:
+def _aligned_rows(household_ids: pl.Series, member_ids: pl.Series, starts: pl.Series
+                  ) -> tuple[pl.Series, int] | None:
     """Each member's household row (``_row``) when the members are grouped by household in household order and
-    every household has members — the runs of member household ids are exactly the households' ids; else None.
-    ``starts``: the members' ``_run_starts``."""
-    runs = member_ids.filter(starts)
-    if runs.len() != household_ids.len() or not bool(runs.eq_missing(household_ids).all()):
-        return None
-    return (starts.cast(pl.UInt32).cum_sum() - 1).alias(ROW_KEY)
-
-
-def _largest_run(starts: pl.Series) -> int:
-    """Members of the largest household, from the members' ``_run_starts``."""
+    every household has members — the runs of member household ids are exactly the households' ids — and the
+    members of the largest household; else None. ``starts``: the members' ``_run_starts``."""
     first_rows = starts.arg_true()
-    if first_rows.len() == 0:
-        return 0
-    ends = first_rows.append(pl.Series([starts.len()], dtype=first_rows.dtype))
-    return int(ends.diff().max())  # type: ignore[arg-type]
+    if first_rows.len() != household_ids.len() or not bool(member_ids.gather(first_rows).eq_missing(household_ids).all()):
+        return None
+    largest = int(first_rows.append(pl.Series([starts.len()], dtype=first_rows.dtype)).diff().max() or 1)  # type: ignore[arg-type]
+    return (starts.cast(pl.UInt32).cum_sum() - 1).alias(ROW_KEY), largest
 
 
-def _keyed(households: pl.DataFrame, members: pl.DataFrame, grouping: tuple[pl.Series, pl.Series] | None = None
+def _keyed(households: pl.DataFrame, members: pl.DataFrame, grouping: tuple[pl.Series, int] | None = None
            ) -> tuple[pl.DataFrame, pl.DataFrame, bool]:
     """Integer household keys (``_row``) on both frames and each member's reference date.
 
     Exports usually list members grouped by household in household order; that is checked (``_aligned_rows``)
-    and then needs no join at all (``grouping``: its result and the members' ``_run_starts``, when already known).
-    Any other layout, or a household larger than ``classify.ALIGNED_MAX_MEMBERS``, is handled by a join on the
-    household id.
+    and then needs no join at all (``grouping``: its result, when already known). Any other layout, or a
+    household larger than ``classify.ALIGNED_MAX_MEMBERS``, is handled by a join on the household id.
     """
     households = households.with_row_index(ROW_KEY)
     if grouping is None:
-        starts = _run_starts(members["household_id"])
-        rows = _aligned_rows(households["id"], members["household_id"], starts)
-    else:
-        rows, starts = grouping
-    if rows is not None and _largest_run(starts) <= ALIGNED_MAX_MEMBERS:
+        grouping = _aligned_rows(households["id"], members["household_id"], _run_starts(members["household_id"]))
+    if grouping is not None and grouping[1] <= ALIGNED_MAX_MEMBERS:
+        rows = grouping[0]
         dates = households["reference_date"].gather(rows).alias(REFERENCE_DATE)
         return households, members.with_columns(rows, dates), True
     if households["id"].is_duplicated().any():
@@ -334,7 +324,7 @@ class BulkFiles:
         return consume(batches, report), report
 
     def _batch(self, households: pl.DataFrame, members: pl.DataFrame, report: BulkReport,
-               grouping: tuple[pl.Series, pl.Series] | None = None) -> Batch:
+               grouping: tuple[pl.Series, int] | None = None) -> Batch:
         households = _clean(households, self.households_path, 0, report)
         members = _clean(members, self.members_path, 1, report)
         report.households += households.height
@@ -390,10 +380,10 @@ class BulkFiles:
                 chunk_members, pending = pending.slice(0, cut), pending.slice(cut)
                 chunk_starts, starts = starts.slice(0, cut), starts.slice(cut)
                 runs -= int(chunk_starts.sum())
-                rows = _aligned_rows(chunk["id"], chunk_members["household_id"], chunk_starts)
-                if rows is None:
+                grouping = _aligned_rows(chunk["id"], chunk_members["household_id"], chunk_starts)
+                if grouping is None:
                     raise _NotGrouped
-                yield self._batch(chunk, chunk_members, report, (rows, chunk_starts))
+                yield self._batch(chunk, chunk_members, report, grouping)
                 del chunk, chunk_members
             if pending.height or (not exhausted and next(member_pieces, None) is not None):
                 raise _NotGrouped  # members left over: of a household already classified, or of none in the file
