@@ -392,8 +392,12 @@ class BulkFiles:
 Progress = Callable[[int], None]
 
 
-def _sink(frames: Iterator[pl.DataFrame], out_path: Path, buffer_rows: int) -> None:
-    """Result frames written to one Parquet file in order.
+Finish = Callable[[pl.LazyFrame], pl.LazyFrame]
+
+
+def _sink(frames: Iterator[pl.DataFrame], out_path: Path, buffer_rows: int, finish: Finish) -> None:
+    """Result frames written to one Parquet file in order, each passed through ``finish`` (which adds the columns
+    that are the same on every row) on its way out.
 
     Up to ``buffer_rows`` result rows (a province) are kept and written at the end by Polars in one go: its writer
     encodes on every core and costs less than appending batch by batch (1 M households: 0.4 s of CPU against
@@ -411,13 +415,14 @@ def _sink(frames: Iterator[pl.DataFrame], out_path: Path, buffer_rows: int) -> N
         kept.append(frame)
         rows += frame.height
         if rows > buffer_rows:
-            _append(itertools.chain(kept, frames), out_path)
+            _append(itertools.chain(kept, frames), out_path, finish)
             return
     if kept:
-        pl.concat(kept, rechunk=False).write_parquet(out_path)
+        # zstd level 1, as pyarrow's default: a smaller file than Polars' default level here, and quicker.
+        finish(pl.concat(kept, rechunk=False).lazy()).sink_parquet(out_path, compression_level=1)
 
 
-def _append(frames: Iterator[pl.DataFrame], out_path: Path) -> None:
+def _append(frames: Iterator[pl.DataFrame], out_path: Path, finish: Finish) -> None:
     """Result frames appended to one Parquet file as they come (pyarrow's ``ParquetWriter``), each written in a
     background thread while the next batch is made (see ``_sink``)."""
     import pyarrow.parquet as pq
@@ -427,7 +432,7 @@ def _append(frames: Iterator[pl.DataFrame], out_path: Path) -> None:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="giamngheo-write") as pool:
             written: Future[None] | None = None
             for frame in frames:
-                table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+                table = finish(frame.lazy()).collect().to_arrow(compat_level=pl.CompatLevel.oldest())
                 if writer is None:
                     writer = pq.ParquetWriter(out_path, table.schema, compression="zstd")
                 if written is not None:
@@ -444,11 +449,11 @@ def _append(frames: Iterator[pl.DataFrame], out_path: Path) -> None:
         writer.close()
 
 
-def _write(frames: Iterator[pl.DataFrame], out_path: Path, method: str, buffer_rows: int) -> None:
+def _write(frames: Iterator[pl.DataFrame], out_path: Path, method: str, buffer_rows: int, finish: Finish) -> None:
     """Results in file order: one batch or grouped chunks through ``_sink``; hash partitions to part files merged
     back in file order at the end (a streaming sort over the result rows only)."""
     if method != "hash partitions":
-        _sink(frames, out_path, buffer_rows)
+        _sink(frames, out_path, buffer_rows, finish)
         return
     with tempfile.TemporaryDirectory(prefix="giamngheo-") as scratch:
         parts: list[Path] = []
@@ -456,7 +461,7 @@ def _write(frames: Iterator[pl.DataFrame], out_path: Path, method: str, buffer_r
             parts.append(Path(scratch) / f"part-{len(parts)}.parquet")
             frame.write_parquet(parts[-1])
         if parts:
-            pl.scan_parquet(parts).sort(ORDER).drop(ORDER).sink_parquet(out_path, engine="streaming")
+            finish(pl.scan_parquet(parts).sort(ORDER).drop(ORDER)).sink_parquet(out_path, engine="streaming")
 
 
 def classify_parquet(households_path: str | Path, members_path: str | Path, out_path: str | Path | None,
@@ -488,10 +493,19 @@ def classify_parquet(households_path: str | Path, members_path: str | Path, out_
     extra = [*(counts.by if counts else ()),
              *([measures.by] if measures and measures.by and not measures.member_columns else [])]
 
+    # Columns the same on every row are added as the results are written, not carried by every batch (at 1 M
+    # households they held 80 MB of the results kept for writing, the standard's hash alone 64 bytes a row).
+    constants = {"standard": standard.id, "standard_hash": standard.hash, "income_line_period": standard.lines.period}
+    varying = [name for name in RESULT_COLUMNS if name not in constants]
+
+    def finish(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.with_columns(pl.lit(value, dtype=pl.String).alias(name) for name, value in constants.items()
+                                  ).select(RESULT_COLUMNS)
+
     def results(batches: Iterator[Batch], report: BulkReport) -> Iterator[pl.DataFrame]:
         for batch in batches:
             keep = [ORDER] if ORDER in batch.households.columns else []
-            written = [*keep, *RESULT_COLUMNS] if out_path is not None else ["class", "area"]
+            written = [*keep, *varying] if out_path is not None else ["class", "area"]
             columns = list(dict.fromkeys([*written, *extra, *flags, *([ROW_KEY, "_n_members"] if flags else [])]))
             evaluation = evaluate(batch.households.lazy(), batch.members.lazy(), standard, aligned=batch.aligned)
             frame = evaluation.results(columns)
@@ -501,7 +515,7 @@ def classify_parquet(households_path: str | Path, members_path: str | Path, out_
                 measures.add(frame, batch.members if measures.member_columns else None)
             if progress is not None:
                 progress(report.households)
-            yield frame.select(*keep, *RESULT_COLUMNS) if out_path is not None else frame
+            yield frame.select(*keep, *varying) if out_path is not None else frame
             del evaluation, frame, batch
 
     def consume(batches: Iterator[Batch], report: BulkReport) -> None:
@@ -513,7 +527,7 @@ def classify_parquet(households_path: str | Path, members_path: str | Path, out_
             for _ in results(batches, report):
                 pass
         else:
-            _write(results(batches, report), Path(out_path), report.method, buffer_rows)
+            _write(results(batches, report), Path(out_path), report.method, buffer_rows, finish)
 
     _, report = files.run(consume)
     return report
