@@ -33,7 +33,13 @@ import polars as pl
 from giamngheo.standards import record as rec
 from giamngheo.standards.aggregates import Counts
 from giamngheo.standards.alkire_foster import MeasureSums
-from giamngheo.standards.classify import ALIGNED_MAX_MEMBERS, RESULT_COLUMNS, evaluate, input_columns
+from giamngheo.standards.classify import (
+    ALIGNED_MAX_MEMBERS,
+    RESULT_COLUMNS,
+    evaluate,
+    input_columns,
+    steps_for,
+)
 from giamngheo.standards.definition import Standard
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
 
@@ -233,15 +239,18 @@ def _row_ranges(total: int, target: int) -> Iterator[tuple[int, int]]:
 _END = object()
 
 
-def _prepared_ahead(batches: Iterator[Batch]) -> Iterator[Batch]:
+def _prepared_ahead(batches: Iterator[Batch], meanwhile: Callable[[], object] | None = None) -> Iterator[Batch]:
     """The batches, the next one read, cleaned and keyed in the background while the caller classifies this one.
 
     Preparing a batch (reading it, the Enum casts, checking the grouping) costs about as much as classifying it;
     done one after the other they left a core idle half of the time. Only one thread at a time advances
     ``batches``, so the generator needs no locking; an error raised while preparing (the members not grouped)
-    comes out here, at the batch it concerns."""
+    comes out here, at the batch it concerns. ``meanwhile`` is called while the first batch is read (the
+    consumer's own set-up, which would otherwise wait for it)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="giamngheo-prepare") as pool:
         ahead = pool.submit(next, batches, _END)
+        if meanwhile is not None:
+            meanwhile()
         while True:
             batch = ahead.result()
             if batch is _END:
@@ -309,18 +318,21 @@ class BulkFiles:
         self._members()
         return _rows(self.households_path)
 
-    def run(self, consume: Consumer[T]) -> tuple[T, BulkReport]:
+    def run(self, consume: Consumer[T], meanwhile: Callable[[], object] | None = None) -> tuple[T, BulkReport]:
+        """``consume``'s result and the report; ``meanwhile`` (the consumer's set-up) runs while the first batch
+        is read."""
         total = self.total()
         chunk_rows = min(self.chunk_rows, self.partition_rows)
         if total > max(chunk_rows, min(self.one_batch_rows, self.partition_rows)):
             report = BulkReport(method="grouped chunks")
             try:
-                return consume(_prepared_ahead(self._grouped(report, chunk_rows)), report), report
+                return consume(_prepared_ahead(self._grouped(report, chunk_rows), meanwhile), report), report
             except _NotGrouped:
                 pass
         parts = max(1, -(-total // self.partition_rows))
         report = BulkReport(method="one batch" if parts == 1 else "hash partitions")
-        batches = self._one_batch(report) if parts == 1 else _prepared_ahead(self._partitions(report, parts))
+        batches = (self._one_batch(report) if parts == 1
+                   else _prepared_ahead(self._partitions(report, parts), meanwhile))
         return consume(batches, report), report
 
     def _batch(self, households: pl.DataFrame, members: pl.DataFrame, report: BulkReport,
@@ -529,7 +541,8 @@ def classify_parquet(households_path: str | Path, members_path: str | Path, out_
         else:
             _write(results(batches, report), Path(out_path), report.method, buffer_rows, finish)
 
-    _, report = files.run(consume)
+    # The executor's expressions (``classify.steps_for``) are built while the first batch is read.
+    _, report = files.run(consume, meanwhile=lambda: steps_for(standard))
     return report
 
 
