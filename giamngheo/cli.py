@@ -48,6 +48,22 @@ def _operator_options(inherited: str) -> list[str]:
     return [option for option in inherited.split(",") if option and option not in _POLARS_JEMALLOC]
 
 
+def _read_ahead(args: list[str]) -> None:
+    """A bulk command (``--households`` and ``--members``) starts reading the files' first rows now, while the
+    rest of the engine is imported on this thread (``standards.prefetch``)."""
+    paths: dict[str, str] = {}
+    for position, arg in enumerate(args):
+        for option in ("--households", "--members"):
+            if arg == option and position + 1 < len(args):
+                paths[option] = args[position + 1]
+            elif arg.startswith(option + "="):
+                paths[option] = arg.partition("=")[2]
+    if len(paths) == 2:
+        from giamngheo.standards import prefetch
+
+        prefetch.start(paths["--households"], paths["--members"])
+
+
 def _exit_now(code: int) -> None:
     """End an engine command without tearing the interpreter down.
 
@@ -65,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in ENGINE_COMMANDS:
         if argv is None:  # the real command line, not a caller in a longer-lived process
             _tune_engine_runtime()
+            _read_ahead(args)
         from giamngheo.standards.cli import main as engine_main
 
         code = engine_main(args)

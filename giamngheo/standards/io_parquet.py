@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from giamngheo.standards import prefetch
 from giamngheo.standards import record as rec
 from giamngheo.standards.aggregates import Counts
 from giamngheo.standards.alkire_foster import MeasureSums
@@ -42,6 +43,7 @@ from giamngheo.standards.classify import (
 )
 from giamngheo.standards.definition import Standard
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA, REFERENCE_DATE, ROW_KEY
+from giamngheo.standards.prefetch import CHUNK_ROWS, MEMBER_READ_FACTOR
 
 HOUSEHOLD_REQUIRED = ("id", "reference_date", "area")
 MEMBER_REQUIRED = ("household_id", "id", "relation", "sex")
@@ -52,7 +54,6 @@ _ENUMS = {f.name: f.values for f in (*rec.HOUSEHOLD_FIELDS, *rec.DWELLING_FIELDS
 _DATE_BOUNDS = {f.name: (f.earliest, f.latest) for f in (*rec.HOUSEHOLD_FIELDS, *rec.MEMBER_FIELDS)
                 if f.kind == "date" and f.earliest is not None and f.latest is not None}
 ORDER = "_order"
-CHUNK_ROWS = 125_000  # households per chunk when members come grouped by household: bounds peak memory
 # Up to this many households, one batch. Above it grouped files stream in chunks: besides bounding memory, the
 # chunks reuse the pages the first one faulted in, and on this project's virtual machines a fresh page costs more
 # system time than the computation costs user time (docs/performance.md: one batch of 1 M households spent
@@ -62,7 +63,6 @@ PARTITION_ROWS = 1_500_000  # households per partition for any other layout: bou
 # Result rows kept in memory and written in one go at the end (a province's registry, about 0.17 GB per million
 # households); a larger run appends batch by batch (``_sink``).
 RESULT_BUFFER_ROWS = 2_000_000
-MEMBER_READ_FACTOR = 2  # member rows read at a time, per household of a chunk (about 3.5 members per household)
 
 
 class BulkInputError(Exception):
@@ -92,8 +92,9 @@ def _shown(example: object) -> str:
 
 
 def _scan(path: str | Path, schema: dict[str, pl.DataType], required: tuple[str, ...],
-          columns: Iterable[str] | None = None) -> pl.LazyFrame:
-    """The engine's columns of a Parquet file with the engine's types; absent optional columns are all null.
+          columns: Iterable[str] | None = None) -> tuple[pl.LazyFrame, list[pl.Expr]]:
+    """The file, scanned, and the projection giving the engine's columns of it with the engine's types (absent
+    optional columns all null): ``scan.select(projection)``.
 
     ``columns``: the schema's columns to read (default all); the others are not read at all, which is most of the
     cost of a wide file (names, codes, answers the standard does not use).
@@ -121,7 +122,21 @@ def _scan(path: str | Path, schema: dict[str, pl.DataType], required: tuple[str,
             selected.append(pl.col(name))
     for name in sorted(wanted - set(schema) - {"household_id"}):  # carried columns (grouping codes)
         selected.append(pl.col(name).cast(pl.String) if name in present else pl.lit(None, dtype=pl.String).alias(name))
-    return frame.select(selected)
+    return frame, selected
+
+
+def _slices(path: str | Path, scan: pl.LazyFrame, projection: list[pl.Expr], ranges: Iterable[tuple[int, int]]
+            ) -> Iterator[pl.LazyFrame]:
+    """Plans reading each (offset, length) slice of the file with the projection; a slice that was read ahead
+    while the engine was being imported (``prefetch``) is taken from there instead, if it holds every column the
+    projection reads."""
+    needed = {name for expr in projection for name in expr.meta.root_names()}
+    for offset, length in ranges:
+        early = prefetch.take(path, offset, length)
+        if early is not None and needed <= set(early.columns):
+            yield early.lazy().select(projection)
+        else:
+            yield scan.slice(offset, length).select(projection)
 
 
 def _enum(name: str) -> pl.Enum:
@@ -307,11 +322,19 @@ class BulkFiles:
     partition_rows: int = PARTITION_ROWS
     one_batch_rows: int = ONE_BATCH_ROWS
 
-    def _households(self) -> pl.LazyFrame:
+    def _household_scan(self) -> tuple[pl.LazyFrame, list[pl.Expr]]:
         return _scan(self.households_path, HOUSEHOLD_SCHEMA, HOUSEHOLD_REQUIRED, self.household_columns)
 
-    def _members(self) -> pl.LazyFrame:
+    def _member_scan(self) -> tuple[pl.LazyFrame, list[pl.Expr]]:
         return _scan(self.members_path, MEMBER_SCHEMA, MEMBER_REQUIRED, self.member_columns)
+
+    def _households(self) -> pl.LazyFrame:
+        scan, projection = self._household_scan()
+        return scan.select(projection)
+
+    def _members(self) -> pl.LazyFrame:
+        scan, projection = self._member_scan()
+        return scan.select(projection)
 
     def total(self) -> int:
         self._households()  # a missing file or column is reported before anything else
@@ -321,6 +344,12 @@ class BulkFiles:
     def run(self, consume: Consumer[T], meanwhile: Callable[[], object] | None = None) -> tuple[T, BulkReport]:
         """``consume``'s result and the report; ``meanwhile`` (the consumer's set-up) runs while the first batch
         is read."""
+        try:
+            return self._run(consume, meanwhile)
+        finally:
+            prefetch.forget()
+
+    def _run(self, consume: Consumer[T], meanwhile: Callable[[], object] | None) -> tuple[T, BulkReport]:
         total = self.total()
         chunk_rows = min(self.chunk_rows, self.partition_rows)
         if total > max(chunk_rows, min(self.one_batch_rows, self.partition_rows)):
@@ -365,16 +394,18 @@ class BulkFiles:
         the GIL), so in memory at any time are at most two chunks of at most ``chunk_rows`` households, their
         members and ``MEMBER_READ_FACTOR * chunk_rows`` member rows read ahead.
         """
-        households, members = self._households(), self._members()
-        pending = members.clear().collect()  # member rows read but not yet given to a chunk; starts at a run
+        household_scan, household_projection = self._household_scan()
+        member_scan, member_projection = self._member_scan()
+        pending = member_scan.select(member_projection).clear().collect()  # read, not yet given to a chunk
         starts = _run_starts(pending["household_id"])
         runs = 0
         exhausted = False
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="giamngheo-bulk") as pool:
-            member_pieces = _read_ahead(pool, (members.slice(offset, length) for offset, length
-                                               in _row_ranges(_rows(self.members_path), MEMBER_READ_FACTOR * chunk_rows)))
-            chunks = _read_ahead(pool, (households.slice(offset, length) for offset, length
-                                        in _row_ranges(self.total(), chunk_rows)))
+            member_pieces = _read_ahead(pool, _slices(
+                self.members_path, member_scan, member_projection,
+                _row_ranges(_rows(self.members_path), MEMBER_READ_FACTOR * chunk_rows)))
+            chunks = _read_ahead(pool, _slices(self.households_path, household_scan, household_projection,
+                                               _row_ranges(self.total(), chunk_rows)))
             for chunk in chunks:
                 # Read members until the run after this chunk's last household has started (or the file ends).
                 while runs <= chunk.height and not exhausted:
