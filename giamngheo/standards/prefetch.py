@@ -21,7 +21,9 @@ import polars as pl
 from giamngheo.standards.frames import HOUSEHOLD_SCHEMA, MEMBER_SCHEMA
 
 CHUNK_ROWS = 125_000  # households per chunk when members come grouped by household: bounds peak memory
-MEMBER_READ_FACTOR = 2  # member rows read at a time, per household of a chunk (about 3.5 members per household)
+# Member rows read at a time, per household of a chunk (about 3.5 members per household): fewer, larger reads
+# cost less (a read's own overhead); 4 against 2 was 0.03 s of a 1.3 s run at 1 M households.
+MEMBER_READ_FACTOR = 4
 _CODES = ("province_code", "commune_code", "hamlet")  # grouping codes a count may ask for
 
 _pending: dict[tuple[str, int, int], Future[pl.DataFrame]] = {}
@@ -37,11 +39,11 @@ def start(households: str | Path, members: str | Path) -> None:
     """Start reading the first household chunk and the first member rows of the files, in the background."""
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="giamngheo-prefetch")
     piece = MEMBER_READ_FACTOR * CHUNK_ROWS
-    # The first chunk's households and, at about 3.5 members a household, the first two pieces of members.
-    for path, offset, length, known in (
-            (os.fspath(households), 0, CHUNK_ROWS, (*HOUSEHOLD_SCHEMA, *_CODES)),
-            (os.fspath(members), 0, piece, ("household_id", *MEMBER_SCHEMA)),
-            (os.fspath(members), piece, piece, ("household_id", *MEMBER_SCHEMA))):
+    # The first chunk's households and the pieces of members that hold theirs (about 3.5 members a household).
+    slices = [(os.fspath(households), 0, CHUNK_ROWS, (*HOUSEHOLD_SCHEMA, *_CODES))]
+    slices += [(os.fspath(members), offset, piece, ("household_id", *MEMBER_SCHEMA))
+               for offset in range(0, 4 * CHUNK_ROWS, piece)]
+    for path, offset, length, known in slices:
         _pending[(path, offset, length)] = pool.submit(_read, path, offset, length, known)
     pool.shutdown(wait=False)
 

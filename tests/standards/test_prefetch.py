@@ -47,7 +47,7 @@ def test_slices_read_ahead_are_taken_with_the_same_results(
     taken.clear()
     prefetch.start(*files)
     assert _run(files, tmp_path / "ahead.parquet") == expected
-    assert [t for t in taken if t[3]] == [("h.parquet", 0, 4, True), ("m.parquet", 0, 8, True), ("m.parquet", 8, 8, True)]
+    assert [t for t in taken if t[3]] == [("h.parquet", 0, 4, True), ("m.parquet", 0, 16, True)]
     assert prefetch._pending == {}  # nothing kept after the run
 
 
