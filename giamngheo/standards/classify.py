@@ -140,9 +140,12 @@ def _working_age(standard: Standard) -> pl.Expr:
     assert table is not None
     male, female = _retirement_months(table.retirement)
     first, last = table.retirement[0].year, table.retirement[-1].year
-    index = pl.col("_ry").clip(first, last) - first
-    retirement = (pl.when(pl.col("sex") == "male").then(pl.lit(male).gather(index))
-                  .when(pl.col("sex") == "female").then(pl.lit(female).gather(index)))
+    # One gather from both tables interleaved (men's month, women's month, year by year), not one from each: a
+    # sex other than these two (or none) gives a null index, so an unknown retirement age.
+    both = pl.Series([months for pair in zip(male, female, strict=True) for months in pair], dtype=pl.Int32)
+    sex = (pl.when(pl.col("sex") == "male").then(pl.lit(0, dtype=pl.Int32))
+           .when(pl.col("sex") == "female").then(pl.lit(1, dtype=pl.Int32)))
+    retirement = pl.lit(both).gather((pl.col("_ry").clip(first, last) - first) * 2 + sex)
     computed = (pl.when(pl.col("_age") < table.min_age).then(pl.lit(False))
                 .when(pl.col("_age_m_min") >= retirement).then(pl.lit(False))
                 .when(pl.col("_age_m_max") < retirement).then(pl.lit(True))
