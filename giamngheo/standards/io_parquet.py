@@ -20,7 +20,6 @@ Memory stays bounded for any size. Up to ``min(chunk_rows, partition_rows)`` hou
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -60,8 +59,8 @@ ORDER = "_order"
 # about as long faulting in 1.1 GB as classifying).
 ONE_BATCH_ROWS = CHUNK_ROWS
 PARTITION_ROWS = 1_500_000  # households per partition for any other layout: bounds peak memory
-# Result rows kept in memory and written in one go at the end (a province's registry, about 0.17 GB per million
-# households); a larger run appends batch by batch (``_sink``).
+# Households whose results are kept in memory and written in one go at the end (a province's registry; about
+# 0.1 GB of results per million households); a larger file's results are appended batch by batch (``_sink``).
 RESULT_BUFFER_ROWS = 2_000_000
 
 
@@ -438,28 +437,24 @@ Progress = Callable[[int], None]
 Finish = Callable[[pl.LazyFrame], pl.LazyFrame]
 
 
-def _sink(frames: Iterator[pl.DataFrame], out_path: Path, buffer_rows: int, finish: Finish) -> None:
+def _sink(frames: Iterator[pl.DataFrame], out_path: Path, at_end: bool, finish: Finish) -> None:
     """Result frames written to one Parquet file in order, each passed through ``finish`` (which adds the columns
     that are the same on every row) on its way out.
 
-    Up to ``buffer_rows`` result rows (a province) are kept and written at the end by Polars in one go: its writer
-    encodes on every core and costs less than appending batch by batch (1 M households: 0.4 s of CPU against
-    0.55 s with pyarrow, and pyarrow is not even imported). Past that, the kept frames and each further one are
-    appended by pyarrow's ``ParquetWriter``, each encoded in a background thread while the next batch is read and
-    classified, so memory stays bounded at any size.
+    ``at_end`` (a file of at most ``RESULT_BUFFER_ROWS`` households, a province): the frames are kept and written
+    at the end by Polars in one go; its writer encodes on every core and costs less than appending batch by batch
+    (1 M households: 0.4 s of CPU against 0.55 s with pyarrow, and pyarrow is not even imported). Otherwise each
+    frame is appended by pyarrow's ``ParquetWriter`` as it comes, encoded in a background thread while the next
+    batch is read and classified, so memory stays bounded at any size.
 
     Not Polars' streaming writer fed by an IO plugin (``register_io_source``): that ran the classification, itself
     Polars queries, inside a thread of Polars' executor, and a CI run hung there; queries nested in the executor
     can wait for the very threads they hold. An error raised while making the frames (such as the members turning
     out not to be grouped) removes the partial file and is raised here."""
-    kept: list[pl.DataFrame] = []
-    rows = 0
-    for frame in frames:
-        kept.append(frame)
-        rows += frame.height
-        if rows > buffer_rows:
-            _append(itertools.chain(kept, frames), out_path, finish)
-            return
+    if not at_end:
+        _append(frames, out_path, finish)
+        return
+    kept = list(frames)
     if kept:
         # zstd level 1, as pyarrow's default: a smaller file than Polars' default level here, and quicker.
         finish(pl.concat(kept, rechunk=False).lazy()).sink_parquet(out_path, compression_level=1)
@@ -492,11 +487,11 @@ def _append(frames: Iterator[pl.DataFrame], out_path: Path, finish: Finish) -> N
         writer.close()
 
 
-def _write(frames: Iterator[pl.DataFrame], out_path: Path, method: str, buffer_rows: int, finish: Finish) -> None:
+def _write(frames: Iterator[pl.DataFrame], out_path: Path, method: str, at_end: bool, finish: Finish) -> None:
     """Results in file order: one batch or grouped chunks through ``_sink``; hash partitions to part files merged
     back in file order at the end (a streaming sort over the result rows only)."""
     if method != "hash partitions":
-        _sink(frames, out_path, buffer_rows, finish)
+        _sink(frames, out_path, at_end, finish)
         return
     with tempfile.TemporaryDirectory(prefix="giamngheo-") as scratch:
         parts: list[Path] = []
@@ -519,7 +514,8 @@ def classify_parquet(households_path: str | Path, members_path: str | Path, out_
     made (``giamngheo mpi`` on the bulk files). ``progress`` is called with the number
     of households done after each batch. ``chunk_rows`` and ``partition_rows`` bound how many households are in
     memory at once (module docstring); up to ``one_batch_rows`` households are classified in one batch whatever
-    the layout; up to ``buffer_rows`` result rows are kept and written in one go (``_sink``).
+    the layout; the results of a file of at most ``buffer_rows`` households are kept and written in one go at the
+    end, a larger file's appended batch by batch (``_sink``).
     """
     household_set, member_set = input_columns(standard)
     households, members = set(household_set), set(member_set)
@@ -570,8 +566,10 @@ def classify_parquet(households_path: str | Path, members_path: str | Path, out_
             for _ in results(batches, report):
                 pass
         else:
-            _write(results(batches, report), Path(out_path), report.method, buffer_rows, finish)
+            _write(results(batches, report), Path(out_path), report.method, at_end, finish)
 
+    # Results of a file of up to ``buffer_rows`` households are written at the end, a larger one's appended (_sink).
+    at_end = out_path is not None and files.total() <= buffer_rows
     # The executor's expressions (``classify.steps_for``) are built while the first batch is read.
     _, report = files.run(consume, meanwhile=lambda: steps_for(standard))
     return report
