@@ -566,10 +566,11 @@ def classify_parquet(households_path: str | Path, members_path: str | Path, out_
             for _ in results(batches, report):
                 pass
         else:
+            # Results of a file of up to ``buffer_rows`` households are written at the end, a larger one's
+            # appended (``_sink``).
+            at_end = files.total() <= buffer_rows
             _write(results(batches, report), Path(out_path), report.method, at_end, finish)
 
-    # Results of a file of up to ``buffer_rows`` households are written at the end, a larger one's appended (_sink).
-    at_end = out_path is not None and files.total() <= buffer_rows
     # The executor's expressions (``classify.steps_for``) are built while the first batch is read.
     _, report = files.run(consume, meanwhile=lambda: steps_for(standard))
     return report
