@@ -48,7 +48,7 @@ def _operator_options(inherited: str) -> list[str]:
     return [option for option in inherited.split(",") if option and option not in _POLARS_JEMALLOC]
 
 
-def _read_ahead(args: list[str]) -> None:
+def _start_prefetch(args: list[str]) -> None:
     """A bulk command (``--households`` and ``--members``) starts reading the files' first rows now, while the
     rest of the engine is imported on this thread (``standards.prefetch``)."""
     paths: dict[str, str] = {}
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in ENGINE_COMMANDS:
         if argv is None:  # the real command line, not a caller in a longer-lived process
             _tune_engine_runtime()
-            _read_ahead(args)
+            _start_prefetch(args)
         from giamngheo.standards.cli import main as engine_main
 
         code = engine_main(args)

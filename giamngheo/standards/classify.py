@@ -452,8 +452,8 @@ def _counts_of_runs(flagged: pl.LazyFrame, layout: CountLayout) -> pl.LazyFrame:
     The members' packed words (``CountLayout``) are summed cumulatively over all members and read at the last
     member of each household; the difference from the previous household's sums is this household's. The running
     sums may wrap around 2^64: the differences are still exact as long as no field of one household overflows,
-    which ``ALIGNED_MAX_MEMBERS`` guarantees. A group-by with fifteen aggregations cost twice as much (Polars 2.1,
-    1 M households).
+    which ``ALIGNED_MAX_MEMBERS`` guarantees. Polars 2.1, 1 M households, in-process: 0.10 s of wall time against
+    0.23 s for the earlier group-by of Kleene aggregations, and 0.42 s for a group-by of these counts.
     """
     names = list(layout.word_names)
     last_of_household = (pl.col(ROW_KEY) != pl.col(ROW_KEY).shift(-1)).fill_null(True)

@@ -7,6 +7,7 @@ import gc
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -14,7 +15,7 @@ from giamngheo import cli
 
 
 @pytest.fixture
-def tune(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def tune(monkeypatch: pytest.MonkeyPatch) -> Callable[[str | None], str]:
     monkeypatch.setattr(gc, "disable", lambda: None)  # the test process keeps its collector
 
     def run(inherited: str | None) -> str:
@@ -27,13 +28,13 @@ def tune(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     return run
 
 
-def test_the_engine_settings_replace_what_polars_wrote_for_a_parent_process(tune) -> None:  # type: ignore[no-untyped-def]
+def test_the_engine_settings_replace_what_polars_wrote_for_a_parent_process(tune: Callable[[str | None], str]) -> None:
     assert tune(None) == cli.ENGINE_JEMALLOC
     assert tune("dirty_decay_ms:500,muzzy_decay_ms:1000") == cli.ENGINE_JEMALLOC
     assert tune("dirty_decay_ms:500,muzzy_decay_ms:1000,dirty_decay_ms:500,muzzy_decay_ms:1000") == cli.ENGINE_JEMALLOC
 
 
-def test_an_operators_own_settings_come_last_and_win(tune) -> None:  # type: ignore[no-untyped-def]
+def test_an_operators_own_settings_come_last_and_win(tune: Callable[[str | None], str]) -> None:
     assert tune("narenas:4") == f"{cli.ENGINE_JEMALLOC},narenas:4"
     assert tune("dirty_decay_ms:500,muzzy_decay_ms:1000,narenas:4") == f"{cli.ENGINE_JEMALLOC},narenas:4"
 

@@ -41,6 +41,8 @@ def _by_group_by(members: pl.DataFrame) -> pl.DataFrame:
 
 @pytest.mark.parametrize("pattern", ["true", "null", "false", "mixed"])
 def test_running_sums_count_like_a_group_by_up_to_the_largest_aligned_household(pattern: str) -> None:
+    # 533 members: with every flag null, each adds 2^56 to the second word's top field, so its running sum wraps
+    # around 2^64 (533 > 256) and the differences must still be exact.
     sizes = [1, ALIGNED_MAX_MEMBERS, 3, ALIGNED_MAX_MEMBERS, 2, 17]
     members = _members(sizes, pattern)
     counted = _counts_of_runs(members.lazy(), count_layout(FLAGS)).collect()

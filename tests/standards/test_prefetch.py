@@ -62,7 +62,7 @@ def test_a_file_that_cannot_be_read_ahead_is_reported_by_the_reader(tmp_path: Pa
 def test_the_command_line_starts_reading_ahead_for_both_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[tuple[str, str]] = []
     monkeypatch.setattr(prefetch, "start", lambda h, m: started.append((h, m)))
-    cli._read_ahead(["classify", "--standard", "2026", "--households", "h.parquet", "--members", "m.parquet"])
-    cli._read_ahead(["mpi", "--households=h2.parquet", "--members=m2.parquet"])
-    cli._read_ahead(["classify", "records.json"])  # not a bulk command: nothing to read
+    cli._start_prefetch(["classify", "--standard", "2026", "--households", "h.parquet", "--members", "m.parquet"])
+    cli._start_prefetch(["mpi", "--households=h2.parquet", "--members=m2.parquet"])
+    cli._start_prefetch(["classify", "records.json"])  # not a bulk command: nothing to read
     assert started == [("h.parquet", "m.parquet"), ("h2.parquet", "m2.parquet")]
